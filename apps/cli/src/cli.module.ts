@@ -1,0 +1,15 @@
+import { AppConfig, CoreModule } from '@huigong/common';
+import { IdentityModule } from '@huigong/identity';
+import { DynamicModule, Module } from '@nestjs/common';
+import { DemoSeeder } from './demo/demo-seeder';
+
+@Module({})
+export class CliModule {
+  static register(config: AppConfig): DynamicModule {
+    return {
+      module: CliModule,
+      imports: [CoreModule.forRoot(config, 'cli'), IdentityModule],
+      providers: [DemoSeeder],
+    };
+  }
+}

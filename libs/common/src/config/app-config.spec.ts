@@ -1,0 +1,34 @@
+import { ConfigError, loadConfig } from './app-config';
+
+describe('loadConfig', () => {
+  it('uses the documented defaults in development', () => {
+    const c = loadConfig({});
+    expect(c.databaseUrl).toBe('postgres://postgres@127.0.0.1:5432/huigong');
+    expect(c.redisUrl).toBe('redis://127.0.0.1:6379');
+    expect(c.port).toBe(3000);
+    expect(c.jwtSecret.length).toBeGreaterThan(10);
+  });
+
+  it('requires JWT_SECRET in production and names it', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/JWT_SECRET/);
+  });
+
+  it.each([
+    ['PORT', 'abc'],
+    ['PORT', '70000'],
+    ['DATABASE_URL', 'mysql://x'],
+    ['REDIS_URL', 'not a url'],
+    ['LOG_LEVEL', 'loud'],
+    ['BODY_LIMIT', 'huge'],
+  ])('rejects a bad %s with a message naming it', (name, value) => {
+    let err: unknown;
+    try {
+      loadConfig({ [name]: value });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).variable).toBe(name);
+    expect((err as Error).message).toContain(name);
+  });
+});

@@ -1,0 +1,88 @@
+/**
+ * Configuration comes from the environment only, validated once at start-up so a bad value stops
+ * the process with a message naming the variable instead of failing somewhere later.
+ */
+export interface AppConfig {
+  nodeEnv: string;
+  production: boolean;
+  databaseUrl: string;
+  redisUrl: string;
+  port: number;
+  jwtSecret: string;
+  accessTokenTtlSeconds: number;
+  refreshTokenTtlSeconds: number;
+  logLevel: string;
+  corsOrigins: string[] | true;
+  bodyLimit: string;
+  queuePrefix: string;
+  loginRateLimit: number;
+  loginRateWindowSeconds: number;
+  autoConfirmDays: number;
+  demoProducts: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly variable: string, reason: string) {
+    super(`Invalid configuration: ${variable} ${reason}`);
+  }
+}
+
+const DEV_JWT_SECRET = 'huigong-development-secret-do-not-use-in-production';
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+function int(env: NodeJS.ProcessEnv, name: string, dflt: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return dflt;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `must be an integer, got "${raw}"`);
+  const v = Number(raw);
+  if (v < min || v > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${v}`);
+  return v;
+}
+
+function url(env: NodeJS.ProcessEnv, name: string, dflt: string, protocols: string[]): string {
+  const raw = env[name] || dflt;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(name, `is not a valid URL`);
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(name, `must use ${protocols.join(' or ')} (got ${parsed.protocol})`);
+  }
+  return raw;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const nodeEnv = env.NODE_ENV || 'development';
+  const production = nodeEnv === 'production';
+  const jwtSecret = env.JWT_SECRET || (production ? '' : DEV_JWT_SECRET);
+  if (!jwtSecret) throw new ConfigError('JWT_SECRET', 'is required when NODE_ENV=production');
+  if (production && jwtSecret.length < 32) throw new ConfigError('JWT_SECRET', 'must be at least 32 characters');
+  const logLevel = env.LOG_LEVEL || (nodeEnv === 'test' ? 'silent' : 'info');
+  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
+  const cors = env.CORS_ORIGINS;
+  const bodyLimit = env.BODY_LIMIT || '1mb';
+  if (!/^\d+(b|kb|mb)$/i.test(bodyLimit)) throw new ConfigError('BODY_LIMIT', 'must look like 512kb or 1mb');
+  const queuePrefix = env.QUEUE_PREFIX || '{huigong}';
+  return {
+    nodeEnv,
+    production,
+    databaseUrl: url(env, 'DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/huigong', ['postgres:', 'postgresql:']),
+    redisUrl: url(env, 'REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']),
+    port: int(env, 'PORT', 3000, 0, 65535),
+    jwtSecret,
+    accessTokenTtlSeconds: int(env, 'ACCESS_TOKEN_TTL_SECONDS', 900, 10, 86400),
+    refreshTokenTtlSeconds: int(env, 'REFRESH_TOKEN_TTL_SECONDS', 30 * 86400, 60, 365 * 86400),
+    logLevel,
+    corsOrigins: !cors ? (production ? [] : true) : cors === '*' ? true : cors.split(',').map((s) => s.trim()),
+    bodyLimit,
+    queuePrefix,
+    loginRateLimit: int(env, 'LOGIN_RATE_LIMIT', 10, 1, 100000),
+    loginRateWindowSeconds: int(env, 'LOGIN_RATE_WINDOW_SECONDS', 60, 1, 86400),
+    autoConfirmDays: int(env, 'AUTO_CONFIRM_DAYS', 7, 0, 365),
+    demoProducts: int(env, 'DEMO_PRODUCTS', 3000, 0, 1000000),
+  };
+}
+
+export const APP_CONFIG = Symbol('APP_CONFIG');

@@ -1,0 +1,64 @@
+import { DynamicModule, Global, Module } from '@nestjs/common';
+import { LoggerModule } from 'nestjs-pino';
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { APP_CONFIG, AppConfig } from './config/app-config';
+import { DatabaseModule } from './database/database.module';
+import { CoreReadinessChecks } from './health/core-checks';
+import { ReadinessRegistry } from './health/readiness.registry';
+import { OutboxService } from './outbox/outbox.service';
+import { QueueRegistry } from './queue/queue-registry';
+import { RateLimiter } from './rate-limit/rate-limiter.service';
+
+/** Headers and fields that must never reach a log line. */
+export const LOG_REDACT = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'res.headers["set-cookie"]',
+  '*.password',
+  '*.newPassword',
+  '*.accessToken',
+  '*.refreshToken',
+  '*.activationCode',
+];
+
+/** Everything both processes share: config, PostgreSQL, Redis/BullMQ, logging, outbox, health. */
+@Global()
+@Module({})
+export class CoreModule {
+  static forRoot(config: AppConfig, appName: 'api' | 'worker' | 'cli'): DynamicModule {
+    return {
+      module: CoreModule,
+      imports: [
+        DatabaseModule.forRoot(config, `huigong-${appName}`),
+        LoggerModule.forRoot({
+          pinoHttp: {
+            level: config.logLevel,
+            name: `huigong-${appName}`,
+            redact: { paths: LOG_REDACT, censor: '[redacted]' },
+            genReqId: (req: IncomingMessage, res: ServerResponse) => {
+              const given = req.headers['x-request-id'];
+              const id = typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
+              res.setHeader('X-Request-Id', id);
+              return id;
+            },
+            customProps: (req: IncomingMessage & { user?: { id: string } }) => ({ userId: req.user?.id }),
+            autoLogging: { ignore: (req: IncomingMessage) => req.url === '/health' },
+            serializers: {
+              req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
+            },
+          },
+        }),
+      ],
+      providers: [
+        { provide: APP_CONFIG, useValue: config },
+        QueueRegistry,
+        OutboxService,
+        ReadinessRegistry,
+        CoreReadinessChecks,
+        RateLimiter,
+      ],
+      exports: [APP_CONFIG, QueueRegistry, OutboxService, ReadinessRegistry, RateLimiter],
+    };
+  }
+}

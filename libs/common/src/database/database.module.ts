@@ -1,0 +1,32 @@
+import { DynamicModule, Global, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { TransactionRunner } from './transaction-runner';
+
+@Global()
+@Module({})
+export class DatabaseModule {
+  static forRoot(config: AppConfig, appName: string): DynamicModule {
+    return {
+      module: DatabaseModule,
+      imports: [
+        TypeOrmModule.forRoot({
+          type: 'postgres',
+          url: config.databaseUrl,
+          autoLoadEntities: true,
+          synchronize: false, // the schema changes through migrations only
+          migrationsRun: false,
+          logging: ['error'],
+          applicationName: appName,
+          extra: { max: Number(process.env.DB_POOL_SIZE || 20), connectionTimeoutMillis: 5000 },
+          retryAttempts: 3,
+          retryDelay: 1000,
+        }),
+      ],
+      providers: [TransactionRunner],
+      exports: [TransactionRunner],
+    };
+  }
+}
+
+export { APP_CONFIG };

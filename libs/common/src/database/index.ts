@@ -1,0 +1,5 @@
+export * from './bigint.transformer';
+export * from './database-url';
+export * from './database.module';
+export * from './migrate';
+export * from './transaction-runner';

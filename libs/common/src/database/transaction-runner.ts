@@ -1,0 +1,45 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import type { IsolationLevel } from 'typeorm/driver/types/IsolationLevel';
+
+const RETRYABLE = new Set(['40001', '40P01']); // serialization_failure, deadlock_detected
+
+export interface RunOptions {
+  isolation?: IsolationLevel;
+  /** attempts in all, including the first */
+  attempts?: number;
+}
+
+export function isRetryable(err: unknown): boolean {
+  const e = err as { code?: string; driverError?: { code?: string } };
+  return RETRYABLE.has(e?.driverError?.code ?? e?.code ?? '');
+}
+
+/**
+ * A use case runs in one explicit unit of work: the EntityManager handed to `work` is the
+ * transaction, and it is passed down to every service the use case calls. Serialization failures
+ * and deadlocks are retried with jittered back-off, so `work` must not have effects outside the
+ * database (enqueue follow-up jobs through the outbox instead).
+ */
+@Injectable()
+export class TransactionRunner {
+  private readonly logger = new Logger(TransactionRunner.name);
+
+  constructor(private readonly dataSource: DataSource) {}
+
+  async run<T>(work: (em: EntityManager) => Promise<T>, options: RunOptions = {}): Promise<T> {
+    const attempts = options.attempts ?? 5;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return options.isolation
+          ? await this.dataSource.transaction(options.isolation, work)
+          : await this.dataSource.transaction(work);
+      } catch (err) {
+        if (!isRetryable(err) || attempt >= attempts) throw err;
+        const delay = Math.floor(Math.random() * 10 * 2 ** attempt);
+        this.logger.debug(`retrying transaction after ${(err as { code?: string }).code ?? 'conflict'} (attempt ${attempt})`);
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
+  }
+}

@@ -1,0 +1,3 @@
+export * from './core-checks';
+export * from './health.controller';
+export * from './readiness.registry';

@@ -1,0 +1,3 @@
+export * from './outbox-message.entity';
+export * from './outbox-relay.service';
+export * from './outbox.service';

@@ -1,0 +1,138 @@
+import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { QueueRegistry } from '../queue/queue-registry';
+
+interface Row {
+  id: string;
+  queue: string;
+  name: string;
+  job_id: string;
+  payload: Record<string, unknown>;
+  delay_ms: string;
+  created_at: Date;
+}
+
+const ADD_TIMEOUT_MS = 3000;
+
+function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
+  p.catch(() => undefined);
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Moves outbox rows to BullMQ. Rows are claimed with SKIP LOCKED so several worker processes can
+ * relay side by side; a row is marked dispatched only after BullMQ accepted it, and BullMQ ignores
+ * a job id it already holds, so a crash between the two delivers the job once, not twice.
+ */
+@Injectable()
+export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(OutboxRelay.name);
+  private running = false;
+  private loop?: Promise<void>;
+  private wake?: () => void;
+  private backoffMs = 0;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly queues: QueueRegistry,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (process.env.OUTBOX_RELAY === 'off') return;
+    this.start();
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+  }
+
+  /** One pass: dispatch up to `limit` pending rows. Returns how many went out. */
+  async relayOnce(limit = 500): Promise<number> {
+    let claimed: string[] = [];
+    try {
+      return await this.dataSource.transaction(async (em) => {
+        const rows: Row[] = await em.query(
+          `SELECT id, queue, name, job_id, payload, delay_ms, created_at FROM outbox
+            WHERE dispatched_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
+          [limit],
+        );
+        if (!rows.length) return 0;
+        claimed = rows.map((r) => r.id);
+        const byQueue = new Map<string, Row[]>();
+        for (const r of rows) byQueue.set(r.queue, [...(byQueue.get(r.queue) ?? []), r]);
+        for (const [queue, list] of byQueue) {
+          const adding = this.queues.get(queue).addBulk(
+            list.map((r) => {
+              // the delay counts from the business commit, not from when Redis came back
+              const remaining = Number(r.delay_ms) - (Date.now() - new Date(r.created_at).getTime());
+              return { name: r.name, data: r.payload, opts: { jobId: r.job_id, delay: Math.max(0, remaining) } };
+            }),
+          );
+          // BullMQ waits for Redis indefinitely; give up, roll back and retry later. Should the add
+          // still land afterwards, the retry carries the same job ids and BullMQ ignores it.
+          await withTimeout(adding, ADD_TIMEOUT_MS, `Redis did not accept jobs within ${ADD_TIMEOUT_MS} ms`);
+        }
+        await em.query(`UPDATE outbox SET dispatched_at = now(), attempts = attempts + 1, last_error = NULL WHERE id = ANY($1::bigint[])`, [claimed]);
+        return rows.length;
+      });
+    } catch (err) {
+      // the claim rolled back; note the failure on the rows so operators (and tests) can see it
+      if (claimed.length) {
+        await this.dataSource
+          .query(`UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE id = ANY($1::bigint[])`, [claimed, String((err as Error).message).slice(0, 500)])
+          .catch(() => undefined);
+      }
+      throw err;
+    }
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      let sent = 0;
+      try {
+        sent = await this.relayOnce();
+        if (this.backoffMs) this.logger.log('outbox relay is delivering again');
+        this.backoffMs = 0;
+      } catch (err) {
+        this.backoffMs = Math.min(Math.max(this.backoffMs * 2, 250), 5000);
+        this.logger.warn(`outbox relay paused ${this.backoffMs} ms: ${(err as Error).message}`);
+      }
+      if (sent === 0 || this.backoffMs) await this.sleep(this.backoffMs || this.idleMs());
+    }
+  }
+
+  private idleMs(): number {
+    return Number(process.env.OUTBOX_POLL_MS || 100);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(resolve, ms);
+      this.wake = () => {
+        clearTimeout(t);
+        resolve();
+      };
+    });
+  }
+
+  /** For health and dashboards: how many jobs wait and how old the oldest is. */
+  async backlog(): Promise<{ pending: number; oldestSeconds: number | null }> {
+    const [r] = await this.dataSource.query(
+      `SELECT count(*)::int AS pending, extract(epoch FROM now() - min(created_at))::float AS oldest
+         FROM outbox WHERE dispatched_at IS NULL`,
+    );
+    return { pending: r.pending, oldestSeconds: r.oldest === null ? null : Math.round(r.oldest) };
+  }
+}

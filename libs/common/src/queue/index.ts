@@ -1,0 +1,4 @@
+export * from './queue-names';
+export * from './queue-registry';
+export * from './redis-connection';
+export * from './job-workers.service';
