@@ -1,21 +1,27 @@
 import { Injectable } from '@nestjs/common';
-import * as argon2 from 'argon2';
+import { Algorithm, hash, verify } from '@node-rs/argon2';
 
-/** argon2id with the library's defaults (64 MiB, t=3, p=4), per OWASP guidance. */
+/**
+ * argon2id (OWASP parameters: 19 MiB, t=2, p=1). @node-rs/argon2 ships per-platform binaries as
+ * plain packages, no install script: the `argon2` package's prebuilt glibc binary crashed on these
+ * machines (segmentation fault on the first hash).
+ */
+const OPTIONS = { algorithm: Algorithm.Argon2id, memoryCost: 19456, timeCost: 2, parallelism: 1 };
+
 @Injectable()
 export class PasswordService {
   hash(password: string): Promise<string> {
-    return argon2.hash(password, { type: argon2.argon2id });
+    return hash(password, OPTIONS);
   }
 
-  async verify(hash: string | null | undefined, password: string): Promise<boolean> {
-    if (!hash) {
+  async verify(stored: string | null | undefined, password: string): Promise<boolean> {
+    if (!stored) {
       // spend the same time for an unknown user so timing does not reveal which usernames exist
-      await argon2.hash(password, { type: argon2.argon2id });
+      await hash(password, OPTIONS);
       return false;
     }
     try {
-      return await argon2.verify(hash, password);
+      return await verify(stored, password);
     } catch {
       return false;
     }
