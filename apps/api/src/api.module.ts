@@ -1,7 +1,7 @@
 import { AppConfig, CoreModule, HealthController } from '@huigong/common';
 import { AuthGuard, IdentityModule } from '@huigong/identity';
 import { DynamicModule, Module } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
+import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
 
 /** The HTTP process: every context's controllers behind one global guard. */
 @Module({})
@@ -9,7 +9,7 @@ export class ApiModule {
   static register(config: AppConfig): DynamicModule {
     return {
       module: ApiModule,
-      imports: [CoreModule.forRoot(config, 'api'), IdentityModule],
+      imports: [CoreModule.forRoot(config, 'api'), DiscoveryModule, IdentityModule],
       controllers: [HealthController],
       providers: [{ provide: APP_GUARD, useExisting: AuthGuard }],
     };

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { ConfigError, loadConfig, migrateDatabase, Role, TransactionRunner } from '@huigong/common';
+import { AppError, ConfigError, loadConfig, migrateDatabase, Role, TransactionRunner } from '@huigong/common';
 import { OrganizationsService, UsersService } from '@huigong/identity';
 import { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -90,6 +90,8 @@ main(process.argv.slice(2))
       console.error(`${err.message}\n\n${USAGE}`);
       process.exit(2);
     }
-    console.error(err instanceof ConfigError ? err.message : err);
+    if (err instanceof ConfigError) console.error(err.message);
+    else if (err instanceof AppError) console.error(`${err.code}: ${err.message}`);
+    else console.error(err);
     process.exit(1);
   });
