@@ -1,5 +1,9 @@
+import { CatalogModule } from '@huigong/catalog';
 import { AppConfig, CoreModule, HealthController } from '@huigong/common';
 import { AuthGuard, IdentityModule } from '@huigong/identity';
+import { LedgerHttpModule } from '@huigong/ledger';
+import { OrderingModule } from '@huigong/ordering';
+import { PointsModule } from '@huigong/points';
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
 
@@ -9,7 +13,7 @@ export class ApiModule {
   static register(config: AppConfig): DynamicModule {
     return {
       module: ApiModule,
-      imports: [CoreModule.forRoot(config, 'api'), DiscoveryModule, IdentityModule],
+      imports: [CoreModule.forRoot(config, 'api'), DiscoveryModule, IdentityModule, CatalogModule, LedgerHttpModule, PointsModule, OrderingModule],
       controllers: [HealthController],
       providers: [{ provide: APP_GUARD, useExisting: AuthGuard }],
     };

@@ -6,6 +6,7 @@ import { NestFactory } from '@nestjs/core';
 import { parseArgs } from 'node:util';
 import { CliModule } from './cli.module';
 import { DEMO_PASSWORD, DEMO_USERS, DemoSeeder } from './demo/demo-seeder';
+import { ledgerSeal, ledgerVerify } from './ledger/ledger-commands';
 
 const USAGE = `usage: npm run cli -- <command> [options]
 
@@ -15,6 +16,8 @@ commands:
   prepare                      migrate, then seed-demo (what npm start runs first)
   create-admin --username U [--password P] [--display-name N]
                                create a platform admin (password from --password or HUIGONG_ADMIN_PASSWORD)
+  ledger:verify                recompute the ledger's hashes, chain and totals; exit 1 naming the first problem
+  ledger:seal                  seal pending ledger entries now (the worker does this continuously)
 `;
 
 async function withContext<T>(fn: (ctx: INestApplicationContext) => Promise<T>): Promise<T> {
@@ -72,6 +75,10 @@ async function main(argv: string[]): Promise<number> {
     case 'create-admin':
       await createAdmin(rest);
       return 0;
+    case 'ledger:verify':
+      return withContext((ctx) => ledgerVerify(ctx));
+    case 'ledger:seal':
+      return withContext((ctx) => ledgerSeal(ctx));
     case undefined:
     case 'help':
     case '--help':

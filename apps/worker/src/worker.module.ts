@@ -1,4 +1,7 @@
 import { AppConfig, CoreModule, JobWorkers, OutboxRelay } from '@huigong/common';
+import { LedgerModule, LedgerSealingLoop } from '@huigong/ledger';
+import { AutoConfirmProcessor, OrderingModule } from '@huigong/ordering';
+import { POINTS_PROCESSORS, PointsModule } from '@huigong/points';
 import { DynamicModule, Module } from '@nestjs/common';
 import { SystemProcessor } from './system.processor';
 
@@ -8,8 +11,8 @@ export class WorkerModule {
   static register(config: AppConfig): DynamicModule {
     return {
       module: WorkerModule,
-      imports: [CoreModule.forRoot(config, 'worker')],
-      providers: [JobWorkers, OutboxRelay, SystemProcessor],
+      imports: [CoreModule.forRoot(config, 'worker'), LedgerModule, PointsModule, OrderingModule],
+      providers: [JobWorkers, OutboxRelay, SystemProcessor, LedgerSealingLoop, ...POINTS_PROCESSORS, AutoConfirmProcessor],
     };
   }
 }

@@ -6,6 +6,7 @@ import { APP_CONFIG, AppConfig } from './config/app-config';
 import { DatabaseModule } from './database/database.module';
 import { CoreReadinessChecks } from './health/core-checks';
 import { ReadinessRegistry } from './health/readiness.registry';
+import { IdempotencyService } from './idempotency/idempotency.service';
 import { OutboxService } from './outbox/outbox.service';
 import { QueueRegistry } from './queue/queue-registry';
 import { RateLimiter } from './rate-limit/rate-limiter.service';
@@ -57,8 +58,9 @@ export class CoreModule {
         ReadinessRegistry,
         CoreReadinessChecks,
         RateLimiter,
+        IdempotencyService,
       ],
-      exports: [APP_CONFIG, QueueRegistry, OutboxService, ReadinessRegistry, RateLimiter],
+      exports: [APP_CONFIG, QueueRegistry, OutboxService, ReadinessRegistry, RateLimiter, IdempotencyService],
     };
   }
 }

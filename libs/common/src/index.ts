@@ -5,6 +5,7 @@ export * from './database';
 export * from './errors';
 export * from './health';
 export * from './http/configure-http-app';
+export * from './idempotency';
 export * from './outbox';
 export * from './pagination/page-query.dto';
 export * from './queue';

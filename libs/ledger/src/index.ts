@@ -1,1 +1,28 @@
+// The public face of the ledger context: accounts, entries, transfers, sealing and verification.
+export { ACCOUNT_GUARDS, AccountType } from './model/account-type';
+export type { AccountGuard } from './model/account-type';
+export { InsufficientFundsError } from './model/insufficient-funds.error';
+export type { InsufficientFundsDetails } from './model/insufficient-funds.error';
+export type {
+  EntryWithSeal,
+  LedgerAccountView,
+  OpenAccountInput,
+  PostedEntry,
+  PostEntryInput,
+  Statement,
+  StatementLine,
+  TransferInput,
+  VerificationProblem,
+  VerificationResult,
+} from './model/ledger.types';
+export { LedgerHttpModule } from './http/ledger-http.module';
+export { LedgerModule } from './ledger.module';
+export { LedgerSealer } from './sealer/ledger-sealer.service';
+export type { SealOptions, SealResult } from './sealer/ledger-sealer.service';
+export { LedgerSealingLoop } from './sealer/ledger-sealing-loop.service';
+export { LedgerVerifier } from './verify/ledger-verifier.service';
+export type { LedgerVerification, VerifyOptions } from './verify/ledger-verifier.service';
+export { LedgerQueryService } from './services/ledger-query.service';
+export { GroupCommitPoster } from './services/group-commit-poster.service';
+export { LedgerService } from './services/ledger.service';
 export * from './sealing';

@@ -1,5 +1,7 @@
+import { CatalogDemoSeeder } from '@huigong/catalog';
 import { Role, TransactionRunner } from '@huigong/common';
 import { OrganizationsService, OrganizationType, UsersService } from '@huigong/identity';
+import { PointsDemoSeeder } from '@huigong/points';
 import { Injectable, Logger } from '@nestjs/common';
 
 export const DEMO_PASSWORD = 'huigong-demo';
@@ -24,6 +26,8 @@ export class DemoSeeder {
     private readonly tx: TransactionRunner,
     private readonly orgs: OrganizationsService,
     private readonly users: UsersService,
+    private readonly points: PointsDemoSeeder,
+    private readonly catalog: CatalogDemoSeeder,
   ) {}
 
   async seedIfEmpty(): Promise<boolean> {
@@ -43,7 +47,11 @@ export class DemoSeeder {
       for (const u of DEMO_USERS) {
         await this.users.create(null, { organizationId: orgFor[u.role], username: u.username, displayName: u.displayName, password: DEMO_PASSWORD, roles: [u.role] }, em);
       }
+      // 30 categories + the forbidden one, ~200 suppliers (the demo `supplier` user's among them), DEMO_PRODUCTS products
+      await this.catalog.seed(em, { demoSupplierOrganizationId: supplier.id });
     });
+    // the demo union's agreement, deposit, roster (with `worker`) and an open, distributed campaign
+    await this.points.seed();
     this.logger.log('demo data loaded');
     return true;
   }

@@ -48,6 +48,12 @@ export class AuthService {
     return this.issue(user.id, randomUUID());
   }
 
+  /** Tokens for a user who proved who they are another way (e.g. member activation), as login returns them. */
+  async issueForUser(userId: string): Promise<TokenPair> {
+    if (!(await this.loadAuthUser(userId))) throw new AppError('USER_DISABLED', 'This account is disabled', 401);
+    return this.issue(userId, randomUUID());
+  }
+
   async refresh(refreshToken: string): Promise<TokenPair> {
     const outcome = await this.dataSource.transaction(async (em) => {
       const [row] = await em.query(

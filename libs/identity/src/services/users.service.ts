@@ -92,6 +92,12 @@ export class UsersService {
     return (await this.repo.findOne({ where: { id } }))!;
   }
 
+  /** Disables a user inside the caller's unit of work (e.g. a member leaving their union); their tokens stop at once. */
+  async disableInTransaction(em: EntityManager, userId: string): Promise<void> {
+    await em.query(`UPDATE users SET disabled_at = coalesce(disabled_at, now()) WHERE id = $1`, [userId]);
+    await em.query(`UPDATE refresh_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL`, [userId]);
+  }
+
   async setPassword(userId: string, password: string, em: EntityManager = this.dataSource.manager): Promise<void> {
     await em.update(User, { id: userId }, { passwordHash: await this.passwords.hash(password) });
   }

@@ -1,0 +1,273 @@
+// npm run bench -- catalog-search [--products 50000] [--seconds 20] [--clients 16] [--baseline-seconds 20]
+//                                 [--no-baseline] [--same-thread] [--keep]
+//
+// Browsing at scale, over HTTP, through the whole API stack (guard, validation, services, SQL):
+// a database of its own is seeded with N products from the demo generator through the catalog's bulk
+// writer, the API starts in this process on a free port, and 16 keep-alive HTTP clients (in a worker
+// thread, so their JavaScript does not share the server's event loop; --same-thread to compare) send
+// a mix of keyword searches (大米, 崂山, 海参, 苹果, 茶, ...) and category pages for ~20 s. Prints
+// requests per second and p50/p95/p99 overall and per kind, PostgreSQL's own pgbench TPC-B baseline
+// before and after on the same server (with ratios), the rerun command, and one JSON line.
+import 'reflect-metadata';
+import { CatalogDemoSeeder } from '@huigong/catalog';
+import { dropDatabase, loadConfig, migrateDatabase, Role, TransactionRunner, withDatabase } from '@huigong/common';
+import { OrganizationsService, OrganizationType, UsersService } from '@huigong/identity';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import http from 'node:http';
+import { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { DataSource } from 'typeorm';
+import { createApiApp } from '../apps/api/src/create-api-app';
+
+const RERUN = 'npm run bench -- catalog-search';
+const DB_NAME = 'huigong_bench_catalog';
+const PASSWORD = 'bench-password-123';
+const KEYWORDS = ['大米', '崂山', '海参', '苹果', '茶', '牛奶', '蜂蜜', '青岛', '礼盒', '五常大米', '崂山绿茶', '啤酒', '枸杞', '花生油', '保温杯', '纸巾'];
+const SORTS = ['sales', 'sales', 'sales', 'sales', 'sales', 'sales', 'sales', 'price_asc', 'price_desc', 'rating'];
+
+interface Sample {
+  kind: 'search' | 'category';
+  ms: number;
+  status: number;
+}
+
+interface ClientPlan {
+  port: number;
+  token: string;
+  clients: number;
+  seconds: number;
+  warmupSeconds: number;
+  categoryIds: string[];
+}
+
+/** mulberry32: the request mix is the same on every run. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function pick<T>(r: () => number, items: readonly T[]): T {
+  return items[Math.floor(r() * items.length)];
+}
+
+/** 60 % keyword searches, 40 % category pages; mostly first pages, sometimes deeper. */
+function nextRequest(r: () => number, categoryIds: string[]): { kind: Sample['kind']; path: string } {
+  const params = new URLSearchParams({ limit: '20', sort: pick(r, SORTS), offset: String(r() < 0.8 ? 0 : 20 * (1 + Math.floor(r() * 4))) });
+  if (r() < 0.6) {
+    params.set('q', pick(r, KEYWORDS));
+    return { kind: 'search', path: `/api/v1/catalog/products?${params}` };
+  }
+  params.set('categoryId', pick(r, categoryIds));
+  return { kind: 'category', path: `/api/v1/catalog/products?${params}` };
+}
+
+function get(agent: http.Agent, port: number, token: string, path: string): Promise<number> {
+  return new Promise((resolvePromise, reject) => {
+    const req = http.get({ host: '127.0.0.1', port, path, agent, headers: { Authorization: `Bearer ${token}` } }, (res) => {
+      res.resume(); // the body is read and dropped: the server did all its work
+      res.on('end', () => resolvePromise(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+  });
+}
+
+/** The load: `clients` loops, each sending its next request when the previous one has answered. */
+async function runClients(plan: ClientPlan): Promise<{ samples: Sample[]; seconds: number }> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: plan.clients });
+  const samples: Sample[] = [];
+  const loop = async (client: number, until: number, record: boolean) => {
+    const r = rng(1000 + client);
+    while (performance.now() < until) {
+      const { kind, path } = nextRequest(r, plan.categoryIds);
+      const t0 = performance.now();
+      const status = await get(agent, plan.port, plan.token, path);
+      if (record) samples.push({ kind, ms: performance.now() - t0, status });
+    }
+  };
+  const warmEnd = performance.now() + plan.warmupSeconds * 1000;
+  await Promise.all(Array.from({ length: plan.clients }, (_, i) => loop(i, warmEnd, false)));
+  const start = performance.now();
+  const end = start + plan.seconds * 1000;
+  await Promise.all(Array.from({ length: plan.clients }, (_, i) => loop(i, end, true)));
+  const seconds = (performance.now() - start) / 1000;
+  agent.destroy();
+  return { samples, seconds };
+}
+
+function clientsInWorker(plan: ClientPlan): Promise<{ samples: Sample[]; seconds: number }> {
+  return new Promise((resolvePromise, reject) => {
+    const worker = new Worker(__filename, { workerData: plan });
+    worker.once('message', resolvePromise);
+    worker.once('error', reject);
+  });
+}
+
+function args(argv: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const m = /^--([a-z-]+)(?:=(.*))?$/.exec(argv[i]);
+    if (m) out[m[1]] = m[2] ?? (argv[i + 1] && !argv[i + 1].startsWith('--') ? argv[++i] : 'true');
+  }
+  return out;
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (!sorted.length) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+const round = (n: number, d = 2) => Math.round(n * 10 ** d) / 10 ** d;
+
+interface Baseline {
+  clients: number;
+  seconds: number;
+  tps: number;
+  latencyMs: number;
+}
+
+function pgbenchBaseline(seconds: number, clients: number): Baseline {
+  let dir = __dirname;
+  while (!existsSync(resolve(dir, 'package.json')) && resolve(dir, '..') !== dir) dir = resolve(dir, '..');
+  const tool = resolve(dir, '../shared/tools/pgbench-baseline');
+  const r = spawnSync(tool, ['-T', String(seconds), String(clients)], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`pgbench-baseline failed (${r.status}): ${r.stderr}`);
+  return JSON.parse(r.stdout.split('\n').find((l) => l.startsWith('{'))!) as Baseline;
+}
+
+function stats(samples: Sample[], seconds: number) {
+  const ms = samples.map((s) => s.ms).sort((a, b) => a - b);
+  return {
+    requests: samples.length,
+    rps: round(samples.length / seconds, 1),
+    p50: round(percentile(ms, 50)),
+    p95: round(percentile(ms, 95)),
+    p99: round(percentile(ms, 99)),
+    max: round(ms[ms.length - 1] ?? NaN),
+    errors: samples.filter((s) => s.status !== 200).length,
+  };
+}
+
+async function main(): Promise<void> {
+  const a = args(process.argv.slice(2));
+  const products = Number(a.products ?? 50_000);
+  const seconds = Number(a.seconds ?? 20);
+  const clients = Number(a.clients ?? 16);
+  const baselineSeconds = Number(a['baseline-seconds'] ?? 20);
+  const withBaseline = a['no-baseline'] !== 'true';
+  const url = withDatabase(process.env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres', DB_NAME);
+  console.log(`catalog-search: ${products} products, ${clients} clients for ${seconds} s${withBaseline ? `, pgbench baseline (${baselineSeconds} s) before and after` : ''}`);
+
+  await dropDatabase(url);
+  await migrateDatabase(url);
+  process.env.DB_POOL_SIZE ??= String(clients + 8);
+  const config = loadConfig({
+    ...process.env,
+    DATABASE_URL: url,
+    NODE_ENV: 'production',
+    JWT_SECRET: 'bench-only-secret-bench-only-secret-123',
+    LOG_LEVEL: 'warn',
+    QUEUE_PREFIX: '{hg-bench-catalog}',
+  });
+  const { app } = await createApiApp(config);
+  app.useLogger(['error', 'warn']);
+  await app.init();
+  const ds = app.get(DataSource);
+
+  // a worker in a Qingdao union to browse as; the catalog through the bulk writer
+  const seedStart = performance.now();
+  const seeded = await app.get(TransactionRunner).run(async (em) => {
+    const orgs = app.get(OrganizationsService);
+    const platform = await orgs.platform(em);
+    const union = await orgs.create(em, { type: OrganizationType.Union, name: '青岛港集团工会', parentId: platform.id, regionCode: '370202' });
+    await app.get(UsersService).create(null, { organizationId: union.id, username: 'bench-worker', displayName: '压测工人', password: PASSWORD, roles: [Role.Worker] }, em);
+    return app.get(CatalogDemoSeeder).seed(em, { products });
+  });
+  const seedSeconds = (performance.now() - seedStart) / 1000;
+  console.log(`seeded ${seeded.products} products (${seeded.skus} SKUs, ${seeded.suppliers} suppliers) in ${round(seedSeconds, 1)} s`);
+  await ds.query('VACUUM ANALYZE'); // what autovacuum does after a bulk load: statistics, visibility map, GIN pending list
+
+  await app.listen(0, '127.0.0.1');
+  const port = (app.getHttpServer().address() as AddressInfo).port;
+  const login = await fetch(`http://127.0.0.1:${port}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'bench-worker', password: PASSWORD }),
+  });
+  const token = ((await login.json()) as { accessToken: string }).accessToken;
+  const categoryIds: string[] = (await ds.query(`SELECT id FROM categories WHERE NOT forbidden ORDER BY code`)).map((r: { id: string }) => r.id);
+
+  const before = withBaseline ? pgbenchBaseline(baselineSeconds, clients) : null;
+  const plan: ClientPlan = { port, token, clients, seconds, warmupSeconds: 3, categoryIds };
+  const { samples, seconds: measured } = a['same-thread'] === 'true' ? await runClients(plan) : await clientsInWorker(plan);
+  const after = withBaseline ? pgbenchBaseline(baselineSeconds, clients) : null;
+
+  const all = stats(samples, measured);
+  const search = stats(samples.filter((s) => s.kind === 'search'), measured);
+  const category = stats(samples.filter((s) => s.kind === 'category'), measured);
+  const rows: [string, ReturnType<typeof stats>][] = [
+    ['all', all],
+    ['keyword search', search],
+    ['category page', category],
+  ];
+  console.log('');
+  console.log('| requests | count | req/s | p50 ms | p95 ms | p99 ms | max ms | errors |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
+  for (const [name, s] of rows) console.log(`| ${name} | ${s.requests} | ${s.rps} | ${s.p50} | ${s.p95} | ${s.p99} | ${s.max} | ${s.errors} |`);
+  if (before && after) {
+    console.log('');
+    console.log(`pgbench TPC-B baseline, ${clients} clients: ${before.tps} tps before, ${after.tps} tps after`);
+    console.log(`req/s ÷ baseline tps: ${round(all.rps / before.tps, 3)} (before), ${round(all.rps / after.tps, 3)} (after)`);
+  }
+  console.log(`aim: p95 < 20 ms — ${all.p95 < 20 ? 'met' : 'not met'} (p95 ${all.p95} ms)`);
+  console.log(`rerun: ${RERUN}${a.products ? ` --products ${products}` : ''}${a.seconds ? ` --seconds ${seconds}` : ''}`);
+
+  await app.close();
+  if (a.keep !== 'true') await dropDatabase(url);
+  else console.log(`kept database ${DB_NAME}`);
+  console.log(
+    JSON.stringify({
+      bench: 'catalog-search',
+      products: seeded.products,
+      skus: seeded.skus,
+      clients,
+      seconds: round(measured, 1),
+      seedSeconds: round(seedSeconds, 1),
+      requests: all.requests,
+      rps: all.rps,
+      p50Ms: all.p50,
+      p95Ms: all.p95,
+      p99Ms: all.p99,
+      maxMs: all.max,
+      errors: all.errors,
+      search: { rps: search.rps, p50Ms: search.p50, p95Ms: search.p95, p99Ms: search.p99 },
+      category: { rps: category.rps, p50Ms: category.p50, p95Ms: category.p95, p99Ms: category.p99 },
+      baselineTpsBefore: before?.tps ?? null,
+      baselineTpsAfter: after?.tps ?? null,
+      rpsPerBaselineTpsBefore: before ? round(all.rps / before.tps, 3) : null,
+      rpsPerBaselineTpsAfter: after ? round(all.rps / after.tps, 3) : null,
+      clientThread: a['same-thread'] === 'true' ? 'same' : 'worker',
+    }),
+  );
+}
+
+if (isMainThread) {
+  main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+} else {
+  runClients(workerData as ClientPlan).then(
+    (r) => parentPort!.postMessage(r),
+    (err) => {
+      throw err;
+    },
+  );
+}

@@ -1,0 +1,440 @@
+// npm run bench -- flash-crowd [--members 10000] [--seconds 25] [--connections 64] [--hot 5] [--hot-stock 200]
+//                              [--tail 3000] [--products 3000] [--baseline-seconds 20] [--no-baseline] [--same-thread] [--keep]
+//
+// The Spring Festival window opens: 10,000 members with points order at once, many of them the
+// same few popular items. A database of its own gets a union, its roster (CSV import) and an open
+// campaign distributed to every member (the points context's own import and distribution paths),
+// the demo catalog (the catalog's bulk seeder) with a few hot SKUs cut to limited stock plus a long
+// tail, and the members' accounts and access tokens. The API starts in this process on a free
+// port; 64 keep-alive HTTP connections (in a worker thread, so their JavaScript does not share the
+// server's event loop) place checkouts for ~25 s. Prints orders per second, p50/p95/p99, the
+// refusals by code, an oversell check (stock + sold = initial for every SKU: must be 0 off),
+// ledger conservation, PostgreSQL's pgbench TPC-B baseline (64 and 16 clients) before and after on
+// the same server with the ratio, the rerun command, and one JSON line.
+import 'reflect-metadata';
+import { CatalogDemoSeeder, StockService } from '@huigong/catalog';
+import { dropDatabase, loadConfig, migrateDatabase, Role, TransactionRunner, withDatabase } from '@huigong/common';
+import { AuthService, OrganizationsService, PasswordService, UsersService } from '@huigong/identity';
+import { CampaignWindowService, DistributionRunner } from '@huigong/points';
+import { spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import http from 'node:http';
+import { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { DataSource } from 'typeorm';
+import { createApiApp } from '../apps/api/src/create-api-app';
+
+const RERUN = 'npm run bench -- flash-crowd';
+const DB_NAME = 'huigong_bench_flash';
+const PASSWORD = 'bench-password-123';
+const POINTS_PER_MEMBER = 50_000;
+
+interface Sample {
+  ms: number;
+  status: number;
+  code: string | null;
+  orders: number;
+  hot: boolean;
+}
+
+interface SkuRef {
+  id: string;
+  priceFen: number;
+}
+
+interface LoadPlan {
+  port: number;
+  tokens: string[];
+  hot: SkuRef[];
+  tail: SkuRef[];
+  connections: number;
+  seconds: number;
+  warmupSeconds: number;
+}
+
+/** mulberry32: the same request mix on every run. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const ADDRESS = { recipient: '王师傅', phone: '13805320000', regionCode: '370202', detail: '青岛市市北区港华路 1 号' };
+
+/** 40 %: a hot SKU (plus maybe one from the tail); otherwise 1–3 tail SKUs, 1–2 of each. */
+function basket(r: () => number, plan: LoadPlan): { lines: { skuId: string; quantity: number }[]; hot: boolean } {
+  const lines = new Map<string, number>();
+  const hot = r() < 0.4;
+  if (hot) {
+    lines.set(plan.hot[Math.floor(r() * plan.hot.length)].id, 1);
+    if (r() < 0.5) lines.set(plan.tail[Math.floor(r() * plan.tail.length)].id, 1);
+  } else {
+    const n = 1 + Math.floor(r() * 3);
+    for (let i = 0; i < n; i++) lines.set(plan.tail[Math.floor(r() * plan.tail.length)].id, 1 + Math.floor(r() * 2));
+  }
+  return { lines: [...lines].map(([skuId, quantity]) => ({ skuId, quantity })), hot };
+}
+
+function post(agent: http.Agent, port: number, token: string, key: string, body: string): Promise<{ status: number; text: string }> {
+  return new Promise((done, fail) => {
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        path: '/api/v1/checkout',
+        method: 'POST',
+        agent,
+        headers: { Authorization: `Bearer ${token}`, 'Idempotency-Key': key, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => done({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+      },
+    );
+    req.on('error', fail);
+    req.end(body);
+  });
+}
+
+/** The crowd: `connections` loops, each placing its next checkout when the previous one answered; members in turn. */
+async function runLoad(plan: LoadPlan): Promise<{ samples: Sample[]; seconds: number }> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: plan.connections });
+  const samples: Sample[] = [];
+  let next = 0;
+  const loop = async (c: number, until: number, record: boolean) => {
+    const r = rng(7000 + c);
+    while (performance.now() < until) {
+      const token = plan.tokens[next++ % plan.tokens.length];
+      const { lines, hot } = basket(r, plan);
+      const t0 = performance.now();
+      const res = await post(agent, plan.port, token, randomUUID(), JSON.stringify({ lines, address: ADDRESS }));
+      const ms = performance.now() - t0;
+      if (!record) continue;
+      let code: string | null = null;
+      let orders = 0;
+      try {
+        const body = JSON.parse(res.text);
+        if (res.status === 201) orders = body.orders.length;
+        else code = body.error?.code ?? `HTTP_${res.status}`;
+      } catch {
+        code = `HTTP_${res.status}`;
+      }
+      samples.push({ ms, status: res.status, code, orders, hot });
+    }
+  };
+  // a short warm-up (JIT, connection pools) that is not measured: a few hundred members' first orders
+  const warmEnd = performance.now() + plan.warmupSeconds * 1000;
+  await Promise.all(Array.from({ length: plan.connections }, (_, i) => loop(i, warmEnd, false)));
+  const start = performance.now();
+  await Promise.all(Array.from({ length: plan.connections }, (_, i) => loop(i, start + plan.seconds * 1000, true)));
+  const seconds = (performance.now() - start) / 1000;
+  agent.destroy();
+  return { samples, seconds };
+}
+
+function loadInWorker(plan: LoadPlan): Promise<{ samples: Sample[]; seconds: number }> {
+  return new Promise((done, fail) => {
+    const worker = new Worker(__filename, { workerData: plan });
+    worker.once('message', done);
+    worker.once('error', fail);
+  });
+}
+
+function args(argv: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const m = /^--([a-z-]+)(?:=(.*))?$/.exec(argv[i]);
+    if (m) out[m[1]] = m[2] ?? (argv[i + 1] && !argv[i + 1].startsWith('--') ? argv[++i] : 'true');
+  }
+  return out;
+}
+
+const round = (n: number, d = 2) => Math.round(n * 10 ** d) / 10 ** d;
+
+function percentile(sorted: number[], p: number): number {
+  if (!sorted.length) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+interface Baseline {
+  clients: number;
+  seconds: number;
+  tps: number;
+  latencyMs: number;
+}
+
+function pgbenchBaseline(seconds: number, clients: number[]): Baseline[] {
+  let dir = __dirname;
+  while (!existsSync(resolve(dir, 'package.json')) && resolve(dir, '..') !== dir) dir = resolve(dir, '..');
+  const tool = resolve(dir, '../shared/tools/pgbench-baseline');
+  const r = spawnSync(tool, ['-T', String(seconds), ...clients.map(String)], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`pgbench-baseline failed (${r.status}): ${r.stderr}`);
+  return r.stdout
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Baseline);
+}
+
+function latency(samples: Sample[]) {
+  const ms = samples.map((s) => s.ms).sort((a, b) => a - b);
+  return { n: samples.length, p50: round(percentile(ms, 50)), p95: round(percentile(ms, 95)), p99: round(percentile(ms, 99)), max: round(ms[ms.length - 1] ?? NaN) };
+}
+
+async function main(): Promise<void> {
+  const a = args(process.argv.slice(2));
+  const members = Number(a.members ?? 10_000);
+  const seconds = Number(a.seconds ?? 25);
+  const connections = Number(a.connections ?? 64);
+  const hotCount = Number(a.hot ?? 5);
+  const hotStock = Number(a['hot-stock'] ?? 200);
+  const tailCount = Number(a.tail ?? 3000);
+  const products = Number(a.products ?? 3000);
+  const baselineSeconds = Number(a['baseline-seconds'] ?? 20);
+  const withBaseline = a['no-baseline'] !== 'true';
+  const url = withDatabase(process.env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres', DB_NAME);
+  console.log(`flash-crowd: ${members} members, ${hotCount} hot SKUs × ${hotStock} in stock + a tail of ${tailCount}, ${connections} connections for ${seconds} s`);
+
+  await dropDatabase(url);
+  await migrateDatabase(url);
+  process.env.DB_POOL_SIZE ??= '24';
+  const config = loadConfig({
+    ...process.env,
+    DATABASE_URL: url,
+    NODE_ENV: 'production',
+    JWT_SECRET: 'bench-only-secret-bench-only-secret-123',
+    ACCESS_TOKEN_TTL_SECONDS: '3600',
+    LOG_LEVEL: 'warn',
+    QUEUE_PREFIX: '{hg-bench-flash}',
+    OUTBOX_RELAY: 'off',
+  });
+  const { app } = await createApiApp(config);
+  app.useLogger(['error', 'warn']);
+  await app.init();
+  await app.listen(0, '127.0.0.1');
+  const port = (app.getHttpServer().address() as AddressInfo).port;
+  const base = `http://127.0.0.1:${port}/api/v1`;
+  const ds = app.get(DataSource);
+  const tx = app.get(TransactionRunner);
+  const api = async (method: string, path: string, token: string | null, body?: unknown, contentType = 'application/json') => {
+    const res = await fetch(`${base}${path}`, {
+      method,
+      headers: { ...(token ? { Authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'Content-Type': contentType } : {}) },
+      body: body === undefined ? undefined : contentType === 'application/json' ? JSON.stringify(body) : String(body),
+    });
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- seeding talks to our own API; its DTOs are checked there
+    const json: any = await res.json().catch(() => null);
+    if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
+    return json;
+  };
+
+  // ---- seed: platform admin, catalog, union, roster, campaign, accounts ----
+  const seedStart = performance.now();
+  const adminId = await tx.run(async (em) => {
+    const platform = await app.get(OrganizationsService).platform(em);
+    return (await app.get(UsersService).create(null, { organizationId: platform.id, username: 'bench-admin', displayName: '压测管理员', password: PASSWORD, roles: [Role.PlatformAdmin] }, em)).id;
+  });
+  const catalog = await tx.run((em) => app.get(CatalogDemoSeeder).seed(em, { products }));
+  const admin = (await api('POST', '/auth/login', null, { username: 'bench-admin', password: PASSWORD })).accessToken as string;
+  const union = await api('POST', '/unions', admin, { name: '青岛港集团工会', regionCode: '370202', cityRegionCode: '370200', admin: { username: 'bench-union-admin', displayName: '工会管理员', password: PASSWORD } });
+  const unionAdmin = (await api('POST', '/auth/login', null, { username: 'bench-union-admin', password: PASSWORD })).accessToken as string;
+  const [{ day }] = await ds.query(`SELECT (now() AT TIME ZONE 'Asia/Shanghai')::date::text AS day`);
+  const year = day.slice(0, 4);
+  await api('POST', `/unions/${union.id}/agreements`, admin, { number: `HG-${year}-BENCH`, signedOn: `${year}-01-02`, termStart: `${year}-01-01`, termEnd: `${year}-12-31`, expectedHeadcount: members, expectedAmountFen: members * POINTS_PER_MEMBER, creditLimitFen: 0 });
+  await api('POST', `/unions/${union.id}/deposits`, admin, { amountFen: members * POINTS_PER_MEMBER, bankReference: 'BENCH-0001', receivedOn: day });
+  const roster = ['employee_no,name,phone,group,join_date'];
+  for (let i = 1; i <= members; i++) roster.push(`QDG${String(i).padStart(6, '0')},职工${i},13${String(800_000_000 + i).padStart(9, '0')},装卸${(i % 10) + 1}队,2016-05-01`);
+  await api('POST', `/unions/${union.id}/members/import`, unionAdmin, roster.join('\n'), 'text/csv');
+  const [{ opens, closes }] = await ds.query(`SELECT now() - interval '1 minute' AS opens, now() + interval '3 hours' AS closes`);
+  const campaign = await api('POST', `/unions/${union.id}/campaigns`, unionAdmin, {
+    name: '2026 春节慰问',
+    purpose: 'Spring Festival',
+    amountMode: 'flat',
+    pointsPerMemberFen: POINTS_PER_MEMBER,
+    opensAt: new Date(opens).toISOString(),
+    closesAt: new Date(closes).toISOString(),
+  });
+  await api('POST', `/campaigns/${campaign.id}/approve`, unionAdmin, {});
+  // the worker's jobs, run here: distribute to every member, then open the window
+  const distributed = await app.get(DistributionRunner).run(campaign.id);
+  await app.get(CampaignWindowService).open(campaign.id);
+  // Accounts for every member. Activation hashes each member's own password (argon2id, ~50 ms of
+  // CPU each); for 10,000 bench members one hash is shared and the link is what activation writes.
+  const hash = await app.get(PasswordService).hash(PASSWORD);
+  await ds.query(
+    `WITH u AS (
+       INSERT INTO users (organization_id, username, display_name, password_hash, roles)
+       SELECT m.union_id, 'bench-' || lower(m.employee_no), m.name, $2, ARRAY['worker'] FROM members m WHERE m.union_id = $1
+       RETURNING id, username
+     )
+     UPDATE members m SET user_id = u.id, activated_at = now() FROM u WHERE u.username = 'bench-' || lower(m.employee_no) AND m.union_id = $1`,
+    [union.id, hash],
+  );
+  const userIds: string[] = (await ds.query(`SELECT user_id FROM members WHERE union_id = $1 ORDER BY employee_no`, [union.id])).map((r: { user_id: string }) => r.user_id);
+  // log every member in up front (the token path of login, minus 10,000 password checks)
+  const auth = app.get(AuthService);
+  const tokens: string[] = new Array(userIds.length);
+  for (let i = 0; i < userIds.length; i += 50) {
+    await Promise.all(userIds.slice(i, i + 50).map(async (id, j) => (tokens[i + j] = (await auth.issueForUser(id)).accessToken)));
+  }
+  // hot SKUs: a few popular items cut to limited stock; the tail: everything else that is buyable
+  const buyable: { id: string; price_fen: string; stock: number }[] = await ds.query(
+    `SELECT k.id, k.price_fen, k.stock FROM skus k JOIN products p ON p.id = k.product_id JOIN suppliers s ON s.id = k.supplier_id
+      JOIN categories c ON c.id = p.category_id
+     WHERE p.status = 'active' AND s.status = 'approved' AND NOT c.forbidden AND k.price_fen BETWEEN 500 AND 15000 AND k.stock >= 50
+     ORDER BY k.id`,
+  );
+  if (buyable.length < hotCount + 10) throw new Error(`only ${buyable.length} buyable SKUs: seed more products`);
+  const r = rng(42);
+  const shuffled = buyable.map((s) => ({ s, k: r() })).sort((x, y) => x.k - y.k).map((x) => x.s);
+  const hot: SkuRef[] = shuffled.slice(0, hotCount).map((s) => ({ id: s.id, priceFen: Number(s.price_fen) }));
+  const tail: SkuRef[] = shuffled.slice(hotCount, hotCount + tailCount).map((s) => ({ id: s.id, priceFen: Number(s.price_fen) }));
+  await tx.run(async (em) => {
+    for (const s of hotCount ? shuffled.slice(0, hotCount) : []) await app.get(StockService).adjust(em, s.id, hotStock - s.stock, 'flash sale allotment', adminId);
+  });
+  await ds.query('VACUUM ANALYZE');
+  const initial = new Map<string, number>((await ds.query(`SELECT id, stock FROM skus`)).map((x: { id: string; stock: number }) => [x.id, x.stock]));
+  const seedSeconds = (performance.now() - seedStart) / 1000;
+  console.log(
+    `seeded in ${round(seedSeconds, 1)} s: ${catalog.products} products (${catalog.skus} SKUs), ${members} members credited ${POINTS_PER_MEMBER} fen each (${distributed.credited} grants), ${tokens.length} members logged in`,
+  );
+
+  // ---- measure ----
+  const baseClients = [64, 16];
+  const before = withBaseline ? pgbenchBaseline(baselineSeconds, baseClients) : [];
+  const [{ entriesBefore }] = await ds.query(`SELECT count(*)::int AS "entriesBefore" FROM ledger_entries`);
+  const plan: LoadPlan = { port, tokens, hot, tail, connections, seconds, warmupSeconds: 2 };
+  const { samples, seconds: measured } = a['same-thread'] === 'true' ? await runLoad(plan) : await loadInWorker(plan);
+  const after = withBaseline ? pgbenchBaseline(baselineSeconds, baseClients) : [];
+
+  // ---- check ----
+  const sold = new Map<string, number>(
+    (await ds.query(
+      `SELECT l.sku_id, sum(l.quantity)::int AS n FROM order_lines l JOIN orders o ON o.id = l.order_id
+        WHERE o.state NOT IN ('cancelled', 'rejected', 'returned') GROUP BY l.sku_id`,
+    )).map((x: { sku_id: string; n: number }) => [x.sku_id, x.n]),
+  );
+  const now = new Map<string, number>((await ds.query(`SELECT id, stock FROM skus`)).map((x: { id: string; stock: number }) => [x.id, x.stock]));
+  let oversoldUnits = 0;
+  let mismatchedSkus = 0;
+  for (const [id, init] of initial) {
+    const s = sold.get(id) ?? 0;
+    const left = now.get(id)!;
+    if (left + s !== init) mismatchedSkus++;
+    if (s > init || left < 0) oversoldUnits += Math.max(s - init, -left);
+  }
+  // the books, from raw SQL: no guarded account (grant, pool, budget) below its limit; every order's
+  // escrow holds exactly its total; every member's grant + what their orders took = what was credited
+  const [{ negative }] = await ds.query(
+    `WITH flows AS (SELECT credit_account_id AS a, amount FROM ledger_transfers UNION ALL SELECT debit_account_id, -amount FROM ledger_transfers)
+     SELECT count(*)::int AS negative FROM (SELECT f.a, sum(f.amount) AS b FROM flows f GROUP BY f.a) x JOIN ledger_accounts la ON la.id = x.a
+      WHERE la.guard = 'debits_le_credits' AND x.b < -la.overdraft_limit`,
+  );
+  const balanceSql = (col: string) =>
+    `(coalesce((SELECT sum(amount) FROM ledger_transfers WHERE credit_account_id = ${col}), 0) - coalesce((SELECT sum(amount) FROM ledger_transfers WHERE debit_account_id = ${col}), 0))`;
+  const [{ escrowOff }] = await ds.query(`SELECT count(*)::int AS "escrowOff" FROM orders o WHERE ${balanceSql('o.escrow_account_id')} <> o.total_fen`);
+  const [{ grantsOff }] = await ds.query(
+    `SELECT count(*)::int AS "grantsOff" FROM campaign_members cm
+      WHERE cm.campaign_id = $1 AND ${balanceSql('cm.grant_account_id')}
+            + coalesce((SELECT sum(p.amount_fen) FROM order_payments p WHERE p.grant_account_id = cm.grant_account_id), 0) <> cm.amount_fen`,
+    [campaign.id],
+  );
+  const booksOk = negative === 0 && escrowOff === 0 && grantsOff === 0;
+  const ok = samples.filter((s) => s.status === 201);
+  const orders = ok.reduce((n, s) => n + s.orders, 0);
+  const codes: Record<string, number> = {};
+  for (const s of samples) if (s.code) codes[s.code] = (codes[s.code] ?? 0) + 1;
+  const all = latency(samples);
+  const placed = latency(ok);
+  const checkoutsPerSecond = round(ok.length / measured, 1);
+  const ordersPerSecond = round(orders / measured, 1);
+  const requestsPerSecond = round(samples.length / measured, 1);
+  const hotSold = hot.reduce((n, h) => n + (sold.get(h.id) ?? 0), 0);
+  const tps64 = (bs: Baseline[]) => bs.find((b) => b.clients === 64)?.tps ?? NaN;
+  const baseline64 = withBaseline ? round((tps64(before) + tps64(after)) / 2, 1) : NaN;
+  const ratio = withBaseline ? round(checkoutsPerSecond / baseline64, 3) : null;
+  const [{ entriesAfter }] = await ds.query(`SELECT count(*)::int AS "entriesAfter" FROM ledger_entries`);
+
+  console.log('');
+  console.log('| checkout requests | count | per s | p50 ms | p95 ms | p99 ms | max ms |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|');
+  console.log(`| all | ${all.n} | ${requestsPerSecond} | ${all.p50} | ${all.p95} | ${all.p99} | ${all.max} |`);
+  console.log(`| placed (201) | ${placed.n} | ${checkoutsPerSecond} | ${placed.p50} | ${placed.p95} | ${placed.p99} | ${placed.max} |`);
+  console.log('');
+  console.log(`orders placed: ${orders} (${ordersPerSecond}/s; a checkout with SKUs of two suppliers is two orders); ledger entries posted: ${entriesAfter - entriesBefore}`);
+  console.log(`refusals: ${Object.entries(codes).map(([c, n]) => `${c} ${n}`).join(', ') || 'none'}`);
+  console.log(`hot SKUs: ${hotSold} of ${hotCount * hotStock} sold`);
+  console.log(`oversell check: ${oversoldUnits} units oversold, ${mismatchedSkus} SKUs where stock + sold ≠ initial (of ${initial.size}) — ${oversoldUnits === 0 && mismatchedSkus === 0 ? 'OK' : 'BROKEN'}`);
+  console.log(`ledger (raw SQL): ${negative} guarded accounts below their limit, ${escrowOff} orders whose escrow ≠ their total, ${grantsOff} grants where balance + spent ≠ credited — ${booksOk ? 'OK' : 'BROKEN'}`);
+  if (withBaseline) {
+    for (const c of baseClients) {
+      const b = before.find((x) => x.clients === c);
+      const f = after.find((x) => x.clients === c);
+      console.log(`pgbench TPC-B, ${c} clients: ${b?.tps} tps before, ${f?.tps} tps after`);
+    }
+    console.log(`checkouts/s ÷ pgbench tps (64 clients, mean of before and after ${baseline64}): ${ratio}`);
+  }
+  console.log(`aim: ≥ 0.5 × pgbench and p99 < 100 ms — ratio ${ratio ?? 'n/a'} ${ratio !== null && ratio >= 0.5 ? 'met' : 'not met'}, p99 ${all.p99} ms ${all.p99 < 100 ? 'met' : 'not met'}`);
+  console.log(`rerun: ${RERUN}${a.members ? ` --members ${members}` : ''}${a.seconds ? ` --seconds ${seconds}` : ''}${a.connections ? ` --connections ${connections}` : ''}`);
+
+  await app.close();
+  if (a.keep !== 'true') await dropDatabase(url);
+  else console.log(`kept database ${DB_NAME}`);
+  console.log(
+    JSON.stringify({
+      bench: 'flash-crowd',
+      members,
+      connections,
+      seconds: round(measured, 1),
+      seedSeconds: round(seedSeconds, 1),
+      hotSkus: hotCount,
+      hotStock,
+      tailSkus: tail.length,
+      requests: samples.length,
+      requestsPerSecond,
+      checkouts: ok.length,
+      checkoutsPerSecond,
+      orders,
+      ordersPerSecond,
+      p50Ms: all.p50,
+      p95Ms: all.p95,
+      p99Ms: all.p99,
+      maxMs: all.max,
+      placedP50Ms: placed.p50,
+      placedP95Ms: placed.p95,
+      placedP99Ms: placed.p99,
+      refusals: codes,
+      hotSold,
+      oversoldUnits,
+      mismatchedSkus,
+      ledgerBooksOk: booksOk,
+      pgbenchTps64Before: tps64(before) || null,
+      pgbenchTps64After: tps64(after) || null,
+      pgbenchTps16Before: before.find((b) => b.clients === 16)?.tps ?? null,
+      pgbenchTps16After: after.find((b) => b.clients === 16)?.tps ?? null,
+      checkoutsPerPgbenchTps: ratio,
+      loadThread: a['same-thread'] === 'true' ? 'same' : 'worker',
+    }),
+  );
+}
+
+if (isMainThread) {
+  main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+} else {
+  runLoad(workerData as LoadPlan).then(
+    (r) => parentPort!.postMessage(r),
+    (err) => {
+      throw err;
+    },
+  );
+}

@@ -1,0 +1,133 @@
+import { AppError } from '@huigong/common';
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { isUuid } from './catalog-helpers';
+
+export interface StockLine {
+  skuId: string;
+  quantity: number;
+}
+
+/** Quantities per SKU, duplicates merged, sorted by SKU id: every writer locks SKU rows in this order. */
+function mergeLines(lines: StockLine[]): { ids: string[]; quantities: number[] } {
+  const byId = new Map<string, number>();
+  for (const l of lines) {
+    if (!Number.isSafeInteger(l.quantity) || l.quantity <= 0) {
+      throw new AppError('INVALID_QUANTITY', 'Quantities must be positive whole numbers', 400, { skuId: l.skuId, quantity: l.quantity });
+    }
+    const id = String(l.skuId).toLowerCase();
+    byId.set(id, (byId.get(id) ?? 0) + l.quantity);
+  }
+  const ids = [...byId.keys()].sort();
+  return { ids, quantities: ids.map((id) => byId.get(id)!) };
+}
+
+/**
+ * Stock changes, always in the caller's transaction and always as a movement beside the cached
+ * stock on the SKU row. Stock never goes below zero: rows are locked in SKU id order, checked, then
+ * changed with a conditional UPDATE (and the CHECK constraint stands behind it).
+ */
+@Injectable()
+export class StockService {
+  /**
+   * Takes stock for an order. On any shortfall throws OUT_OF_STOCK (409) with the first short line
+   * and writes nothing; on success records one 'sale' movement per SKU with `reference`.
+   */
+  async reserve(em: EntityManager, lines: StockLine[], reference: string): Promise<void> {
+    const { ids, quantities } = mergeLines(lines);
+    if (!ids.length) return;
+    const stock = await this.lock(em, ids);
+    ids.forEach((id, i) => {
+      const available = stock.get(id)!;
+      if (available < quantities[i]) {
+        throw AppError.conflict('OUT_OF_STOCK', `Only ${available} left of SKU ${id}`, { skuId: id, requested: quantities[i], available });
+      }
+    });
+    const changed = await em.query(
+      `WITH req AS (SELECT * FROM unnest($1::uuid[], $2::int[]) AS r(id, q)),
+            upd AS (UPDATE skus k SET stock = k.stock - req.q, updated_at = now() FROM req
+                     WHERE k.id = req.id AND k.stock >= req.q RETURNING k.id, req.q, k.stock)
+       INSERT INTO stock_movements (sku_id, kind, delta, stock_after, reference)
+       SELECT id, 'sale', -q, stock, $3::text FROM upd RETURNING sku_id`,
+      [ids, quantities, reference],
+    );
+    // cannot happen with the rows locked above; if it ever did, refuse rather than sell short
+    if (changed.length !== ids.length) throw AppError.conflict('OUT_OF_STOCK', 'Stock changed while reserving', { skuIds: ids });
+  }
+
+  /**
+   * Gives stock back (cancel, refund) as 'release' movements. Never more than `reference` took and has
+   * not yet given back: RELEASE_EXCEEDS_RESERVED (409) otherwise, so a repeated cancel cannot mint stock.
+   */
+  async release(em: EntityManager, lines: StockLine[], reference: string): Promise<void> {
+    const { ids, quantities } = mergeLines(lines);
+    if (!ids.length) return;
+    await this.lock(em, ids);
+    const outstanding: { sku_id: string; n: number }[] = await em.query(
+      `SELECT sku_id, (-sum(delta))::int AS n FROM stock_movements
+        WHERE reference = $1 AND sku_id = ANY($2::uuid[]) AND kind IN ('sale', 'release') GROUP BY sku_id`,
+      [reference, ids],
+    );
+    const open = new Map(outstanding.map((r) => [r.sku_id, r.n]));
+    ids.forEach((id, i) => {
+      const reserved = open.get(id) ?? 0;
+      if (quantities[i] > reserved) {
+        throw AppError.conflict('RELEASE_EXCEEDS_RESERVED', `Reference ${reference} holds only ${reserved} of SKU ${id}`, {
+          skuId: id,
+          requested: quantities[i],
+          reserved,
+          reference,
+        });
+      }
+    });
+    await em.query(
+      `WITH req AS (SELECT * FROM unnest($1::uuid[], $2::int[]) AS r(id, q)),
+            upd AS (UPDATE skus k SET stock = k.stock + req.q, updated_at = now() FROM req WHERE k.id = req.id RETURNING k.id, req.q, k.stock)
+       INSERT INTO stock_movements (sku_id, kind, delta, stock_after, reference)
+       SELECT id, 'release', q, stock, $3::text FROM upd`,
+      [ids, quantities, reference],
+    );
+  }
+
+  /**
+   * A supplier's correction (delivery received, breakage, count). Returns the new stock; refuses with
+   * STOCK_WOULD_GO_NEGATIVE (409) rather than going below zero. With an idempotency key a repeated
+   * request returns the first result and changes nothing.
+   */
+  async adjust(em: EntityManager, skuId: string, delta: number, reason: string, actorUserId: string, idempotencyKey?: string): Promise<number> {
+    if (!Number.isSafeInteger(delta) || delta === 0 || Math.abs(delta) > 10_000_000) {
+      throw new AppError('INVALID_QUANTITY', 'An adjustment is a non-zero whole number', 400, { delta });
+    }
+    if (!isUuid(skuId)) throw AppError.notFound('SKU', skuId);
+    if (idempotencyKey) {
+      // the row lock serialises concurrent replays of one key
+      await this.lock(em, [skuId]);
+      const [done] = await em.query(`SELECT delta, stock_after FROM stock_movements WHERE sku_id = $1 AND idempotency_key = $2`, [skuId, idempotencyKey]);
+      if (done) {
+        if (done.delta !== delta) throw AppError.conflict('IDEMPOTENCY_KEY_REUSED', 'This idempotency key was used for a different adjustment', { skuId });
+        return done.stock_after;
+      }
+    }
+    const [row] = await em.query(
+      `WITH upd AS (UPDATE skus SET stock = stock + $2::int, updated_at = now() WHERE id = $1 AND stock + $2::int >= 0 RETURNING id, stock)
+       INSERT INTO stock_movements (sku_id, kind, delta, stock_after, reason, actor_user_id, idempotency_key)
+       SELECT id, 'adjustment', $2::int, stock, $3::text, $4::uuid, $5::text FROM upd RETURNING stock_after`,
+      [skuId, delta, reason, actorUserId, idempotencyKey ?? null],
+    );
+    if (row) return row.stock_after;
+    const [sku] = await em.query(`SELECT stock FROM skus WHERE id = $1`, [skuId]);
+    if (!sku) throw AppError.notFound('SKU', skuId);
+    throw AppError.conflict('STOCK_WOULD_GO_NEGATIVE', `Stock is ${sku.stock}; removing ${-delta} would go below zero`, { skuId, delta, available: sku.stock });
+  }
+
+  /** Locks the SKU rows in id order and returns their stock; a missing SKU is NOT_FOUND. */
+  private async lock(em: EntityManager, sortedIds: string[]): Promise<Map<string, number>> {
+    const bad = sortedIds.find((id) => !isUuid(id));
+    if (bad) throw AppError.notFound('SKU', bad);
+    const rows: { id: string; stock: number }[] = await em.query(`SELECT id, stock FROM skus WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, [sortedIds]);
+    const stock = new Map(rows.map((r) => [r.id, r.stock]));
+    const missing = sortedIds.find((id) => !stock.has(id));
+    if (missing) throw AppError.notFound('SKU', missing);
+    return stock;
+  }
+}

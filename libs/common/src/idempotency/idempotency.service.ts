@@ -1,0 +1,98 @@
+import { Injectable } from '@nestjs/common';
+import { createHash } from 'node:crypto';
+import { EntityManager } from 'typeorm';
+import { AppError } from '../errors/app-error';
+
+/** One value-moving request as the client identified it. */
+export interface IdempotentRequest {
+  /** the operation, e.g. 'checkout': the same key may be used for different operations */
+  scope: string;
+  userId: string;
+  /** the client's `Idempotency-Key` header */
+  key: string;
+  /** `requestHash(body)`: the same key with a different body is refused */
+  requestHash: string;
+}
+
+export type IdempotencyClaim<T> = { replay: false } | { replay: true; response: T };
+
+export interface ClaimOptions {
+  /**
+   * Also take this transaction-scoped advisory lock first, in the same statement (e.g. one per
+   * member, so that one actor's requests run one after another). Saves a round trip.
+   */
+  serializeOn?: string;
+}
+
+/** JSON with object keys sorted, so equal bodies hash equally whatever the key order. */
+export function stableJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value)) return `[${value.map((v) => stableJson(v)).join(',')}]`;
+  const obj = value as Record<string, unknown>;
+  const keys = Object.keys(obj)
+    .filter((k) => obj[k] !== undefined)
+    .sort();
+  return `{${keys.map((k) => `${JSON.stringify(k)}:${stableJson(obj[k])}`).join(',')}}`;
+}
+
+export function requestHash(body: unknown): string {
+  return createHash('sha256').update(stableJson(body)).digest('hex');
+}
+
+/**
+ * Idempotency-Key handling for requests that move value, inside the caller's transaction.
+ *
+ * `claim` inserts the (scope, user, key) row first. A concurrent replay's INSERT ... ON CONFLICT
+ * waits on the unique index until the first transaction ends: if it committed, the replay reads the
+ * stored response; if it rolled back (a refusal), the replay claims the key and runs the request
+ * itself. So replays arriving at the same moment all return the first result, and a refused
+ * request leaves no trace (a retry re-evaluates it). The same key with another body is refused
+ * with 409 IDEMPOTENCY_KEY_REUSED.
+ */
+@Injectable()
+export class IdempotencyService {
+  async claim<T>(em: EntityManager, req: IdempotentRequest, opts: ClaimOptions = {}): Promise<IdempotencyClaim<T>> {
+    const inserted: unknown[] = opts.serializeOn
+      ? await em.query(
+          // the lock is taken when the CTE's row is produced, before the insert reads the index
+          `WITH l AS MATERIALIZED (SELECT pg_advisory_xact_lock(hashtextextended($5, 0)))
+           INSERT INTO idempotency_requests (scope, user_id, key, request_hash) SELECT $1, $2, $3, $4 FROM l
+           ON CONFLICT (scope, user_id, key) DO NOTHING RETURNING 1`,
+          [req.scope, req.userId, req.key, req.requestHash, opts.serializeOn],
+        )
+      : await em.query(
+          `INSERT INTO idempotency_requests (scope, user_id, key, request_hash) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (scope, user_id, key) DO NOTHING RETURNING 1`,
+          [req.scope, req.userId, req.key, req.requestHash],
+        );
+    if (inserted.length) return { replay: false };
+    const [row] = await em.query(
+      `SELECT request_hash, response FROM idempotency_requests WHERE scope = $1 AND user_id = $2 AND key = $3`,
+      [req.scope, req.userId, req.key],
+    );
+    if (!row || row.response === null) {
+      // cannot happen while claim and complete share a transaction; refuse rather than guess
+      throw AppError.conflict('IDEMPOTENCY_KEY_IN_USE', 'A request with this Idempotency-Key is still being processed', { key: req.key });
+    }
+    if (row.request_hash !== req.requestHash) {
+      throw AppError.conflict('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was already used for a different request', { key: req.key, scope: req.scope });
+    }
+    return { replay: true, response: row.response as T };
+  }
+
+  async complete(em: EntityManager, req: IdempotentRequest, response: unknown): Promise<void> {
+    await em.query(
+      `UPDATE idempotency_requests SET response = $4::jsonb, completed_at = now() WHERE scope = $1 AND user_id = $2 AND key = $3`,
+      [req.scope, req.userId, req.key, JSON.stringify(response)],
+    );
+  }
+
+  /** claim → work → complete, in the caller's transaction. */
+  async run<T>(em: EntityManager, req: IdempotentRequest, work: () => Promise<T>, opts: ClaimOptions = {}): Promise<{ response: T; replayed: boolean }> {
+    const claim = await this.claim<T>(em, req, opts);
+    if (claim.replay) return { response: claim.response, replayed: true };
+    const response = await work();
+    await this.complete(em, req, response);
+    return { response, replayed: false };
+  }
+}

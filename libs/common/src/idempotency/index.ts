@@ -1,0 +1,2 @@
+export * from './idempotency-key.decorator';
+export * from './idempotency.service';

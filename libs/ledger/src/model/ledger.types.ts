@@ -1,0 +1,105 @@
+import type { AccountGuard, AccountType } from './account-type';
+
+export interface OpenAccountInput {
+  type: AccountType | string;
+  ownerType: string;
+  ownerId: string;
+  /** tenant key: the union or supplier organization (uuid) */
+  organizationId: string;
+  holderUserId?: string | null;
+  /** fen; only for guarded accounts, default 0 */
+  overdraftLimit?: number;
+  metadata?: Record<string, unknown>;
+}
+
+export interface LedgerAccountView {
+  /** decimal string of a bigint */
+  id: string;
+  type: string;
+  ownerType: string;
+  ownerId: string;
+  organizationId: string;
+  holderUserId: string | null;
+  guard: AccountGuard;
+  overdraftLimit: number;
+  debitsPosted: number;
+  creditsPosted: number;
+  /** credits − debits */
+  balance: number;
+  createdAt: string;
+}
+
+export interface TransferInput {
+  debitAccountId: string;
+  creditAccountId: string;
+  /** fen, positive safe integer */
+  amount: number;
+}
+
+export interface PostEntryInput {
+  kind: string;
+  idempotencyKey: string;
+  /** e.g. 'order:<uuid>' */
+  reference: string;
+  /** user id or 'system' */
+  actor: string | null;
+  metadata?: Record<string, unknown>;
+  transfers: TransferInput[];
+}
+
+export interface PostedEntry {
+  id: string;
+  kind: string;
+  idempotencyKey: string;
+  reference: string;
+  /** `YYYY-MM-DDTHH:MM:SS.ffffffZ`, the transaction time of the posting, exactly as hashed */
+  createdAt: string;
+  /**
+   * SHA-256 of the entry's canonical encoding (SEALING.md §2), computed when it is posted from the
+   * values the database stored; the sealer later seals exactly this hash.
+   */
+  hash: string;
+  transfers: (TransferInput & { id: string })[];
+  /** true when the idempotency key had been posted before: this is that first entry */
+  replayed: boolean;
+}
+
+export interface EntryWithSeal extends PostedEntry {
+  actor: string | null;
+  metadata: Record<string, unknown> | null;
+  seal: { blockHeight: number; blockHash: string } | null;
+}
+
+export interface StatementLine {
+  transferId: string;
+  entryId: string;
+  kind: string;
+  reference: string;
+  at: string;
+  debit: number;
+  credit: number;
+  /** the account's balance after this transfer */
+  balance: number;
+}
+
+export interface Statement {
+  items: StatementLine[];
+  nextCursor: string | null;
+}
+
+export interface VerificationProblem {
+  kind: 'entry' | 'block' | 'account' | 'ledger';
+  id: string;
+  reason: string;
+}
+
+export interface VerificationResult {
+  ok: boolean;
+  entries: number;
+  blocks: number;
+  accounts: number;
+  /** entries not sealed yet (checked for balance, not for hashes) */
+  unsealed?: number;
+  durationMs?: number;
+  firstProblem?: VerificationProblem;
+}

@@ -1,0 +1,58 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import type { AccountGuard } from '../model/account-type';
+import type { LedgerAccountView, OpenAccountInput, PostedEntry, PostEntryInput } from '../model/ledger.types';
+import { AccountSettingsService } from './account-settings.service';
+import { OpenAccountsService } from './open-accounts.service';
+import { PostEntriesService } from './post-entries.service';
+
+/**
+ * The ledger's write side, as other contexts see it. Every method works inside the caller's
+ * transaction (the EntityManager it passes) and never commits by itself.
+ */
+@Injectable()
+export class LedgerService {
+  constructor(
+    private readonly accounts: OpenAccountsService,
+    private readonly posting: PostEntriesService,
+    private readonly settings: AccountSettingsService,
+  ) {}
+
+  /** Idempotent on (type, ownerType, ownerId): returns the existing account if there is one. */
+  async openAccount(em: EntityManager, input: OpenAccountInput): Promise<LedgerAccountView> {
+    const [account] = await this.accounts.open(em, [input]);
+    return account;
+  }
+
+  /** Bulk openAccount, results in input order; one round trip per 5,000 accounts. */
+  openAccounts(em: EntityManager, inputs: OpenAccountInput[]): Promise<LedgerAccountView[]> {
+    return this.accounts.open(em, inputs);
+  }
+
+  /**
+   * Posts one entry. Same idempotency key and content again: the first entry, `replayed: true`.
+   * Same key, other content: 409 IDEMPOTENCY_CONFLICT. A guard that would break:
+   * InsufficientFundsError (422), and nothing of the entry is written.
+   */
+  post(em: EntityManager, input: PostEntryInput): Promise<PostedEntry> {
+    return this.posting.post(em, input);
+  }
+
+  /** Many entries in one transaction (one round trip per 5,000), all or nothing, same guarantees. */
+  postMany(em: EntityManager, inputs: PostEntryInput[]): Promise<PostedEntry[]> {
+    return this.posting.postMany(em, inputs);
+  }
+
+  setOverdraftLimit(em: EntityManager, accountId: string, limitFen: number): Promise<void> {
+    return this.settings.setOverdraftLimit(em, accountId, limitFen);
+  }
+
+  assignHolder(em: EntityManager, accountId: string, userId: string): Promise<void> {
+    return this.settings.assignHolder(em, accountId, userId);
+  }
+
+  /** Adds an account type (types are data); refused if it exists with another guard. */
+  defineAccountType(em: EntityManager, code: string, defaultGuard: AccountGuard, description?: string): Promise<void> {
+    return this.accounts.defineType(em, code, defaultGuard, description);
+  }
+}

@@ -1,0 +1,281 @@
+import { AppError, toSafeNumber } from '@huigong/common';
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { InsufficientFundsError } from '../model/insufficient-funds.error';
+import type { PostedEntry, PostEntryInput, TransferInput } from '../model/ledger.types';
+import { canonicalJson, CanonicalEncodingError, hashEntry, sha256Hex } from '../sealing';
+import { canonicalEntry, isLedgerId } from './ledger-sql';
+
+/** Entries per call of ledger_post_entries: big batches (distribution) go in a few round trips. */
+const BATCH = 5000;
+const MAX_TRANSFERS_PER_ENTRY = 1000;
+
+interface Prepared {
+  input: PostEntryInput;
+  contentHash: string;
+  metadataJson: string | null;
+}
+
+interface PostRow {
+  ord: number;
+  status: 'posted' | 'replayed' | 'conflict' | 'insufficient_funds' | 'unknown_account';
+  entry_id: string | null;
+  created_at: string | null;
+  transfer_ids: string[] | null;
+  actor: string | null;
+  metadata: Record<string, unknown> | null;
+  detail: Record<string, string> | null;
+}
+
+/** What makes a replay a replay: the same kind, reference and transfers (actor and metadata may differ). */
+function prepareHash(input: PostEntryInput): string {
+  return sha256Hex(canonicalJson({ kind: input.kind, reference: input.reference, transfers: input.transfers.map((t) => [t.debitAccountId, t.creditAccountId, t.amount]) }));
+}
+
+function invalid(index: number, field: string, reason: string): AppError {
+  return new AppError('INVALID_LEDGER_ENTRY', `Ledger entry ${index}: ${field} ${reason}`, 400, { index, field, reason });
+}
+
+function text(v: unknown, index: number, field: string, max: number, nullable = false): void {
+  if (nullable && v === null) return;
+  if (typeof v !== 'string' || v.length < 1 || v.length > max) throw invalid(index, field, `must be a string of 1 to ${max} characters`);
+}
+
+/**
+ * Posting: validates entries, then hands the whole batch to ledger_post_entries (migration
+ * 1764200000000), which locks, checks and writes in one round trip inside the caller's transaction.
+ */
+@Injectable()
+export class PostEntriesService {
+  async post(em: EntityManager, input: PostEntryInput): Promise<PostedEntry> {
+    const [posted] = await this.postMany(em, [input]);
+    return posted;
+  }
+
+  async postMany(em: EntityManager, inputs: PostEntryInput[]): Promise<PostedEntry[]> {
+    const prepared = inputs.map((input, i) => this.prepare(input, i));
+    // the same key twice in one batch: one entry (if the content agrees)
+    const firstByKey = new Map<string, number>();
+    const unique: Prepared[] = [];
+    const slot: number[] = [];
+    prepared.forEach((p, i) => {
+      const first = firstByKey.get(p.input.idempotencyKey);
+      if (first === undefined) {
+        firstByKey.set(p.input.idempotencyKey, unique.length);
+        slot.push(unique.length);
+        unique.push(p);
+      } else if (unique[first].contentHash !== p.contentHash) {
+        throw AppError.conflict('IDEMPOTENCY_CONFLICT', `Idempotency key ${p.input.idempotencyKey} is used twice in one batch for different entries`, {
+          idempotencyKey: p.input.idempotencyKey,
+          index: i,
+        });
+      } else {
+        slot.push(-first - 1); // a repeat of unique[first]
+      }
+    });
+    let results: PostedEntry[];
+    if (unique.length <= BATCH) {
+      results = await this.postBatch(em, unique);
+    } else {
+      // several round trips: a refusal in a later batch must take the earlier ones back too
+      await em.query('SAVEPOINT ledger_post_many');
+      try {
+        results = [];
+        for (let i = 0; i < unique.length; i += BATCH) results.push(...(await this.postBatch(em, unique.slice(i, i + BATCH))));
+        await em.query('RELEASE SAVEPOINT ledger_post_many');
+      } catch (err) {
+        if (err instanceof AppError) await em.query('ROLLBACK TO SAVEPOINT ledger_post_many');
+        throw err;
+      }
+    }
+    return slot.map((s) => (s >= 0 ? results[s] : { ...results[-s - 1], replayed: true }));
+  }
+
+  private prepare(input: PostEntryInput, index: number): Prepared {
+    if (!input || typeof input !== 'object') throw invalid(index, 'entry', 'must be an object');
+    text(input.kind, index, 'kind', 64);
+    text(input.idempotencyKey, index, 'idempotencyKey', 200);
+    text(input.reference, index, 'reference', 200);
+    text(input.actor, index, 'actor', 200, true);
+    if (!Array.isArray(input.transfers) || input.transfers.length < 1 || input.transfers.length > MAX_TRANSFERS_PER_ENTRY) {
+      throw invalid(index, 'transfers', `must hold 1 to ${MAX_TRANSFERS_PER_ENTRY} transfers`);
+    }
+    input.transfers.forEach((t, j) => {
+      if (!isLedgerId(t?.debitAccountId)) throw invalid(index, `transfers[${j}].debitAccountId`, 'must be a ledger account id (decimal string)');
+      if (!isLedgerId(t.creditAccountId)) throw invalid(index, `transfers[${j}].creditAccountId`, 'must be a ledger account id (decimal string)');
+      if (t.debitAccountId === t.creditAccountId) throw invalid(index, `transfers[${j}]`, 'must debit and credit different accounts');
+      if (!Number.isSafeInteger(t.amount) || t.amount <= 0) throw invalid(index, `transfers[${j}].amount`, 'must be a positive safe integer (fen)');
+    });
+    let metadataJson: string | null = null;
+    if (input.metadata !== undefined && input.metadata !== null) {
+      if (typeof input.metadata !== 'object' || Array.isArray(input.metadata)) throw invalid(index, 'metadata', 'must be an object');
+      try {
+        canonicalJson(input.metadata); // it will be hashed: refuse now what could not be sealed later
+      } catch (e) {
+        if (e instanceof CanonicalEncodingError) throw invalid(index, 'metadata', `cannot be sealed: ${e.message}`);
+        throw e;
+      }
+      metadataJson = JSON.stringify(input.metadata);
+      if (metadataJson.includes('\\u0000')) throw invalid(index, 'metadata', 'must not contain NUL characters');
+    }
+    const contentHash = prepareHash(input);
+    return { input, contentHash, metadataJson };
+  }
+
+  private async postBatch(em: EntityManager, batch: Prepared[]): Promise<PostedEntry[]> {
+    const r = await this.tryBatch(em, batch);
+    if ('refused' in r) throw r.error;
+    return r.entries;
+  }
+
+  /**
+   * Posts entries that are business events of their own, together: one outcome per input, and a
+   * refused or invalid entry does not stop the others (nothing of it is written; the rest are
+   * posted in the same transaction). GroupCommitPoster builds on this.
+   */
+  async postGroup(em: EntityManager, inputs: PostEntryInput[]): Promise<({ entry: PostedEntry } | { error: Error })[]> {
+    const out: ({ entry: PostedEntry } | { error: Error } | undefined)[] = new Array(inputs.length);
+    const firstByKey = new Map<string, number>();
+    const todo: { index: number; prepared: Prepared }[] = [];
+    const repeats: [number, number][] = [];
+    inputs.forEach((input, i) => {
+      let prepared: Prepared;
+      try {
+        prepared = this.prepare(input, i);
+      } catch (error) {
+        out[i] = { error: error as Error };
+        return;
+      }
+      const first = firstByKey.get(input.idempotencyKey);
+      if (first === undefined) {
+        firstByKey.set(input.idempotencyKey, i);
+        todo.push({ index: i, prepared });
+      } else repeats.push([i, first]);
+    });
+    for (let start = 0; start < todo.length; start += BATCH) {
+      let chunk = todo.slice(start, start + BATCH);
+      while (chunk.length) {
+        const r = await this.tryBatch(em, chunk.map((c) => c.prepared));
+        if ('entries' in r) {
+          r.entries.forEach((entry, k) => (out[chunk[k].index] = { entry }));
+          break;
+        }
+        // nothing was written: drop the refused entry and post the rest
+        out[chunk[r.refused].index] = { error: r.error };
+        chunk = chunk.filter((_, k) => k !== r.refused);
+      }
+    }
+    for (const [i, first] of repeats) {
+      const o = out[first]!;
+      out[i] =
+        'error' in o
+          ? o
+          : prepareHash(inputs[i]) === prepareHash(inputs[first])
+            ? { entry: { ...o.entry, replayed: true } }
+            : { error: AppError.conflict('IDEMPOTENCY_CONFLICT', `Idempotency key ${inputs[i].idempotencyKey} was already used for a different entry (${o.entry.id})`, { idempotencyKey: inputs[i].idempotencyKey, entryId: o.entry.id }) };
+    }
+    return out as ({ entry: PostedEntry } | { error: Error })[];
+  }
+
+  private async tryBatch(em: EntityManager, batch: Prepared[]): Promise<{ entries: PostedEntry[] } | { refused: number; error: Error }> {
+    const tEntry: number[] = [];
+    const tDebit: string[] = [];
+    const tCredit: string[] = [];
+    const tAmount: number[] = [];
+    batch.forEach((p, i) =>
+      p.input.transfers.forEach((t) => {
+        tEntry.push(i + 1);
+        tDebit.push(t.debitAccountId);
+        tCredit.push(t.creditAccountId);
+        tAmount.push(t.amount);
+      }),
+    );
+    const rows: PostRow[] =
+      batch.length === 1
+        ? // the order path: ledger_post_entry does one entry in three statements
+          await em.query(`SELECT * FROM ledger_post_entry($1, $2, $3, $4, $5::jsonb, $6, $7::bigint[], $8::bigint[], $9::bigint[])`, [
+            batch[0].input.idempotencyKey,
+            batch[0].input.kind,
+            batch[0].input.reference,
+            batch[0].input.actor,
+            batch[0].metadataJson,
+            batch[0].contentHash,
+            tDebit,
+            tCredit,
+            tAmount,
+          ])
+        : await em.query(
+            `SELECT * FROM ledger_post_entries($1::text[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::text[], $7::int[], $8::int[], $9::bigint[], $10::bigint[], $11::bigint[])`,
+            [
+              batch.map((p) => p.input.idempotencyKey),
+              batch.map((p) => p.input.kind),
+              batch.map((p) => p.input.reference),
+              batch.map((p) => p.input.actor),
+              batch.map((p) => p.metadataJson),
+              batch.map((p) => p.contentHash),
+              batch.map((p) => p.input.transfers.length),
+              tEntry,
+              tDebit,
+              tCredit,
+              tAmount,
+            ],
+          );
+    const failure = rows.find((r) => r.status !== 'posted' && r.status !== 'replayed');
+    if (failure) return { refused: failure.ord - 1, error: this.refusal(failure, batch[failure.ord - 1]?.input) };
+    if (rows.length !== batch.length) throw new Error(`ledger_post_entries returned ${rows.length} rows for ${batch.length} entries`);
+    const out: PostedEntry[] = new Array(batch.length);
+    for (const r of rows) {
+      const input = batch[r.ord - 1].input;
+      const ids = r.transfer_ids ?? [];
+      const transfers: (TransferInput & { id: string })[] = input.transfers.map((t, j) => ({
+        id: String(ids[j]),
+        debitAccountId: t.debitAccountId,
+        creditAccountId: t.creditAccountId,
+        amount: t.amount,
+      }));
+      const entry = {
+        id: String(r.entry_id),
+        kind: input.kind,
+        idempotencyKey: input.idempotencyKey,
+        reference: input.reference,
+        actor: r.actor,
+        createdAt: r.created_at!,
+        metadata: r.metadata,
+      };
+      out[r.ord - 1] = {
+        id: entry.id,
+        kind: entry.kind,
+        idempotencyKey: entry.idempotencyKey,
+        reference: entry.reference,
+        createdAt: entry.createdAt,
+        hash: hashEntry(canonicalEntry(entry, transfers)),
+        transfers,
+        replayed: r.status === 'replayed',
+      };
+    }
+    return { entries: out };
+  }
+
+  private refusal(row: PostRow, input: PostEntryInput | undefined): Error {
+    const d = row.detail ?? {};
+    switch (row.status) {
+      case 'insufficient_funds':
+        return new InsufficientFundsError({
+          accountId: d.accountId,
+          shortfall: toSafeNumber(d.shortfall),
+          balance: toSafeNumber(d.balance),
+          attempted: toSafeNumber(d.attempted),
+          overdraftLimit: toSafeNumber(d.overdraftLimit),
+        });
+      case 'conflict':
+        return AppError.conflict('IDEMPOTENCY_CONFLICT', `Idempotency key ${d.idempotencyKey} was already used for a different entry (${d.entryId})`, {
+          idempotencyKey: d.idempotencyKey,
+          entryId: d.entryId,
+        });
+      case 'unknown_account':
+        return AppError.unprocessable('ACCOUNT_NOT_FOUND', `Ledger account ${d.accountId} does not exist`, { accountId: d.accountId, idempotencyKey: input?.idempotencyKey });
+      default:
+        return new Error(`unexpected posting status ${row.status}`);
+    }
+  }
+}

@@ -1,0 +1,114 @@
+import { AuthUser, CurrentUser, ErrorBodyDto, pageOf, Role, Roles } from '@huigong/common';
+import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
+import { ApiConflictResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { OrderAction } from '../domain/order-state-machine';
+import { OrderDetailDto, OrderListQuery, OrderPageDto, PickListQuery, ReasonDto, ShipDto } from '../dto/order.dto';
+import { OrderTransitionService } from '../services/order-transition.service';
+import { SupplierOrdersService } from '../services/supplier-orders.service';
+
+const TRANSITION_ERRORS = 'INVALID_TRANSITION (details: state, allowedFrom); 403 OUT_OF_SCOPE for another supplier’s order';
+
+@ApiTags('supplier orders')
+@Controller('supplier/orders')
+export class SupplierOrdersController {
+  constructor(
+    private readonly orders: SupplierOrdersService,
+    private readonly transitions: OrderTransitionService,
+  ) {}
+
+  @Get()
+  @Roles(Role.SupplierStaff)
+  @ApiOperation({ summary: 'Your supplier’s order inbox, filtered by state' })
+  @ApiOkResponse({ type: OrderPageDto })
+  list(@CurrentUser() user: AuthUser, @Query() q: OrderListQuery): Promise<OrderPageDto> {
+    return this.orders.list(user, { state: q.state, ...pageOf(q) });
+  }
+
+  // before ':id' so that the path is not taken for an order id
+  @Get('pick-list.csv')
+  @Roles(Role.SupplierStaff)
+  @ApiProduces('text/csv')
+  @ApiOperation({
+    summary: 'Orders to pick and pack as CSV (default state: accepted), one row per line, oldest first',
+    description: 'UTF-8 with BOM, CRLF. Cells starting with = + - @ are prefixed with \' so spreadsheets never run them. At most 5,000 orders; headers X-Order-Count and X-Row-Count.',
+  })
+  @ApiOkResponse({ description: 'CSV', schema: { type: 'string' } })
+  async pickList(@CurrentUser() user: AuthUser, @Query() q: PickListQuery, @Res({ passthrough: true }) res: Response): Promise<string> {
+    const list = await this.orders.pickList(user, q.state);
+    res.setHeader('Content-Type', 'text/csv; charset=utf-8');
+    res.setHeader('Content-Disposition', `attachment; filename="pick-list-${q.state ?? 'accepted'}.csv"`);
+    res.setHeader('X-Order-Count', String(list.orders));
+    res.setHeader('X-Row-Count', String(list.rows));
+    return list.csv;
+  }
+
+  @Get(':id')
+  @Roles(Role.SupplierStaff)
+  @ApiOperation({ summary: 'One of your supplier’s orders with its timeline' })
+  @ApiOkResponse({ type: OrderDetailDto })
+  detail(@CurrentUser() user: AuthUser, @Param('id', ParseUUIDPipe) id: string): Promise<OrderDetailDto> {
+    return this.orders.detail(user, id);
+  }
+
+  @Post(':id/accept')
+  @HttpCode(200)
+  @Roles(Role.SupplierStaff)
+  @ApiOperation({ summary: 'Accept a placed order' })
+  @ApiOkResponse({ type: OrderDetailDto })
+  @ApiConflictResponse({ description: TRANSITION_ERRORS, type: ErrorBodyDto })
+  accept(@CurrentUser() user: AuthUser, @Param('id', ParseUUIDPipe) id: string): Promise<OrderDetailDto> {
+    return this.transitions.apply({ kind: 'supplier', user }, id, OrderAction.Accept);
+  }
+
+  @Post(':id/reject')
+  @HttpCode(200)
+  @Roles(Role.SupplierStaff)
+  @ApiOperation({ summary: 'Reject a placed or accepted order, with a reason: the points go back, stock is restored' })
+  @ApiOkResponse({ type: OrderDetailDto })
+  @ApiConflictResponse({ description: TRANSITION_ERRORS, type: ErrorBodyDto })
+  reject(@CurrentUser() user: AuthUser, @Param('id', ParseUUIDPipe) id: string, @Body() dto: ReasonDto): Promise<OrderDetailDto> {
+    return this.transitions.apply({ kind: 'supplier', user }, id, OrderAction.Reject, { reason: dto.reason });
+  }
+
+  @Post(':id/ship')
+  @HttpCode(200)
+  @Roles(Role.SupplierStaff)
+  @ApiOperation({ summary: 'Ship an accepted order, with carrier and tracking number' })
+  @ApiOkResponse({ type: OrderDetailDto })
+  @ApiConflictResponse({ description: TRANSITION_ERRORS, type: ErrorBodyDto })
+  @ApiUnprocessableEntityResponse({ description: 'MISSING_INPUT', type: ErrorBodyDto })
+  ship(@CurrentUser() user: AuthUser, @Param('id', ParseUUIDPipe) id: string, @Body() dto: ShipDto): Promise<OrderDetailDto> {
+    return this.transitions.apply({ kind: 'supplier', user }, id, OrderAction.Ship, { carrier: dto.carrier, trackingNo: dto.trackingNo });
+  }
+
+  @Post(':id/deliver')
+  @HttpCode(200)
+  @Roles(Role.SupplierStaff)
+  @ApiOperation({ summary: 'Mark a shipped order delivered; it completes automatically after AUTO_CONFIRM_DAYS unless the member confirms first' })
+  @ApiOkResponse({ type: OrderDetailDto })
+  @ApiConflictResponse({ description: TRANSITION_ERRORS, type: ErrorBodyDto })
+  deliver(@CurrentUser() user: AuthUser, @Param('id', ParseUUIDPipe) id: string): Promise<OrderDetailDto> {
+    return this.transitions.apply({ kind: 'supplier', user }, id, OrderAction.Deliver);
+  }
+
+  @Post(':id/approve-return')
+  @HttpCode(200)
+  @Roles(Role.SupplierStaff)
+  @ApiOperation({ summary: 'Approve a return: your payable refunds the points (to the grants, or their pool / union budget once the window closed); stock is restored' })
+  @ApiOkResponse({ type: OrderDetailDto })
+  @ApiConflictResponse({ description: TRANSITION_ERRORS, type: ErrorBodyDto })
+  approveReturn(@CurrentUser() user: AuthUser, @Param('id', ParseUUIDPipe) id: string): Promise<OrderDetailDto> {
+    return this.transitions.apply({ kind: 'supplier', user }, id, OrderAction.ApproveReturn);
+  }
+
+  @Post(':id/decline-return')
+  @HttpCode(200)
+  @Roles(Role.SupplierStaff)
+  @ApiOperation({ summary: 'Decline a return, with a reason' })
+  @ApiOkResponse({ type: OrderDetailDto })
+  @ApiConflictResponse({ description: TRANSITION_ERRORS, type: ErrorBodyDto })
+  declineReturn(@CurrentUser() user: AuthUser, @Param('id', ParseUUIDPipe) id: string, @Body() dto: ReasonDto): Promise<OrderDetailDto> {
+    return this.transitions.apply({ kind: 'supplier', user }, id, OrderAction.DeclineReturn, { reason: dto.reason });
+  }
+}

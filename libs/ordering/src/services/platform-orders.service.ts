@@ -1,0 +1,24 @@
+import { AuthUser, Page } from '@huigong/common';
+import { Injectable } from '@nestjs/common';
+import { OrderState } from '../domain/order-state-machine';
+import { OrderDetailView, OrderSummaryView } from '../domain/order-views';
+import { OrderAccessService } from './order-access.service';
+import { OrderReader } from './order-reader.service';
+
+/** Every order, for platform admins and auditors (read-only). */
+@Injectable()
+export class PlatformOrdersService {
+  constructor(
+    private readonly reader: OrderReader,
+    private readonly access: OrderAccessService,
+  ) {}
+
+  list(q: { state?: OrderState; supplierOrganizationId?: string; unionId?: string; userId?: string; limit: number; offset: number }): Promise<Page<OrderSummaryView>> {
+    return this.reader.list({ ...q, states: q.state ? [q.state] : undefined });
+  }
+
+  async detail(user: AuthUser, id: string): Promise<OrderDetailView> {
+    const order = await this.access.assert(user, await this.reader.find(id), 'platform', id);
+    return this.reader.detail(order, 'platform');
+  }
+}

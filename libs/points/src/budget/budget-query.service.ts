@@ -1,0 +1,49 @@
+import { toSafeNumber } from '@huigong/common';
+import { LedgerQueryService } from '@huigong/ledger';
+import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import { BudgetSummaryDto } from '../unions/union.dto';
+
+/**
+ * A union's budget as its admin sees it: the ledger balance, the credit limit of the agreement in
+ * force, what may still be allocated (balance + limit) and what is owed (max(0, −balance)).
+ */
+@Injectable()
+export class BudgetQueryService {
+  constructor(
+    private readonly ledgerQuery: LedgerQueryService,
+    private readonly dataSource: DataSource,
+  ) {}
+
+  async summaries(unions: { organizationId: string; budgetAccountId: string }[], em: EntityManager = this.dataSource.manager): Promise<Map<string, BudgetSummaryDto>> {
+    const out = new Map<string, BudgetSummaryDto>();
+    if (!unions.length) return out;
+    const ids = unions.map((u) => u.organizationId);
+    const balances = await this.ledgerQuery.balances(unions.map((u) => u.budgetAccountId), em);
+    const rows: { union_id: string; credit: string | null; deposited: string | null }[] = await em.query(
+      `SELECT u.id AS union_id,
+              (SELECT credit_limit_fen FROM union_agreements a WHERE a.union_id = u.id AND a.status = 'active') AS credit,
+              (SELECT sum(amount_fen) FROM union_deposits d WHERE d.union_id = u.id) AS deposited
+         FROM unnest($1::uuid[]) AS u(id)`,
+      [ids],
+    );
+    const byId = new Map(rows.map((r) => [r.union_id, r]));
+    for (const u of unions) {
+      const balance = toSafeNumber(balances.get(u.budgetAccountId) ?? 0);
+      const creditLimit = toSafeNumber(byId.get(u.organizationId)?.credit ?? 0);
+      out.set(u.organizationId, {
+        budgetAccountId: u.budgetAccountId,
+        balanceFen: balance,
+        creditLimitFen: creditLimit,
+        availableFen: balance + creditLimit,
+        owedFen: Math.max(0, -balance),
+        depositedFen: toSafeNumber(byId.get(u.organizationId)?.deposited ?? 0),
+      });
+    }
+    return out;
+  }
+
+  async summary(union: { organizationId: string; budgetAccountId: string }, em?: EntityManager): Promise<BudgetSummaryDto> {
+    return (await this.summaries([union], em)).get(union.organizationId)!;
+  }
+}

@@ -1,0 +1,41 @@
+import { AppError } from '@huigong/common';
+import { InsufficientFundsError, LedgerQueryService } from '@huigong/ledger';
+import { EntityManager } from 'typeorm';
+
+/**
+ * May the union allocate `requiredFen` more? Read under the union row lock (every budget debit of
+ * the points context takes it), so the answer holds until the commit. Refused with
+ * INSUFFICIENT_BUDGET and the shortfall.
+ */
+export async function assertBudgetCovers(em: EntityManager, ledgerQuery: LedgerQueryService, budgetAccountId: string, requiredFen: number): Promise<void> {
+  const account = await ledgerQuery.account(budgetAccountId, em);
+  const balance = Number(account?.balance ?? 0);
+  const creditLimit = Number(account?.overdraftLimit ?? 0);
+  if (balance + creditLimit < requiredFen) throw insufficientBudget(requiredFen, balance, creditLimit);
+}
+
+export function insufficientBudget(requiredFen: number, balanceFen: number, creditLimitFen: number): AppError {
+  const availableFen = balanceFen + creditLimitFen;
+  return AppError.unprocessable('INSUFFICIENT_BUDGET', `The union budget cannot cover ${requiredFen} fen: ${requiredFen - availableFen} fen short`, {
+    requiredFen,
+    availableFen,
+    shortfallFen: requiredFen - availableFen,
+    balanceFen,
+    creditLimitFen,
+  });
+}
+
+/** The ledger's own guard, should it fire anyway, in the same terms. */
+export function mapInsufficientFunds(err: unknown, requiredFen: number): unknown {
+  if (err instanceof InsufficientFundsError) {
+    const d = (err.details ?? {}) as { balance?: number; shortfall?: number };
+    const shortfall = Number(d.shortfall ?? 0);
+    return AppError.unprocessable('INSUFFICIENT_BUDGET', `The union budget cannot cover ${requiredFen} fen: ${shortfall} fen short`, {
+      requiredFen,
+      availableFen: requiredFen - shortfall,
+      shortfallFen: shortfall,
+      balanceFen: d.balance,
+    });
+  }
+  return err;
+}

@@ -1,0 +1,11 @@
+// The public face of the points context. Other contexts use PointsQueryService; the worker process
+// adds POINTS_PROCESSORS; the demo seeder calls PointsDemoSeeder.
+export { PointsModule } from './points.module';
+export { PointsQueryService, RefundTarget, SpendableGrant } from './me/points-query.service';
+export { POINTS_PROCESSORS, DistributionProcessor, CampaignWindowProcessor } from './distribution/points.processors';
+export { DistributionRunner, DistributionOptions, DistributionResult, DEFAULT_CHUNK_SIZE } from './distribution/distribution-runner.service';
+export { CampaignWindowService, CloseOptions, CloseResult } from './distribution/campaign-window.service';
+export { CAMPAIGN_LIFECYCLE, CampaignStatus, CampaignAction } from './campaigns/campaign.lifecycle';
+export { CAMPAIGN_JOBS, campaignJobIds } from './campaigns/campaign-jobs.outbox';
+export { ACTIVATION_NOTIFIER, ActivationNotifier, ActivationNotice, LoggingActivationNotifier } from './roster/activation.notifier';
+export { PointsDemoSeeder, DEMO_UNION_NAME, DEMO_MEMBERS, DEMO_GRANT_FEN, DEMO_DEPOSIT_FEN, DEMO_WORKER } from './demo/points-demo.seeder';

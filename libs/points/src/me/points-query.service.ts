@@ -1,0 +1,109 @@
+import { AppError, toSafeNumber } from '@huigong/common';
+import { LedgerQueryService } from '@huigong/ledger';
+import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+
+/** A grant the member may spend right now (for the ordering context). */
+export interface SpendableGrant {
+  grantAccountId: string;
+  campaignId: string;
+  campaignName: string;
+  unionId: string;
+  closesAt: string;
+  /** catalog category ids/codes the points may buy; null = anything */
+  allowedCategoryIds: string[] | null;
+  /** the most one member receives in this campaign (fen), if the campaign set one */
+  perMemberCapFen: number | null;
+  /** fen, > 0 */
+  balance: number;
+}
+
+export interface RefundTarget {
+  accountId: string;
+  reason: 'grant' | 'campaign_pool' | 'union_budget';
+}
+
+/**
+ * The points context's face for other contexts (ordering, audit). Everything here runs in the
+ * caller's transaction when given one, and decides time by the database clock.
+ */
+@Injectable()
+export class PointsQueryService {
+  constructor(
+    private readonly ledgerQuery: LedgerQueryService,
+    private readonly dataSource: DataSource,
+  ) {}
+
+  async memberForUser(userId: string, em: EntityManager = this.dataSource.manager): Promise<{ memberId: string; unionId: string } | null> {
+    const [m] = await em.query(`SELECT id, union_id FROM members WHERE user_id = $1 AND status = 'active'`, [userId]);
+    return m ? { memberId: m.id, unionId: m.union_id } : null;
+  }
+
+  /**
+   * The member's grants with a positive balance in campaigns whose window is open by the
+   * database clock (status open, opens_at ≤ now() < closes_at), earliest-closing first, then by
+   * campaign id: the order in which an order should draw on them.
+   */
+  async spendableGrants(em: EntityManager, memberId: string): Promise<SpendableGrant[]> {
+    const rows: {
+      grant_account_id: string;
+      campaign_id: string;
+      name: string;
+      union_id: string;
+      closes_at: string;
+      allowed_category_ids: string[] | null;
+      per_member_cap_fen: string | null;
+    }[] = await em.query(
+      `SELECT cm.grant_account_id::text AS grant_account_id, c.id AS campaign_id, c.name, c.union_id,
+              to_char(c.closes_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS closes_at,
+              c.allowed_category_ids, c.per_member_cap_fen
+         FROM campaign_members cm
+         JOIN campaigns c ON c.id = cm.campaign_id
+         JOIN members m ON m.id = cm.member_id
+        WHERE cm.member_id = $1 AND cm.state = 'credited' AND m.status = 'active'
+          AND c.status = 'open' AND c.opens_at <= now() AND now() < c.closes_at
+        ORDER BY c.closes_at ASC, c.id ASC`,
+      [memberId],
+    );
+    if (!rows.length) return [];
+    const balances = await this.ledgerQuery.balances(rows.map((r) => r.grant_account_id), em);
+    return rows
+      .map((r) => ({
+        grantAccountId: r.grant_account_id,
+        campaignId: r.campaign_id,
+        campaignName: r.name,
+        unionId: r.union_id,
+        closesAt: r.closes_at,
+        allowedCategoryIds: r.allowed_category_ids,
+        perMemberCapFen: r.per_member_cap_fen === null ? null : toSafeNumber(r.per_member_cap_fen),
+        balance: toSafeNumber(balances.get(r.grant_account_id) ?? 0),
+      }))
+      .filter((g) => g.balance > 0);
+  }
+
+  /**
+   * Where a refund of money that came from this grant goes: back to the grant while its window is
+   * open; to the campaign pool once closes_at has passed but the close job has not run (it will
+   * return the pool); to the union budget once the campaign is closed or settled (or the member
+   * left). Takes a share lock on the campaign row so the close cannot slip between this answer and
+   * the caller's commit.
+   */
+  async refundTarget(em: EntityManager, grantAccountId: string): Promise<RefundTarget> {
+    const [r] = await em.query(
+      `SELECT c.status, c.pool_account_id::text AS pool_account_id, u.budget_account_id::text AS budget_account_id,
+              m.status AS member_status, (c.opens_at <= now() AND now() < c.closes_at) AS window_open
+         FROM campaign_members cm
+         JOIN campaigns c ON c.id = cm.campaign_id
+         JOIN unions u ON u.organization_id = c.union_id
+         JOIN members m ON m.id = cm.member_id
+        WHERE cm.grant_account_id = $1
+          FOR SHARE OF c`,
+      [grantAccountId],
+    );
+    if (!r) throw AppError.notFound('Grant account', grantAccountId);
+    if (r.status === 'closed' || r.status === 'settled') return { accountId: r.budget_account_id, reason: 'union_budget' };
+    if (r.member_status !== 'active') return r.window_open ? { accountId: r.pool_account_id, reason: 'campaign_pool' } : { accountId: r.budget_account_id, reason: 'union_budget' };
+    if (r.status === 'open' && r.window_open) return { accountId: grantAccountId, reason: 'grant' };
+    return { accountId: r.pool_account_id, reason: 'campaign_pool' };
+  }
+}

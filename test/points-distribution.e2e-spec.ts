@@ -1,0 +1,253 @@
+import { AppError, TransactionRunner } from '@huigong/common';
+import { AccountType, LedgerService } from '@huigong/ledger';
+import { CampaignWindowService, DistributionRunner, PointsQueryService } from '@huigong/points';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { DataSource } from 'typeorm';
+import { assertConservation } from './support/ledger-conservation';
+import { bearer, eventually, startTestApp, TestApp } from './support/test-app';
+
+const PW = 'long-enough-password';
+
+/**
+ * Distribution and the window's close under failure and concurrency, driven in-process (no worker:
+ * the outbox's jobs stay in the outbox, so nothing runs behind the test's back).
+ */
+describe('distribution and close under crashes and races (e2e)', () => {
+  let t: TestApp;
+  let ds: DataSource;
+  let admin: string;
+  let unionId: string;
+  let unionAdmin: string;
+  let runner: DistributionRunner;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    ds = t.dataSource;
+    runner = t.app.get(DistributionRunner);
+    admin = await t.login('admin');
+    const [platform] = await ds.query(`SELECT id FROM organizations WHERE type = 'platform'`);
+    const res = await t.http.post('/api/v1/unions').set(bearer(admin)).send({ name: '青岛港湾机械工会', parentId: platform.id, regionCode: '370211', admin: { username: 'gwjx-admin', displayName: '管理员', password: PW } }).expect(201);
+    unionId = res.body.id;
+    unionAdmin = await t.login('gwjx-admin', PW);
+    const [{ today, year }] = await ds.query(`SELECT (now() AT TIME ZONE 'Asia/Shanghai')::date::text AS today, extract(year FROM now() AT TIME ZONE 'Asia/Shanghai')::int AS year`);
+    await t.http
+      .post(`/api/v1/unions/${unionId}/agreements`)
+      .set(bearer(admin))
+      .send({ number: 'GWJX-001', signedOn: today, termStart: `${year}-01-01`, termEnd: `${year}-12-31`, expectedHeadcount: 1500, expectedAmountFen: 0, creditLimitFen: 0 })
+      .expect(201);
+    await t.http.post(`/api/v1/unions/${unionId}/deposits`).set(bearer(admin)).send({ amountFen: 100_000_000, bankReference: 'GWJX-DEP-1', receivedOn: today }).expect(201);
+    const lines = ['employee_no,name,phone,group,join_date'];
+    for (let i = 1; i <= 1500; i++) lines.push(`GW${String(i).padStart(5, '0')},机械${i},137${String(i).padStart(8, '0')},${i <= 100 ? '码头' : '车间'},`);
+    const imported = await t.http.post(`/api/v1/unions/${unionId}/members/import`).set(bearer(unionAdmin)).set('Content-Type', 'text/csv').send(lines.join('\n')).expect(200);
+    expect(imported.body.created).toBe(1500);
+  });
+
+  afterAll(() => t?.close());
+
+  async function approvedCampaign(name: string, amountFen: number, opts: { groups?: string[]; closesIn?: string } = {}): Promise<string> {
+    const [{ opens, closes }] = await ds.query(`SELECT now() AS opens, now() + $1::interval AS closes`, [opts.closesIn ?? '2 hours']);
+    const c = await t.http
+      .post(`/api/v1/unions/${unionId}/campaigns`)
+      .set(bearer(unionAdmin))
+      .send({ name, amountMode: 'flat', pointsPerMemberFen: amountFen, eligibleGroups: opts.groups, opensAt: new Date(opens).toISOString(), closesAt: new Date(closes).toISOString() })
+      .expect(201);
+    await t.http.post(`/api/v1/campaigns/${c.body.id}/approve`).set(bearer(unionAdmin)).send({}).expect(200);
+    return c.body.id;
+  }
+
+  /** Raw SQL: every member of the campaign credited exactly once with `amount`, the pool emptied into grants. */
+  async function assertCreditedOnce(campaignId: string, members: number, amount: number): Promise<void> {
+    const [g] = await ds.query(
+      `SELECT count(*)::int AS entries, count(DISTINCT e.idempotency_key)::int AS keys, count(DISTINCT t.credit_account_id)::int AS accounts,
+              coalesce(sum(t.amount), 0)::bigint AS fen
+         FROM ledger_entries e JOIN ledger_transfers t ON t.entry_id = e.id
+        WHERE e.kind = 'campaign.grant' AND e.reference = $1`,
+      [`campaign:${campaignId}`],
+    );
+    expect(g).toEqual({ entries: members, keys: members, accounts: members, fen: String(members * amount) });
+    const [cm] = await ds.query(
+      `SELECT count(*) FILTER (WHERE state = 'credited')::int AS credited, count(*)::int AS total,
+              count(DISTINCT grant_account_id)::int AS accounts FROM campaign_members WHERE campaign_id = $1`,
+      [campaignId],
+    );
+    expect(cm).toEqual({ credited: members, total: members, accounts: members });
+    // each grant account received exactly its amount, once
+    const [{ off }] = await ds.query(
+      `SELECT count(*)::int AS off FROM campaign_members cm
+        WHERE cm.campaign_id = $1 AND (SELECT coalesce(sum(amount), 0) FROM ledger_transfers WHERE credit_account_id = cm.grant_account_id) <> cm.amount_fen`,
+      [campaignId],
+    );
+    expect(off).toBe(0);
+    const [pool] = await ds.query(
+      `SELECT (coalesce((SELECT sum(amount) FROM ledger_transfers WHERE credit_account_id = c.pool_account_id), 0)
+             - coalesce((SELECT sum(amount) FROM ledger_transfers WHERE debit_account_id = c.pool_account_id), 0))::bigint AS balance
+         FROM campaigns c WHERE c.id = $1`,
+      [campaignId],
+    );
+    expect(pool.balance).toBe('0');
+  }
+
+  it('re-runs a distribution that died half-way (after 3 of 8 chunks) and credits nobody twice', async () => {
+    const id = await approvedCampaign('中断重跑', 1_000);
+    await expect(
+      runner.run(id, {
+        chunkSize: 200,
+        afterChunk: (n) => {
+          if (n === 3) throw new Error('worker killed');
+        },
+      }),
+    ).rejects.toThrow('worker killed');
+    const [half] = await ds.query(`SELECT status, credited_members, chunks, runs FROM campaign_distributions WHERE campaign_id = $1`, [id]);
+    expect(half).toEqual({ status: 'running', credited_members: 600, chunks: 3, runs: 1 });
+    const progress = (await t.http.get(`/api/v1/campaigns/${id}`).set(bearer(unionAdmin)).expect(200)).body;
+    expect(progress).toMatchObject({ status: 'distributing', distribution: { creditedMembers: 600, totalMembers: 1500, percent: 40 } });
+    await assertConservation(ds, 'a crash half-way');
+
+    const rerun = await runner.run(id, { chunkSize: 200 });
+    expect(rerun).toMatchObject({ outcome: 'done', credited: 900, campaignStatus: 'open' });
+    // and once more: nothing left to do
+    expect(await runner.run(id, { chunkSize: 200 })).toMatchObject({ outcome: 'done', credited: 0 });
+    await assertCreditedOnce(id, 1500, 1_000);
+    const [done] = await ds.query(`SELECT status, credited_members, runs FROM campaign_distributions WHERE campaign_id = $1`, [id]);
+    expect(done).toEqual({ status: 'done', credited_members: 1500, runs: 3 });
+    await assertConservation(ds, 'the re-run');
+  });
+
+  it('survives kill -9 of the worker process mid-distribution', async () => {
+    const id = await approvedCampaign('强杀重跑', 2_000);
+    const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', join('test', 'support', 'distribution-child.ts'), id, '100', '150'], {
+      cwd: join(__dirname, '..'),
+      env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: t.config.databaseUrl, REDIS_URL: t.config.redisUrl, QUEUE_PREFIX: t.config.queuePrefix, TS_NODE_PROJECT: 'tsconfig.json' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+    try {
+      await eventually(
+        async () => (await ds.query(`SELECT credited_members FROM campaign_distributions WHERE campaign_id = $1 AND credited_members >= 300`, [id])).length > 0,
+        120_000,
+        `the child to credit 300 members (output: ${output})`,
+      );
+      child.kill('SIGKILL');
+      expect((await exited).signal).toBe('SIGKILL');
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
+    const [killed] = await ds.query(`SELECT credited_members FROM campaign_distributions WHERE campaign_id = $1`, [id]);
+    expect(killed.credited_members).toBeGreaterThanOrEqual(300);
+    expect(killed.credited_members).toBeLessThan(1500);
+    // the killed process's open chunk (if any) rolled back with its connection
+    await eventually(async () => (await ds.query(`SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'huigong-cli'`)).length === 0, 30_000, 'the killed process’s sessions to end');
+    await assertConservation(ds, 'kill -9');
+    const rerun = await runner.run(id, { chunkSize: 100 });
+    expect(rerun.credited).toBe(1500 - killed.credited_members);
+    await assertCreditedOnce(id, 1500, 2_000);
+    await assertConservation(ds, 'the run after kill -9');
+  }, 180_000);
+
+  it('lets two runners work on one campaign at once and still credits each member once', async () => {
+    const id = await approvedCampaign('双跑', 500);
+    const results = await Promise.all([runner.run(id, { chunkSize: 150 }), runner.run(id, { chunkSize: 150 }), runner.run(id, { chunkSize: 150 })]);
+    expect(results.reduce((s, r) => s + r.credited, 0)).toBe(1500);
+    await assertCreditedOnce(id, 1500, 500);
+    await assertConservation(ds, 'concurrent runners');
+  });
+
+  it('an order racing the close is wholly in or wholly out', async () => {
+    // two campaigns for the same 100 members closing at the same moment; every order takes 1,000
+    // fen from both grants in one entry, so a half-done order would show as unequal spending
+    const a = await approvedCampaign('抢单 A', 10_000, { groups: ['码头'] });
+    const b = await approvedCampaign('抢单 B', 10_000, { groups: ['码头'] });
+    await runner.run(a);
+    await runner.run(b);
+    const points = t.app.get(PointsQueryService);
+    const ledger = t.app.get(LedgerService);
+    const tx = t.app.get(TransactionRunner);
+    const windows = t.app.get(CampaignWindowService);
+    const memberIds: string[] = (await ds.query(`SELECT member_id FROM campaign_members WHERE campaign_id = $1 ORDER BY member_id`, [a])).map((r: { member_id: string }) => r.member_id);
+    const escrow = await tx.run((em) => ledger.openAccount(em, { type: AccountType.OrderEscrow, ownerType: 'race_test', ownerId: 'escrow', organizationId: unionId }));
+    // the window closes a second from now by the database clock
+    await ds.query(`UPDATE campaigns SET closes_at = now() + interval '1 second' WHERE id = ANY($1::uuid[])`, [[a, b]]);
+
+    const outcomes = { in: 0, closed: 0, refused: 0 };
+    let closing = true;
+    let seq = 0;
+    const shopper = async () => {
+      while (closing) {
+        const member = memberIds[seq++ % memberIds.length];
+        const key = `race-order-${seq}`;
+        try {
+          const placed = await tx.run(async (em) => {
+            const grants = (await points.spendableGrants(em, member)).filter((g) => g.campaignId === a || g.campaignId === b);
+            if (grants.length < 2 || grants.some((g) => g.balance < 1_000)) return false;
+            await ledger.post(em, {
+              kind: 'order.place',
+              idempotencyKey: key,
+              reference: `order:${key}`,
+              actor: null,
+              metadata: { member },
+              transfers: grants.map((g) => ({ debitAccountId: g.grantAccountId, creditAccountId: escrow.id, amount: 1_000 })),
+            });
+            return true;
+          });
+          outcomes[placed ? 'in' : 'closed']++;
+        } catch (err) {
+          if (!(err instanceof AppError) || err.code !== 'INSUFFICIENT_FUNDS') throw err;
+          outcomes.refused++;
+        }
+      }
+    };
+    const close = (id: string) =>
+      eventually(async () => {
+        try {
+          return await windows.close(id, { chunkSize: 30 });
+        } catch (err) {
+          if ((err as AppError).code === 'NOT_YET') return null;
+          throw err;
+        }
+      }, 30_000, `closing ${id}`);
+    const shoppers = Array.from({ length: 6 }, shopper);
+    const closed = await Promise.all([close(a), close(b)]);
+    closing = false;
+    await Promise.all(shoppers);
+    expect(closed.map((c) => c.campaignStatus)).toEqual(['settled', 'settled']);
+    expect(outcomes.in).toBeGreaterThan(0);
+
+    const orders: { id: string; transfers: number; created_at_ok: boolean }[] = await ds.query(
+      `SELECT e.id, count(t.id)::int AS transfers, bool_and(e.created_at < c.closes_at) AS created_at_ok
+         FROM ledger_entries e JOIN ledger_transfers t ON t.entry_id = e.id JOIN campaigns c ON c.id = $1
+        WHERE e.kind = 'order.place' AND e.idempotency_key LIKE 'race-order-%' GROUP BY e.id`,
+      [a],
+    );
+    expect(orders).toHaveLength(outcomes.in);
+    // whole orders only, and only those whose transaction began before the close (database clock)
+    expect(orders.every((o) => o.transfers === 2 && o.created_at_ok)).toBe(true);
+    // per member: spent equally from both grants; granted = spent + expired; nothing left behind
+    const rows: { member_id: string; spent_a: string; spent_b: string; expired_a: string; expired_b: string; left: string }[] = await ds.query(
+      `WITH g AS (
+         SELECT cm.member_id, cm.campaign_id, cm.grant_account_id FROM campaign_members cm WHERE cm.campaign_id = ANY($1::uuid[]))
+       SELECT g.member_id,
+              sum(CASE WHEN g.campaign_id = $2 THEN (SELECT coalesce(sum(t.amount), 0) FROM ledger_transfers t JOIN ledger_entries e ON e.id = t.entry_id WHERE t.debit_account_id = g.grant_account_id AND e.kind = 'order.place') END)::text AS spent_a,
+              sum(CASE WHEN g.campaign_id = $3 THEN (SELECT coalesce(sum(t.amount), 0) FROM ledger_transfers t JOIN ledger_entries e ON e.id = t.entry_id WHERE t.debit_account_id = g.grant_account_id AND e.kind = 'order.place') END)::text AS spent_b,
+              sum(CASE WHEN g.campaign_id = $2 THEN (SELECT coalesce(sum(t.amount), 0) FROM ledger_transfers t JOIN ledger_entries e ON e.id = t.entry_id WHERE t.debit_account_id = g.grant_account_id AND e.kind = 'campaign.expire') END)::text AS expired_a,
+              sum(CASE WHEN g.campaign_id = $3 THEN (SELECT coalesce(sum(t.amount), 0) FROM ledger_transfers t JOIN ledger_entries e ON e.id = t.entry_id WHERE t.debit_account_id = g.grant_account_id AND e.kind = 'campaign.expire') END)::text AS expired_b,
+              sum((SELECT coalesce(sum(amount), 0) FROM ledger_transfers WHERE credit_account_id = g.grant_account_id)
+                - (SELECT coalesce(sum(amount), 0) FROM ledger_transfers WHERE debit_account_id = g.grant_account_id))::text AS left
+         FROM g GROUP BY g.member_id`,
+      [[a, b], a, b],
+    );
+    expect(rows).toHaveLength(100);
+    for (const r of rows) {
+      expect(r.spent_a).toBe(r.spent_b);
+      expect(Number(r.spent_a) + Number(r.expired_a)).toBe(10_000);
+      expect(Number(r.spent_b) + Number(r.expired_b)).toBe(10_000);
+      expect(r.left).toBe('0');
+    }
+    const spent = rows.reduce((s, r) => s + Number(r.spent_a) + Number(r.spent_b), 0);
+    expect(spent).toBe(outcomes.in * 2_000);
+    await assertConservation(ds, 'the race with the close');
+  });
+});
