@@ -1,5 +1,6 @@
 // npm run bench -- flash-crowd [--members 10000] [--seconds 25] [--connections 64] [--hot 5] [--hot-stock 200]
 //                              [--tail 3000] [--products 3000] [--baseline-seconds 20] [--no-baseline] [--same-thread] [--keep]
+//                              [--profile FILE.cpuprofile]
 //
 // The Spring Festival window opens: 10,000 members with points order at once, many of them the
 // same few popular items. A database of its own gets a union, its roster (CSV import) and an open
@@ -18,7 +19,8 @@ import { AuthService, OrganizationsService, PasswordService, UsersService } from
 import { CampaignWindowService, DistributionRunner } from '@huigong/points';
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
@@ -71,7 +73,7 @@ const ADDRESS = { recipient: '王师傅', phone: '13805320000', regionCode: '370
 /** 40 %: a hot SKU (plus maybe one from the tail); otherwise 1–3 tail SKUs, 1–2 of each. */
 function basket(r: () => number, plan: LoadPlan): { lines: { skuId: string; quantity: number }[]; hot: boolean } {
   const lines = new Map<string, number>();
-  const hot = r() < 0.4;
+  const hot = plan.hot.length > 0 && r() < 0.4;
   if (hot) {
     lines.set(plan.hot[Math.floor(r() * plan.hot.length)].id, 1);
     if (r() < 0.5) lines.set(plan.tail[Math.floor(r() * plan.tail.length)].id, 1);
@@ -146,6 +148,23 @@ function loadInWorker(plan: LoadPlan): Promise<{ samples: Sample[]; seconds: num
     worker.once('message', done);
     worker.once('error', fail);
   });
+}
+
+/** --profile FILE: a CPU profile of the API's thread during the load only (open it in Chrome DevTools). */
+async function startProfile(): Promise<Session> {
+  const session = new Session();
+  session.connect();
+  const post = (method: string) => new Promise<void>((done, fail) => session.post(method, (err) => (err ? fail(err) : done())));
+  await post('Profiler.enable');
+  await post('Profiler.start');
+  return session;
+}
+
+async function stopProfile(session: Session, file: string): Promise<void> {
+  const profile = await new Promise<unknown>((done, fail) => session.post('Profiler.stop', (err, r) => (err ? fail(err) : done(r.profile))));
+  writeFileSync(file, JSON.stringify(profile));
+  session.disconnect();
+  console.log(`CPU profile of the API thread during the load: ${file}`);
 }
 
 function args(argv: string[]): Record<string, string> {
@@ -311,7 +330,9 @@ async function main(): Promise<void> {
   const before = withBaseline ? pgbenchBaseline(baselineSeconds, baseClients) : [];
   const [{ entriesBefore }] = await ds.query(`SELECT count(*)::int AS "entriesBefore" FROM ledger_entries`);
   const plan: LoadPlan = { port, tokens, hot, tail, connections, seconds, warmupSeconds: 2 };
+  const profiling = a.profile ? await startProfile() : null;
   const { samples, seconds: measured } = a['same-thread'] === 'true' ? await runLoad(plan) : await loadInWorker(plan);
+  if (profiling) await stopProfile(profiling, a.profile);
   const after = withBaseline ? pgbenchBaseline(baselineSeconds, baseClients) : [];
 
   // ---- check ----

@@ -207,6 +207,16 @@ describe('ordering: checkout, lifecycle, refunds, receipts, reviews (e2e)', () =
       expect(neither.body.error.code).toBe('VALIDATION_FAILED');
       await checkout(demoSupplier, key(), { lines: [{ skuId: tea.skuId, quantity: 1 }], address: ADDRESS }).expect(403);
       await checkout(auditor, key(), { lines: [{ skuId: tea.skuId, quantity: 1 }], address: ADDRESS }).expect(403);
+      // the contract, as the OpenAPI document states it
+      const op = t.openApi.paths['/api/v1/checkout'].post!;
+      expect(op.parameters).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'Idempotency-Key', in: 'header', required: true })]));
+      expect((op as unknown as Record<string, unknown>)['x-roles']).toEqual(['worker']);
+      expect(Object.keys(op.responses)).toEqual(expect.arrayContaining(['201', '400', '401', '403', '409', '422']));
+      for (const path of Object.keys(t.openApi.paths).filter((p) => /\/(checkout|me\/orders|me\/addresses|supplier\/orders|orders|reviews)/.test(p))) {
+        for (const [method, o] of Object.entries(t.openApi.paths[path])) {
+          expect({ path, method, roles: (o as Record<string, unknown>)['x-roles'] }).toEqual({ path, method, roles: expect.any(Array) });
+        }
+      }
     });
 
     describe('refusals are precise and leave nothing behind', () => {

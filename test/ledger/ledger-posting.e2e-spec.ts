@@ -197,7 +197,16 @@ describe('ledger: accounts and posting (e2e)', () => {
         code: 'INVALID_LEDGER_ENTRY',
         details: { field: 'metadata' },
       });
-      expect(await f.count('ledger_entries')).toBe(before);
+      // text PostgreSQL would store differently from what is hashed
+      const one = [{ debitAccountId: account.id, creditAccountId: escrow.id, amount: 1 }];
+      await expect(f.post({ reference: 'order:\u0000', transfers: one })).rejects.toMatchObject({ code: 'INVALID_LEDGER_ENTRY', details: { field: 'reference' } });
+      await expect(f.post({ kind: 'x\ud800', transfers: one })).rejects.toMatchObject({ code: 'INVALID_LEDGER_ENTRY', details: { field: 'kind' } });
+      await expect(f.post({ metadata: { note: '\udc00' }, transfers: one })).rejects.toMatchObject({ code: 'INVALID_LEDGER_ENTRY', details: { field: 'metadata' } });
+      const emoji = await f.post({ actor: '工会 😀', metadata: { note: 'back\\slash \u0001 😀' }, transfers: one });
+      await t.app.get(LedgerSealer).sealPending();
+      const [seal] = await t.dataSource.query(`SELECT entry_hash FROM ledger_entry_seals WHERE entry_id = $1`, [emoji.id]);
+      expect(seal.entry_hash).toBe(emoji.hash);
+      expect(await f.count('ledger_entries')).toBe(before + 1);
     });
 
     it('lets a union budget go down to minus its overdraft limit and no further', async () => {

@@ -70,7 +70,9 @@ export class ProductDetailsService {
     await this.access.assertProductVisible(em, user, productId);
     const prefix = await this.locality.cityPrefix(user);
     const [p] = await em.query(
-      `SELECT p.*, p.status = 'active' AND p.supplier_listed AS listed, s.company_name, s.region_code, s.certification
+      `SELECT p.id, p.name, p.description, p.image_urls, p.status, p.status_reason, p.category_id, p.supplier_id, p.origin_region_code,
+              p.origin_certified, p.min_price_fen, p.max_price_fen, p.sales_count, p.rating_avg, p.rating_count, p.created_at, p.updated_at,
+              p.status = 'active' AND p.supplier_listed AS listed, s.company_name, s.region_code, s.certification
          FROM products p JOIN suppliers s ON s.id = p.supplier_id WHERE p.id = $1`,
       [productId],
     );

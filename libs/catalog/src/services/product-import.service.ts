@@ -1,5 +1,5 @@
 import { AppError, AuthUser, TransactionRunner, toSafeNumber } from '@huigong/common';
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { ImportRow, ImportRowError, parseCsv, readImportRows } from '../import/csv-rows';
 import { PRODUCT_LIFECYCLE, ProductAction, ProductStatus } from '../lifecycle/product-lifecycle';
@@ -70,6 +70,8 @@ function productKey(r: { name: string; categoryId: string; origin: string; descr
  */
 @Injectable()
 export class ProductImportService {
+  private readonly logger = new Logger(ProductImportService.name);
+
   constructor(
     private readonly tx: TransactionRunner,
     private readonly access: SupplierAccessService,
@@ -79,17 +81,25 @@ export class ProductImportService {
 
   async import(user: AuthUser, csv: string, opts: { dryRun: boolean; submit: boolean }): Promise<ImportReport> {
     if (lifecycleActor(user) !== 'supplier') throw AppError.forbidden('Only supplier staff import products');
+    const started = Date.now();
     const { rows, errors, dataRows } = readImportRows(await parseCsv(csv));
+    const parsed = Date.now();
+    let report: ImportReport;
     try {
-      return await this.tx.run(async (em) => {
-        const report = await this.apply(em, user, rows, [...errors], dataRows, opts);
-        if (opts.dryRun) throw new DryRunRollback(report);
-        return report;
+      report = await this.tx.run(async (em) => {
+        const r = await this.apply(em, user, rows, [...errors], dataRows, opts);
+        if (opts.dryRun) throw new DryRunRollback(r);
+        return r;
       });
     } catch (err) {
-      if (err instanceof DryRunRollback) return err.report;
-      throw err;
+      if (!(err instanceof DryRunRollback)) throw err;
+      report = err.report;
     }
+    this.logger.log(
+      `import by ${user.username}: ${dataRows} rows, ${report.created} created, ${report.updated} updated, ${report.unchanged} unchanged, ` +
+        `${report.failed} refused${opts.dryRun ? ' (dry run)' : ''}; parse ${parsed - started} ms, database ${Date.now() - parsed} ms`,
+    );
+    return report;
   }
 
   private async apply(

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { EntityManager } from 'typeorm';
+import { preparedQuery } from '../database/prepared-query';
 import { AppError } from '../errors/app-error';
 
 /** One value-moving request as the client identified it. */
@@ -52,21 +53,27 @@ export function requestHash(body: unknown): string {
 @Injectable()
 export class IdempotencyService {
   async claim<T>(em: EntityManager, req: IdempotentRequest, opts: ClaimOptions = {}): Promise<IdempotencyClaim<T>> {
-    const inserted: unknown[] = opts.serializeOn
-      ? await em.query(
+    const inserted = opts.serializeOn
+      ? await preparedQuery(
+          em,
+          'idempotency.claim-serialized',
           // the lock is taken when the CTE's row is produced, before the insert reads the index
           `WITH l AS MATERIALIZED (SELECT pg_advisory_xact_lock(hashtextextended($5, 0)))
            INSERT INTO idempotency_requests (scope, user_id, key, request_hash) SELECT $1, $2, $3, $4 FROM l
            ON CONFLICT (scope, user_id, key) DO NOTHING RETURNING 1`,
           [req.scope, req.userId, req.key, req.requestHash, opts.serializeOn],
         )
-      : await em.query(
+      : await preparedQuery(
+          em,
+          'idempotency.claim',
           `INSERT INTO idempotency_requests (scope, user_id, key, request_hash) VALUES ($1, $2, $3, $4)
            ON CONFLICT (scope, user_id, key) DO NOTHING RETURNING 1`,
           [req.scope, req.userId, req.key, req.requestHash],
         );
     if (inserted.length) return { replay: false };
-    const [row] = await em.query(
+    const [row] = await preparedQuery<{ request_hash: string; response: unknown }>(
+      em,
+      'idempotency.stored',
       `SELECT request_hash, response FROM idempotency_requests WHERE scope = $1 AND user_id = $2 AND key = $3`,
       [req.scope, req.userId, req.key],
     );
@@ -81,7 +88,9 @@ export class IdempotencyService {
   }
 
   async complete(em: EntityManager, req: IdempotentRequest, response: unknown): Promise<void> {
-    await em.query(
+    await preparedQuery(
+      em,
+      'idempotency.complete',
       `UPDATE idempotency_requests SET response = $4::jsonb, completed_at = now() WHERE scope = $1 AND user_id = $2 AND key = $3`,
       [req.scope, req.userId, req.key, JSON.stringify(response)],
     );

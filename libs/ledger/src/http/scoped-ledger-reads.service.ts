@@ -54,8 +54,8 @@ export class ScopedLedgerReadsService {
   async entriesByReference(user: AuthUser, reference: string): Promise<EntryWithSeal[]> {
     const found = await this.entries.entriesByReference(reference);
     if (this.scope.seesEverything(user) || !found.length) return found;
-    const visible = new Set<string>();
-    for (const a of await this.accountsOf(found)) if (await this.sees(user, a)) visible.add(a.id);
+    const sees = await this.visibility(user);
+    const visible = new Set((await this.accountsOf(found)).filter(sees).map((a) => a.id));
     return found.filter((e) => e.transfers.some((t) => visible.has(t.debitAccountId) || visible.has(t.creditAccountId)));
   }
 
@@ -69,15 +69,19 @@ export class ScopedLedgerReadsService {
     return this.accounts.byIds(ids);
   }
 
-  private async sees(user: AuthUser, account: LedgerAccountView): Promise<boolean> {
-    if (this.scope.seesEverything(user)) return true;
-    if (hasRole(user, Role.Worker) && account.holderUserId === user.id) return true;
-    if (hasRole(user, Role.SupplierStaff) && account.organizationId === user.organizationId) return true;
-    return hasRole(user, Role.UnionAdmin) && (await this.scope.canReachOrganization(user, account.organizationId));
+  /** Which accounts the user may see, as a predicate (one query at most, for a union admin's subtree). */
+  private async visibility(user: AuthUser): Promise<(account: LedgerAccountView) => boolean> {
+    if (this.scope.seesEverything(user)) return () => true;
+    const unions = hasRole(user, Role.UnionAdmin) ? new Set(await this.orgs.subtreeIds(user.organizationId)) : null;
+    return (a) =>
+      (hasRole(user, Role.Worker) && a.holderUserId === user.id) ||
+      (hasRole(user, Role.SupplierStaff) && a.organizationId === user.organizationId) ||
+      (unions?.has(a.organizationId) ?? false);
   }
 
   private async assertVisible(user: AuthUser, accounts: LedgerAccountView[], detail: Record<string, unknown>): Promise<void> {
-    for (const a of accounts) if (await this.sees(user, a)) return;
+    const sees = await this.visibility(user);
+    if (accounts.some(sees)) return;
     await this.scope.refuse(user, 'entryId' in detail ? 'Ledger entry' : 'Ledger account', detail);
   }
 }

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import { BlockHeader, GENESIS_PREV_HASH, hashBlockHeader, hashEntry, merkleRoot } from '../sealing';
-import { canonicalEntry, canonicalTime, EntrySqlRow, TransferSqlRow } from '../services/ledger-sql';
+import { BlockHeader, GENESIS_PREV_HASH, hashBlockHeader, merkleRoot } from '../sealing';
+import { canonicalTime, EntrySqlRow, TransferSqlRow } from '../services/ledger-sql';
+import { fastHashEntry, TransferTuple } from '../verify/fast-entry-hash';
 
 /** pg_try_advisory_xact_lock key: one sealer at a time, whichever worker process gets it. */
 export const SEAL_LOCK_KEY = 0x4c4544474552; // 'LEDGER'
@@ -66,19 +67,16 @@ export class LedgerSealer {
       `SELECT entry_id, debit_account_id, credit_account_id, amount FROM ledger_transfers WHERE entry_id = ANY ($1::bigint[]) ORDER BY entry_id, id`,
       [entries.map((e) => e.id)],
     );
-    const byEntry = new Map<string, TransferSqlRow[]>();
+    const byEntry = new Map<string, TransferTuple[]>();
     for (const t of transfers) {
+      const tuple: TransferTuple = [String(t.debit_account_id), String(t.credit_account_id), String(t.amount)];
       const list = byEntry.get(String(t.entry_id));
-      if (list) list.push(t);
-      else byEntry.set(String(t.entry_id), [t]);
+      if (list) list.push(tuple);
+      else byEntry.set(String(t.entry_id), [tuple]);
     }
+    // the same bytes as hashEntry (proven in fast-entry-hash.spec.ts), so PostedEntry.hash is what gets sealed
     const hashes = entries.map((e) =>
-      hashEntry(
-        canonicalEntry(
-          { id: e.id, kind: e.kind, idempotencyKey: e.idempotency_key, reference: e.reference, actor: e.actor, createdAt: e.created_at, metadata: e.metadata },
-          (byEntry.get(String(e.id)) ?? []).map((t) => ({ debitAccountId: t.debit_account_id, creditAccountId: t.credit_account_id, amount: t.amount })),
-        ),
-      ),
+      fastHashEntry(String(e.id), e.kind, e.idempotency_key, e.reference, e.actor, e.created_at, e.metadata ?? null, byEntry.get(String(e.id)) ?? []),
     );
 
     const [{ sealed_at: sealedAt }] = await em.query(`SELECT ${canonicalTime('clock_timestamp()')} AS sealed_at`);

@@ -36,9 +36,15 @@ function invalid(index: number, field: string, reason: string): AppError {
   return new AppError('INVALID_LEDGER_ENTRY', `Ledger entry ${index}: ${field} ${reason}`, 400, { index, field, reason });
 }
 
+/** PostgreSQL text cannot hold NUL or unpaired surrogates: what it stored would not be what was hashed. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+/** The same in JSON text: an escaped NUL or unpaired surrogate (JSON.stringify escapes those). */
+const UNSTORABLE_JSON = /(?<!\\)(?:\\\\)*\\u(?:0000|d[89a-f][0-9a-f]{2})/i;
+
 function text(v: unknown, index: number, field: string, max: number, nullable = false): void {
   if (nullable && v === null) return;
   if (typeof v !== 'string' || v.length < 1 || v.length > max) throw invalid(index, field, `must be a string of 1 to ${max} characters`);
+  if (v.includes('\u0000') || LONE_SURROGATE.test(v)) throw invalid(index, field, 'must not contain NUL characters or unpaired surrogates');
 }
 
 /**
@@ -116,7 +122,7 @@ export class PostEntriesService {
         throw e;
       }
       metadataJson = JSON.stringify(input.metadata);
-      if (metadataJson.includes('\\u0000')) throw invalid(index, 'metadata', 'must not contain NUL characters');
+      if (UNSTORABLE_JSON.test(metadataJson)) throw invalid(index, 'metadata', 'must not contain NUL characters or unpaired surrogates');
     }
     const contentHash = prepareHash(input);
     return { input, contentHash, metadataJson };

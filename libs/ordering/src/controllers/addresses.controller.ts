@@ -1,6 +1,6 @@
 import { AuthUser, CurrentUser, ErrorBodyDto, Role, Roles } from '@huigong/common';
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
-import { ApiCreatedResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiCreatedResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AddressInputDto, SavedAddressDto } from '../dto/address.dto';
 import { AddressesService } from '../services/addresses.service';
 
@@ -21,6 +21,7 @@ export class AddressesController {
   @Roles(Role.Worker)
   @ApiOperation({ summary: 'Save a delivery address (the same address twice is kept once)' })
   @ApiCreatedResponse({ type: SavedAddressDto })
+  @ApiBadRequestResponse({ description: 'VALIDATION_FAILED: every bad field (unknown fields are refused)', type: ErrorBodyDto })
   save(@CurrentUser() user: AuthUser, @Body() dto: AddressInputDto): Promise<SavedAddressDto> {
     return this.addresses.save(user, dto);
   }

@@ -2,7 +2,7 @@ import { AuthUser, CurrentUser, ErrorBodyDto, pageOf, Role, Roles } from '@huigo
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiConflictResponse, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { OrderAction } from '../domain/order-state-machine';
-import { OptionalReasonDto, OrderDetailDto, OrderListQuery, OrderPageDto, ReasonDto } from '../dto/order.dto';
+import { OrderOptionalReasonDto, OrderDetailDto, OrderListQuery, OrderPageDto, OrderReasonDto } from '../dto/order.dto';
 import { ReceiptDto } from '../dto/receipt.dto';
 import { ReviewDto, ReviewInputDto } from '../dto/review.dto';
 import { MemberOrdersService } from '../services/member-orders.service';
@@ -45,7 +45,8 @@ export class MemberOrdersController {
   @ApiOperation({ summary: 'Cancel an order the supplier has not accepted yet: points go back to the grants that paid, stock is restored' })
   @ApiOkResponse({ type: OrderDetailDto })
   @ApiConflictResponse({ description: TRANSITION_ERRORS, type: ErrorBodyDto })
-  cancel(@CurrentUser() user: AuthUser, @Param('id', ParseUUIDPipe) id: string, @Body() dto: OptionalReasonDto): Promise<OrderDetailDto> {
+  @ApiBadRequestResponse({ description: 'VALIDATION_FAILED: every bad field (unknown fields are refused)', type: ErrorBodyDto })
+  cancel(@CurrentUser() user: AuthUser, @Param('id', ParseUUIDPipe) id: string, @Body() dto: OrderOptionalReasonDto): Promise<OrderDetailDto> {
     return this.transitions.apply({ kind: 'member', user }, id, OrderAction.Cancel, { reason: dto.reason });
   }
 
@@ -65,7 +66,8 @@ export class MemberOrdersController {
   @ApiOperation({ summary: 'Ask to return a completed order (the supplier approves or declines)' })
   @ApiOkResponse({ type: OrderDetailDto })
   @ApiConflictResponse({ description: TRANSITION_ERRORS, type: ErrorBodyDto })
-  requestReturn(@CurrentUser() user: AuthUser, @Param('id', ParseUUIDPipe) id: string, @Body() dto: ReasonDto): Promise<OrderDetailDto> {
+  @ApiBadRequestResponse({ description: 'VALIDATION_FAILED: every bad field (unknown fields are refused)', type: ErrorBodyDto })
+  requestReturn(@CurrentUser() user: AuthUser, @Param('id', ParseUUIDPipe) id: string, @Body() dto: OrderReasonDto): Promise<OrderDetailDto> {
     return this.transitions.apply({ kind: 'member', user }, id, OrderAction.RequestReturn, { reason: dto.reason });
   }
 

@@ -1,9 +1,9 @@
 import { AuthUser, CurrentUser, ErrorBodyDto, pageOf, Role, Roles } from '@huigong/common';
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
-import { ApiConflictResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiConflictResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { OrderAction } from '../domain/order-state-machine';
-import { OrderDetailDto, OrderListQuery, OrderPageDto, PickListQuery, ReasonDto, ShipDto } from '../dto/order.dto';
+import { OrderDetailDto, OrderListQuery, OrderPageDto, PickListQuery, OrderReasonDto, ShipDto } from '../dto/order.dto';
 import { OrderTransitionService } from '../services/order-transition.service';
 import { SupplierOrdersService } from '../services/supplier-orders.service';
 
@@ -67,7 +67,8 @@ export class SupplierOrdersController {
   @ApiOperation({ summary: 'Reject a placed or accepted order, with a reason: the points go back, stock is restored' })
   @ApiOkResponse({ type: OrderDetailDto })
   @ApiConflictResponse({ description: TRANSITION_ERRORS, type: ErrorBodyDto })
-  reject(@CurrentUser() user: AuthUser, @Param('id', ParseUUIDPipe) id: string, @Body() dto: ReasonDto): Promise<OrderDetailDto> {
+  @ApiBadRequestResponse({ description: 'VALIDATION_FAILED: every bad field (unknown fields are refused)', type: ErrorBodyDto })
+  reject(@CurrentUser() user: AuthUser, @Param('id', ParseUUIDPipe) id: string, @Body() dto: OrderReasonDto): Promise<OrderDetailDto> {
     return this.transitions.apply({ kind: 'supplier', user }, id, OrderAction.Reject, { reason: dto.reason });
   }
 
@@ -78,6 +79,7 @@ export class SupplierOrdersController {
   @ApiOkResponse({ type: OrderDetailDto })
   @ApiConflictResponse({ description: TRANSITION_ERRORS, type: ErrorBodyDto })
   @ApiUnprocessableEntityResponse({ description: 'MISSING_INPUT', type: ErrorBodyDto })
+  @ApiBadRequestResponse({ description: 'VALIDATION_FAILED: every bad field (unknown fields are refused)', type: ErrorBodyDto })
   ship(@CurrentUser() user: AuthUser, @Param('id', ParseUUIDPipe) id: string, @Body() dto: ShipDto): Promise<OrderDetailDto> {
     return this.transitions.apply({ kind: 'supplier', user }, id, OrderAction.Ship, { carrier: dto.carrier, trackingNo: dto.trackingNo });
   }
@@ -108,7 +110,8 @@ export class SupplierOrdersController {
   @ApiOperation({ summary: 'Decline a return, with a reason' })
   @ApiOkResponse({ type: OrderDetailDto })
   @ApiConflictResponse({ description: TRANSITION_ERRORS, type: ErrorBodyDto })
-  declineReturn(@CurrentUser() user: AuthUser, @Param('id', ParseUUIDPipe) id: string, @Body() dto: ReasonDto): Promise<OrderDetailDto> {
+  @ApiBadRequestResponse({ description: 'VALIDATION_FAILED: every bad field (unknown fields are refused)', type: ErrorBodyDto })
+  declineReturn(@CurrentUser() user: AuthUser, @Param('id', ParseUUIDPipe) id: string, @Body() dto: OrderReasonDto): Promise<OrderDetailDto> {
     return this.transitions.apply({ kind: 'supplier', user }, id, OrderAction.DeclineReturn, { reason: dto.reason });
   }
 }

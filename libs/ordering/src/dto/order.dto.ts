@@ -19,11 +19,11 @@ export class PickListQuery {
   @ApiPropertyOptional({ enum: OrderState, default: OrderState.Accepted }) @IsOptional() @IsEnum(OrderState) state?: OrderState;
 }
 
-export class ReasonDto {
+export class OrderReasonDto {
   @ApiProperty({ minLength: 1, maxLength: 500, example: '库存不足，无法发货' }) @IsString() @Length(1, 500) reason: string;
 }
 
-export class OptionalReasonDto {
+export class OrderOptionalReasonDto {
   @ApiPropertyOptional({ maxLength: 500 }) @IsOptional() @IsString() @MaxLength(500) reason?: string;
 }
 

@@ -1,4 +1,4 @@
-import { AppError, AuthUser, IdempotencyService, requestHash, TransactionRunner } from '@huigong/common';
+import { AppError, AuthUser, IdempotencyService, preparedQuery, requestHash, TransactionRunner } from '@huigong/common';
 import { CatalogQueryService, PurchasableSku, StockService } from '@huigong/catalog';
 import { AccountType, InsufficientFundsError, LedgerService, PostedEntry } from '@huigong/ledger';
 import { PointsQueryService, SpendableGrant } from '@huigong/points';
@@ -238,7 +238,9 @@ export class CheckoutService {
   private async checkLimits(em: EntityManager, memberId: string, lines: { skuId: string; quantity: number }[], skus: Map<string, PurchasableSku>): Promise<void> {
     const limited = lines.filter((l) => skus.get(l.skuId)!.perMemberLimit !== null);
     if (!limited.length) return;
-    const rows: { sku_id: string; bought: number }[] = await em.query(
+    const rows = await preparedQuery<{ sku_id: string; bought: number }>(
+      em,
+      'checkout.limits',
       `SELECT l.sku_id, sum(l.quantity)::int AS bought
          FROM order_lines l JOIN orders o ON o.id = l.order_id
         WHERE l.member_id = $1 AND l.sku_id = ANY($2::uuid[]) AND o.state <> ALL($3::text[])
@@ -298,7 +300,10 @@ export class CheckoutService {
     const orderRows = orders.map((o) => ({ id: o.id, supplier_id: o.supplierId, supplier_organization_id: o.supplierOrganizationId, total_fen: o.totalFen, item_count: o.itemCount, escrow_account_id: o.escrowAccountId }));
     const lineRows = orders.flatMap((o) => o.lines.map((l) => ({ ...l, orderId: o.id })));
     const paymentRows = orders.flatMap((o) => o.payments.map((p) => ({ order_id: o.id, grant_account_id: p.grantAccountId, campaign_id: p.campaignId, amount_fen: p.amountFen })));
-    const [row] = await em.query(
+    // prepared: planning this statement costs more than running it
+    const [row] = await preparedQuery<{ placed_at: Date }>(
+      em,
+      'checkout.insert-orders',
       `WITH c AS (
          INSERT INTO checkouts (id, union_id, member_id, user_id, total_fen, ledger_entry_id) VALUES ($1, $2, $3, $4, $5, $6)
        ), o AS (

@@ -51,9 +51,16 @@ export class DistributionRunner {
     let chunks = 0;
     let credited = 0;
     let creditedFen = 0;
+    // Keyset cursor: each chunk starts after the last member of the previous one. Scanning the
+    // pending index from its start every time would wade through the index entries of the rows
+    // already credited (dead until vacuum) — quadratic at a million members. Rows added behind the
+    // cursor meanwhile (a later round) get their own job, which starts from the beginning.
+    let cursor = '00000000-0000-0000-0000-000000000000';
     for (;;) {
-      const done = await this.tx.run((em) => this.creditChunk(em, campaignId, start.ctx!, chunkSize));
+      const after = cursor;
+      const done = await this.tx.run((em) => this.creditChunk(em, campaignId, start.ctx!, chunkSize, after));
       if (!done) break;
+      cursor = done.last;
       chunks++;
       credited += done.count;
       creditedFen += done.fen;
@@ -87,15 +94,23 @@ export class DistributionRunner {
     return { status: locked.status, ctx: { poolAccountId: c.pool_account_id, unionId: c.union_id } };
   }
 
-  private async creditChunk(em: EntityManager, campaignId: string, ctx: { poolAccountId: string; unionId: string }, size: number): Promise<{ count: number; fen: number } | null> {
+  private async creditChunk(
+    em: EntityManager,
+    campaignId: string,
+    ctx: { poolAccountId: string; unionId: string },
+    size: number,
+    after: string,
+  ): Promise<{ count: number; fen: number; last: string } | null> {
     // the close job changes the status under FOR UPDATE: no chunk credits after a close
     const [c] = await em.query(`SELECT status FROM campaigns WHERE id = $1 FOR SHARE`, [campaignId]);
     if (c.status !== CampaignStatus.Distributing && c.status !== CampaignStatus.Open) return null;
     await em.query(`SELECT 1 FROM campaign_distributions WHERE campaign_id = $1 FOR UPDATE`, [campaignId]);
     const rows: { member_id: string; amount_fen: string; user_id: string | null }[] = await em.query(
-      `SELECT cm.member_id, cm.amount_fen, m.user_id FROM campaign_members cm JOIN members m ON m.id = cm.member_id
-        WHERE cm.campaign_id = $1 AND cm.state = 'pending' ORDER BY cm.member_id LIMIT $2`,
-      [campaignId, size],
+      // (the holder by a per-row lookup: a join lets the planner merge-scan members from its start)
+      `SELECT cm.member_id, cm.amount_fen, (SELECT m.user_id FROM members m WHERE m.id = cm.member_id) AS user_id
+         FROM campaign_members cm
+        WHERE cm.campaign_id = $1 AND cm.state = 'pending' AND cm.member_id > $3 ORDER BY cm.member_id LIMIT $2`,
+      [campaignId, size, after],
     );
     if (!rows.length) return null;
     const accounts = await this.ledger.openAccounts(
@@ -135,7 +150,7 @@ export class DistributionRunner {
         WHERE campaign_id = $1`,
       [campaignId, rows.length, fen],
     );
-    return { count: rows.length, fen };
+    return { count: rows.length, fen, last: rows[rows.length - 1].member_id };
   }
 
   private async finish(em: EntityManager, campaignId: string): Promise<CampaignStatus> {

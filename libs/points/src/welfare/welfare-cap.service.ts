@@ -28,11 +28,14 @@ export class WelfareCapService {
                WHERE c.union_id = $3 AND c.id <> $1 AND c.status = ANY($6::text[]) AND cm.state IN ('pending', 'credited')
                  AND extract(year FROM c.opens_at AT TIME ZONE 'Asia/Shanghai')::int = (SELECT y FROM yr)
                  AND cm.member_id IN (SELECT member_id FROM this)
-               GROUP BY cm.member_id)
-       SELECT t.member_id, m.employee_no, coalesce(p.fen, 0) AS already, t.amount_fen AS amount,
-              (count(*) OVER ())::int AS violations, (SELECT y FROM yr) AS year
-         FROM this t LEFT JOIN prior p USING (member_id) JOIN members m ON m.id = t.member_id
-        WHERE coalesce(p.fen, 0) + t.amount_fen > $4
+               GROUP BY cm.member_id),
+            over AS (
+              SELECT t.member_id, coalesce(p.fen, 0) AS already, t.amount_fen AS amount
+                FROM this t LEFT JOIN prior p USING (member_id)
+               WHERE coalesce(p.fen, 0) + t.amount_fen > $4)
+       -- members are joined for the violators only (a million-row snapshot has none, usually)
+       SELECT o.member_id, m.employee_no, o.already, o.amount, (SELECT count(*) FROM over)::int AS violations, (SELECT y FROM yr) AS year
+         FROM over o JOIN members m ON m.id = o.member_id
         ORDER BY m.employee_no LIMIT 20`,
       [campaign.id, campaign.opensAt, campaign.unionId, cap.annualCapFen, onlyMemberIds ?? null, RESERVED_STATUSES],
     );
