@@ -1,6 +1,6 @@
 // npm run bench -- flash-crowd [--members 10000] [--seconds 25] [--connections 64] [--hot 5] [--hot-stock 200]
 //                              [--tail 3000] [--products 3000] [--baseline-seconds 20] [--no-baseline] [--same-thread] [--keep]
-//                              [--profile FILE.cpuprofile]
+//                              [--profile FILE.cpuprofile] [--no-calibrate]
 //
 // The Spring Festival window opens: 10,000 members with points order at once, many of them the
 // same few popular items. A database of its own gets a union, its roster (CSV import) and an open
@@ -11,7 +11,8 @@
 // server's event loop) place checkouts for ~25 s. Prints orders per second, p50/p95/p99, the
 // refusals by code, an oversell check (stock + sold = initial for every SKU: must be 0 off),
 // ledger conservation, PostgreSQL's pgbench TPC-B baseline (64 and 16 clients) before and after on
-// the same server with the ratio, the rerun command, and one JSON line.
+// the same server with the ratio, a calibration (empty transactions with a checkout's number of
+// round trips, from Node, same pool), the rerun command, and one JSON line.
 import 'reflect-metadata';
 import { CatalogDemoSeeder, StockService } from '@huigong/catalog';
 import { dropDatabase, loadConfig, migrateDatabase, Role, TransactionRunner, withDatabase } from '@huigong/common';
@@ -25,6 +26,7 @@ import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import { createApiApp } from '../apps/api/src/create-api-app';
 
@@ -148,6 +150,41 @@ function loadInWorker(plan: LoadPlan): Promise<{ samples: Sample[]; seconds: num
     worker.once('message', done);
     worker.once('error', fail);
   });
+}
+
+/**
+ * Round trips per checkout, as placed here: auth lookup, BEGIN, member, key claim + member lock,
+ * SKUs, grants, grant balances, escrow accounts, ledger post, orders insert (+ key response), stock
+ * lock, stock decrement, COMMIT.
+ */
+const CHECKOUT_ROUND_TRIPS = 13;
+
+/**
+ * What the machine allows a transaction of N round trips from Node (the same pg pool size and
+ * concurrency as the API) that does nothing: on a 2-core VM, round trips, not SQL, set the pace.
+ */
+async function roundTripCeiling(url: string, concurrency: number, poolSize: number, roundTrips: number): Promise<number> {
+  const pool = new Pool({ connectionString: url, max: poolSize });
+  let n = 0;
+  const seconds = 8;
+  const end = performance.now() + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < end) {
+        const c = await pool.connect();
+        try {
+          await c.query('BEGIN');
+          for (let i = 0; i < roundTrips - 2; i++) await c.query('SELECT $1::int', [i]);
+          await c.query('COMMIT');
+        } finally {
+          c.release();
+        }
+        n++;
+      }
+    }),
+  );
+  await pool.end();
+  return round(n / seconds, 1);
 }
 
 /** --profile FILE: a CPU profile of the API's thread during the load only (open it in Chrome DevTools). */
@@ -334,6 +371,7 @@ async function main(): Promise<void> {
   const { samples, seconds: measured } = a['same-thread'] === 'true' ? await runLoad(plan) : await loadInWorker(plan);
   if (profiling) await stopProfile(profiling, a.profile);
   const after = withBaseline ? pgbenchBaseline(baselineSeconds, baseClients) : [];
+  const ceiling = a['no-calibrate'] === 'true' ? null : await roundTripCeiling(url, connections, Number(process.env.DB_POOL_SIZE), CHECKOUT_ROUND_TRIPS);
 
   // ---- check ----
   const sold = new Map<string, number>(
@@ -402,6 +440,11 @@ async function main(): Promise<void> {
     }
     console.log(`checkouts/s ÷ pgbench tps (64 clients, mean of before and after ${baseline64}): ${ratio}`);
   }
+  if (ceiling !== null) {
+    console.log(
+      `calibration: empty transactions of ${CHECKOUT_ROUND_TRIPS} round trips (a checkout's count) from Node over the same connection pool: ${ceiling}/s — checkouts reach ${round(checkoutsPerSecond / ceiling, 2)} of that`,
+    );
+  }
   console.log(`aim: ≥ 0.5 × pgbench and p99 < 100 ms — ratio ${ratio ?? 'n/a'} ${ratio !== null && ratio >= 0.5 ? 'met' : 'not met'}, p99 ${all.p99} ms ${all.p99 < 100 ? 'met' : 'not met'}`);
   console.log(`rerun: ${RERUN}${a.members ? ` --members ${members}` : ''}${a.seconds ? ` --seconds ${seconds}` : ''}${a.connections ? ` --connections ${connections}` : ''}`);
 
@@ -441,6 +484,7 @@ async function main(): Promise<void> {
       pgbenchTps16Before: before.find((b) => b.clients === 16)?.tps ?? null,
       pgbenchTps16After: after.find((b) => b.clients === 16)?.tps ?? null,
       checkoutsPerPgbenchTps: ratio,
+      roundTripCeilingTps: ceiling,
       loadThread: a['same-thread'] === 'true' ? 'same' : 'worker',
     }),
   );

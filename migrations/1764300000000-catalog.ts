@@ -148,30 +148,32 @@ export class Catalog1764300000000 implements MigrationInterface {
       CREATE INDEX products_supplier ON products (supplier_id, status);
       CREATE INDEX products_pending ON products (updated_at, id) WHERE status = 'pending_review';
       -- What shoppers see ("listed": an active product of an approved supplier). Keyword matches come
-      -- from the gram index; a category page reads every sort key from one covering index (index-only);
-      -- the unfiltered listing walks one index per sort order; local goods have their own small index.
+      -- from the gram index; a category page (and the local goods) read every sort key from a covering
+      -- index (index-only); the unfiltered listing walks one index per sort order.
       CREATE INDEX products_listed_search ON products USING gin (catalog_product_grams(name, description)) WHERE status = 'active' AND supplier_listed;
       CREATE INDEX products_listed_category ON products (category_id) INCLUDE (id, sales_count, min_price_fen, rating_avg, rating_count)
         WHERE status = 'active' AND supplier_listed;
       CREATE INDEX products_listed_sales ON products (sales_count DESC, id) WHERE status = 'active' AND supplier_listed;
       CREATE INDEX products_listed_price ON products (min_price_fen, id) WHERE status = 'active' AND supplier_listed;
       CREATE INDEX products_listed_rating ON products (rating_avg DESC, rating_count DESC, id) WHERE status = 'active' AND supplier_listed;
-      CREATE INDEX products_listed_local ON products (origin_region_code) WHERE status = 'active' AND supplier_listed AND origin_certified;
+      CREATE INDEX products_listed_local ON products (origin_region_code) INCLUDE (id, sales_count, min_price_fen, rating_avg, rating_count)
+        WHERE status = 'active' AND supplier_listed AND origin_certified;
 
       -- A product never sits in a forbidden category, whatever code writes it, and what it inherits from
       -- its supplier is derived here rather than trusted from the writer.
       CREATE FUNCTION catalog_products_derive() RETURNS trigger LANGUAGE plpgsql AS $$
         DECLARE
-          s record;
+          x record;
         BEGIN
-          IF (TG_OP = 'INSERT' OR NEW.category_id IS DISTINCT FROM OLD.category_id)
-             AND EXISTS (SELECT 1 FROM categories WHERE id = NEW.category_id AND forbidden) THEN
+          -- one look-up for both (bulk imports run this for every row)
+          SELECT c.forbidden, s.status, s.certified_region_code INTO x
+            FROM categories c, suppliers s WHERE c.id = NEW.category_id AND s.id = NEW.supplier_id;
+          IF x.forbidden AND (TG_OP = 'INSERT' OR NEW.category_id IS DISTINCT FROM OLD.category_id) THEN
             RAISE EXCEPTION 'category % is forbidden for products', NEW.category_id
               USING ERRCODE = 'check_violation', CONSTRAINT = 'products_category_not_forbidden';
           END IF;
-          SELECT status, certified_region_code INTO s FROM suppliers WHERE id = NEW.supplier_id;
-          NEW.supplier_listed := coalesce(s.status = 'approved', false);
-          NEW.origin_certified := catalog_region_covers(s.certified_region_code, NEW.origin_region_code);
+          NEW.supplier_listed := coalesce(x.status = 'approved', false);
+          NEW.origin_certified := coalesce(catalog_region_covers(x.certified_region_code, NEW.origin_region_code), false);
           RETURN NEW;
         END
       $$;

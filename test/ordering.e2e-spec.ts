@@ -50,6 +50,7 @@ describe('ordering: checkout, lifecycle, refunds, receipts, reviews (e2e)', () =
   let tea: SkuCtx; // s1, 6,800
   let teaGift: SkuCtx; // s1, 12,800, limit 2 per member
   let millet: SkuCtx; // s1, 2,500
+  let teaSet: SkuCtx; // s1, 20,000: exactly a 茶叶专享 grant
   let seaCucumber: SkuCtx; // s2, 40,000
   let shrimp: SkuCtx; // s2, 9,900, 3 in stock
   let allSkus: SkuCtx[];
@@ -95,9 +96,10 @@ describe('ordering: checkout, lifecycle, refunds, receipts, reviews (e2e)', () =
       { spec: '礼盒 500g', priceFen: 12_800, stock: 20, perMemberLimit: 2 },
     ]);
     [millet] = await listProduct(t, admin, s1, '黄河口小米', cats.get('farm-produce')!, [{ spec: '2.5kg/袋', priceFen: 2_500, stock: 100 }]);
+    [teaSet] = await listProduct(t, admin, s1, '崂山茶具礼盒', cats.get('tea')!, [{ spec: '一壶四杯', priceFen: 20_000, stock: 5 }]);
     [seaCucumber] = await listProduct(t, admin, s2, '即食海参', cats.get('seafood')!, [{ spec: '500g/盒', priceFen: 40_000, stock: 10 }]);
     [shrimp] = await listProduct(t, admin, s2, '胶州湾对虾', cats.get('seafood')!, [{ spec: '1kg/箱', priceFen: 9_900, stock: 3 }]);
-    allSkus = [tea, teaGift, millet, seaCucumber, shrimp];
+    allSkus = [tea, teaGift, millet, teaSet, seaCucumber, shrimp];
     await conserved('the fixture');
   }, 300_000);
 
@@ -157,6 +159,8 @@ describe('ordering: checkout, lifecycle, refunds, receipts, reviews (e2e)', () =
         { entry: res.body.ledgerEntry.id, kind: 'order_payment', reference: `checkout:${res.body.checkoutId}`, debit: g2, credit: bySupplier[s2.supplierId].escrowAccountId, amount: 40_000 },
       ]);
       expect(res.body.ledgerEntry.hash).toMatch(/^[0-9a-f]{64}$/);
+      const [{ placed }] = await ds.query(`SELECT min(placed_at) AS placed FROM orders WHERE checkout_id = $1`, [res.body.checkoutId]);
+      expect(new Date(placed).toISOString()).toBe(res.body.placedAt);
       expect(await rawBalance(ds, g1)).toBe(30_000 - 18_600);
       expect(await rawBalance(ds, g2)).toBe(50_000 - 40_000);
       expect(await stockOf(ds, tea.skuId)).toBe(98);
@@ -239,6 +243,13 @@ describe('ordering: checkout, lifecycle, refunds, receipts, reviews (e2e)', () =
         expect(before).toEqual([30_000, 50_000]);
         const err = await refused(m[3].token, { lines: [{ skuId: seaCucumber.skuId, quantity: 2 }], address: ADDRESS }, 422, 'INSUFFICIENT_POINTS');
         expect(err.details).toEqual({ needed: 80_000, available: 50_000, shortfall: 30_000 });
+      });
+
+      it('INSUFFICIENT_POINTS (not WINDOW_CLOSED) once a grant is spent to the last fen', async () => {
+        await checkout(n[2].token, key(), { lines: [{ skuId: teaSet.skuId, quantity: 1 }], address: ADDRESS }).expect(201);
+        expect(await rawBalance(ds, await grant(camp3, n[2]))).toBe(0);
+        const err = await refused(n[2].token, { lines: [{ skuId: tea.skuId, quantity: 1 }], address: ADDRESS }, 422, 'INSUFFICIENT_POINTS');
+        expect(err.details).toEqual({ needed: 6_800, available: 0, shortfall: 6_800 });
       });
 
       it('NOT_ELIGIBLE names the SKU no open campaign of the member admits', async () => {

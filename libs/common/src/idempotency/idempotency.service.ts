@@ -96,6 +96,18 @@ export class IdempotencyService {
     );
   }
 
+  /**
+   * complete() as a data-modifying CTE for the caller's own write statement (one round trip less).
+   * Parameters are numbered from `firstParam`; the response must not depend on that statement.
+   */
+  completionCte(req: IdempotentRequest, response: unknown, firstParam: number): { cte: string; params: unknown[] } {
+    const n = firstParam;
+    return {
+      cte: `UPDATE idempotency_requests SET response = $${n}::jsonb, completed_at = now() WHERE scope = $${n + 1}::text AND user_id = $${n + 2}::uuid AND key = $${n + 3}::text`,
+      params: [JSON.stringify(response), req.scope, req.userId, req.key],
+    };
+  }
+
   /** claim → work → complete, in the caller's transaction. */
   async run<T>(em: EntityManager, req: IdempotentRequest, work: () => Promise<T>, opts: ClaimOptions = {}): Promise<{ response: T; replayed: boolean }> {
     const claim = await this.claim<T>(em, req, opts);

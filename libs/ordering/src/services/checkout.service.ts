@@ -1,4 +1,4 @@
-import { AppError, AuthUser, IdempotencyService, preparedQuery, requestHash, TransactionRunner } from '@huigong/common';
+import { AppError, AuthUser, IdempotencyService, IdempotentRequest, preparedQuery, requestHash, TransactionRunner } from '@huigong/common';
 import { CatalogQueryService, PurchasableSku, StockService } from '@huigong/catalog';
 import { AccountType, InsufficientFundsError, LedgerService, PostedEntry } from '@huigong/ledger';
 import { PointsQueryService, SpendableGrant } from '@huigong/points';
@@ -88,8 +88,8 @@ export class CheckoutService {
       // one committed); the advisory lock is taken in the same statement as the key's claim
       const claim = await this.idempotency.claim<CheckoutResult>(em, request, { serializeOn: `checkout:${member.memberId}` });
       if (claim.replay) return { ...claim.response, replayed: true };
-      const placed = await this.place(em, user, member, idempotencyKey, input);
-      await this.idempotency.complete(em, request, placed.result);
+      // places the orders and stores the response for the key (one statement writes both)
+      const placed = await this.place(em, user, member, request, input);
       // last: the hot rows (popular SKUs' stock) are locked only from here to the commit
       await this.stock.reserve(em, placed.stockLines, `checkout:${placed.result.checkoutId}`);
       return { ...placed.result, replayed: false };
@@ -115,7 +115,7 @@ export class CheckoutService {
     em: EntityManager,
     user: AuthUser,
     member: { memberId: string; unionId: string },
-    idempotencyKey: string,
+    request: IdempotentRequest,
     input: CheckoutInput,
   ): Promise<{ result: CheckoutResult; stockLines: { skuId: string; quantity: number }[] }> {
     const lines = mergeLines(input.lines);
@@ -127,7 +127,8 @@ export class CheckoutService {
     }
 
     // window: grants of campaigns open now by the database clock, earliest close first
-    const grants = await this.withCategoryIds(em, await this.points.spendableGrants(em, member.memberId));
+    // spent grants too: a member whose points are used up is told INSUFFICIENT_POINTS, not WINDOW_CLOSED
+    const grants = await this.withCategoryIds(em, await this.points.spendableGrants(em, member.memberId, { includeEmpty: true }));
     if (!grants.length) throw AppError.conflict('WINDOW_CLOSED', 'No ordering window of yours is open right now', { memberId: member.memberId });
 
     // eligibility: each line must be payable by at least one grant whose campaign admits its category
@@ -203,8 +204,7 @@ export class CheckoutService {
     );
     orders.forEach((o, i) => (o.escrowAccountId = String(escrows[i].id)));
 
-    const entry = await this.postPayment(em, user, member.memberId, idempotencyKey, checkoutId, orders);
-    const placedAt = await this.insertOrders(em, user, member, checkoutId, entry, orders, address, fresh?.fingerprint ?? null, input.note ?? null);
+    const entry = await this.postPayment(em, user, member.memberId, request.key, checkoutId, orders);
 
     const payments: CheckoutGrantPayment[] = allocation.byGrant
       .filter((b) => b.amount > 0)
@@ -212,18 +212,18 @@ export class CheckoutService {
         const g = grantById.get(b.grantId)!;
         return { grantAccountId: g.grantAccountId, campaignId: g.campaignId, campaignName: g.campaignName, closesAt: g.closesAt, amountFen: b.amount };
       });
-    return {
-      result: {
-        checkoutId,
-        placedAt,
-        totalFen: allocation.needed,
-        address,
-        orders,
-        payments,
-        ledgerEntry: { id: String(entry.id), kind: entry.kind, reference: entry.reference, hash: entry.hash ?? null, createdAt: entry.createdAt },
-      },
-      stockLines: lines,
+    const result: CheckoutResult = {
+      checkoutId,
+      // the transaction's time, which the orders' placed_at (now()) is too: the entry's createdAt to the millisecond
+      placedAt: `${entry.createdAt.slice(0, 23)}Z`,
+      totalFen: allocation.needed,
+      address,
+      orders,
+      payments,
+      ledgerEntry: { id: String(entry.id), kind: entry.kind, reference: entry.reference, hash: entry.hash ?? null, createdAt: entry.createdAt },
     };
+    await this.insertOrders(em, user, member, checkoutId, entry, orders, address, fresh?.fingerprint ?? null, input.note ?? null, this.idempotency.completionCte(request, result, 13));
+    return { result, stockLines: lines };
   }
 
   /** Campaigns may name categories by code (e.g. 'food'): the catalog matches ids, so codes are resolved once here. */
@@ -295,13 +295,14 @@ export class CheckoutService {
     address: OrderAddress,
     saveAddress: string | null,
     note: string | null,
-  ): Promise<string> {
+    completion: { cte: string; params: unknown[] },
+  ): Promise<void> {
     const total = orders.reduce((a, o) => a + o.totalFen, 0);
     const orderRows = orders.map((o) => ({ id: o.id, supplier_id: o.supplierId, supplier_organization_id: o.supplierOrganizationId, total_fen: o.totalFen, item_count: o.itemCount, escrow_account_id: o.escrowAccountId }));
     const lineRows = orders.flatMap((o) => o.lines.map((l) => ({ ...l, orderId: o.id })));
     const paymentRows = orders.flatMap((o) => o.payments.map((p) => ({ order_id: o.id, grant_account_id: p.grantAccountId, campaign_id: p.campaignId, amount_fen: p.amountFen })));
     // prepared: planning this statement costs more than running it
-    const [row] = await preparedQuery<{ placed_at: Date }>(
+    await preparedQuery(
       em,
       'checkout.insert-orders',
       `WITH c AS (
@@ -331,8 +332,11 @@ export class CheckoutService {
          SELECT $4, $7::jsonb->>'recipient', $7::jsonb->>'phone', $7::jsonb->>'regionCode', $7::jsonb->>'detail', $12::text
           WHERE $12::text IS NOT NULL
          ON CONFLICT (user_id, fingerprint) DO UPDATE SET last_used_at = now(), deleted_at = NULL
+       ), i AS (
+         -- the Idempotency-Key's stored response (IdempotencyService.completionCte)
+         ${completion.cte}
        )
-       SELECT now() AS placed_at`,
+       SELECT 1`,
       [
         checkoutId,
         member.unionId,
@@ -346,9 +350,9 @@ export class CheckoutService {
         JSON.stringify(lineRows),
         JSON.stringify(paymentRows),
         saveAddress,
+        ...completion.params,
       ],
     );
-    return new Date(row.placed_at).toISOString();
   }
 }
 

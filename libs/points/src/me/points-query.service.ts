@@ -14,7 +14,7 @@ export interface SpendableGrant {
   allowedCategoryIds: string[] | null;
   /** the most one member receives in this campaign (fen), if the campaign set one */
   perMemberCapFen: number | null;
-  /** fen, > 0 */
+  /** fen, > 0 (≥ 0 with includeEmpty) */
   balance: number;
 }
 
@@ -44,7 +44,7 @@ export class PointsQueryService {
    * database clock (status open, opens_at ≤ now() < closes_at), earliest-closing first, then by
    * campaign id: the order in which an order should draw on them.
    */
-  async spendableGrants(em: EntityManager, memberId: string): Promise<SpendableGrant[]> {
+  async spendableGrants(em: EntityManager, memberId: string, opts: { includeEmpty?: boolean } = {}): Promise<SpendableGrant[]> {
     const rows: {
       grant_account_id: string;
       campaign_id: string;
@@ -78,7 +78,8 @@ export class PointsQueryService {
         perMemberCapFen: r.per_member_cap_fen === null ? null : toSafeNumber(r.per_member_cap_fen),
         balance: toSafeNumber(balances.get(r.grant_account_id) ?? 0),
       }))
-      .filter((g) => g.balance > 0);
+      // includeEmpty: ordering tells a spent grant (INSUFFICIENT_POINTS) from a closed window (WINDOW_CLOSED)
+      .filter((g) => opts.includeEmpty || g.balance > 0);
   }
 
   /**
