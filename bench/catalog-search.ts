@@ -1,5 +1,5 @@
 // npm run bench -- catalog-search [--products 50000] [--seconds 20] [--clients 16] [--baseline-seconds 20]
-//                                 [--no-baseline] [--same-thread] [--keep]
+//                                 [--no-baseline] [--no-floor] [--same-thread] [--keep]
 //
 // Browsing at scale, over HTTP, through the whole API stack (guard, validation, services, SQL):
 // a database of its own is seeded with N products from the demo generator through the catalog's bulk
@@ -7,7 +7,9 @@
 // thread, so their JavaScript does not share the server's event loop; --same-thread to compare) send
 // a mix of keyword searches (大米, 崂山, 海参, 苹果, 茶, ...) and category pages for ~20 s. Prints
 // requests per second and p50/p95/p99 overall and per kind, PostgreSQL's own pgbench TPC-B baseline
-// before and after on the same server (with ratios), the rerun command, and one JSON line.
+// before and after on the same server (with ratios), the rerun command, and one JSON line. For scale,
+// the same clients then call GET /api/v1/me for a few seconds: the cost of the HTTP stack, the guard
+// and its one query, with no catalog work — the floor under any route on the machine at that moment.
 import 'reflect-metadata';
 import { CatalogDemoSeeder } from '@huigong/catalog';
 import { dropDatabase, loadConfig, migrateDatabase, Role, TransactionRunner, withDatabase } from '@huigong/common';
@@ -34,6 +36,8 @@ interface Sample {
 }
 
 interface ClientPlan {
+  /** 'mix': the catalog requests; 'me': GET /api/v1/me, the same stack (guard, token, one query) doing nothing else */
+  mode: 'mix' | 'me';
   port: number;
   token: string;
   clients: number;
@@ -86,7 +90,7 @@ async function runClients(plan: ClientPlan): Promise<{ samples: Sample[]; second
   const loop = async (client: number, until: number, record: boolean) => {
     const r = rng(1000 + client);
     while (performance.now() < until) {
-      const { kind, path } = nextRequest(r, plan.categoryIds);
+      const { kind, path } = plan.mode === 'me' ? { kind: 'search' as const, path: '/api/v1/me' } : nextRequest(r, plan.categoryIds);
       const t0 = performance.now();
       const status = await get(agent, plan.port, plan.token, path);
       if (record) samples.push({ kind, ms: performance.now() - t0, status });
@@ -205,8 +209,11 @@ async function main(): Promise<void> {
   const categoryIds: string[] = (await ds.query(`SELECT id FROM categories WHERE NOT forbidden ORDER BY code`)).map((r: { id: string }) => r.id);
 
   const before = withBaseline ? pgbenchBaseline(baselineSeconds, clients) : null;
-  const plan: ClientPlan = { port, token, clients, seconds, warmupSeconds: 3, categoryIds };
-  const { samples, seconds: measured } = a['same-thread'] === 'true' ? await runClients(plan) : await clientsInWorker(plan);
+  const run = (p: ClientPlan) => (a['same-thread'] === 'true' ? runClients(p) : clientsInWorker(p));
+  const plan: ClientPlan = { mode: 'mix', port, token, clients, seconds, warmupSeconds: 3, categoryIds };
+  const { samples, seconds: measured } = await run(plan);
+  // the floor under any route on this machine right now: the same clients on GET /api/v1/me
+  const floor = a['no-floor'] === 'true' ? null : await run({ ...plan, mode: 'me', seconds: Math.min(seconds, 5), warmupSeconds: 1 });
   const after = withBaseline ? pgbenchBaseline(baselineSeconds, clients) : null;
 
   const all = stats(samples, measured);
@@ -220,6 +227,8 @@ async function main(): Promise<void> {
   console.log('');
   console.log('| requests | count | req/s | p50 ms | p95 ms | p99 ms | max ms | errors |');
   console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
+  const me = floor ? stats(floor.samples, floor.seconds) : null;
+  if (me) rows.push(['(floor) GET /api/v1/me', me]);
   for (const [name, s] of rows) console.log(`| ${name} | ${s.requests} | ${s.rps} | ${s.p50} | ${s.p95} | ${s.p99} | ${s.max} | ${s.errors} |`);
   if (before && after) {
     console.log('');
@@ -254,6 +263,7 @@ async function main(): Promise<void> {
       rpsPerBaselineTpsBefore: before ? round(all.rps / before.tps, 3) : null,
       rpsPerBaselineTpsAfter: after ? round(all.rps / after.tps, 3) : null,
       clientThread: a['same-thread'] === 'true' ? 'same' : 'worker',
+      floorMe: me ? { rps: me.rps, p50Ms: me.p50, p95Ms: me.p95, p99Ms: me.p99 } : null,
     }),
   );
 }

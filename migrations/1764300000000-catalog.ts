@@ -48,8 +48,8 @@ export class Catalog1764300000000 implements MigrationInterface {
         $$;
 
       -- A product's grams, from its name and description. Indexed as an expression rather than stored:
-      -- GIN answers @> exactly (no recheck), and rows without the grams are a third of the size, so a
-      -- search touches a third of the pages.
+      -- GIN answers @> exactly (no recheck), and rows without the grams are 40 % of the size, so a
+      -- search touches fewer pages.
       CREATE FUNCTION catalog_product_grams(name text, description text) RETURNS text[]
         LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT catalog_search_grams(catalog_normalize(name || ' ' || description)) $$;
 
