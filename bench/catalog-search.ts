@@ -11,7 +11,7 @@
 // the same clients then call GET /api/v1/me for a few seconds: the cost of the HTTP stack, the guard
 // and its one query, with no catalog work — the floor under any route on the machine at that moment.
 import 'reflect-metadata';
-import { CatalogDemoSeeder } from '@huigong/catalog';
+import { CatalogDemoSeeder, mulberry32 } from '@huigong/catalog';
 import { dropDatabase, loadConfig, migrateDatabase, Role, TransactionRunner, withDatabase } from '@huigong/common';
 import { OrganizationsService, OrganizationType, UsersService } from '@huigong/identity';
 import { spawnSync } from 'node:child_process';
@@ -46,17 +46,8 @@ interface ClientPlan {
   categoryIds: string[];
 }
 
-/** mulberry32: the request mix is the same on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** seeded, so the request mix is the same on every run */
+const rng = mulberry32;
 
 function pick<T>(r: () => number, items: readonly T[]): T {
   return items[Math.floor(r() * items.length)];

@@ -14,7 +14,7 @@
 // the same server with the ratio, a calibration (empty transactions with a checkout's number of
 // round trips, from Node, same pool), the rerun command, and one JSON line.
 import 'reflect-metadata';
-import { CatalogDemoSeeder, StockService } from '@huigong/catalog';
+import { CatalogDemoSeeder, StockService, mulberry32 } from '@huigong/catalog';
 import { dropDatabase, loadConfig, migrateDatabase, Role, TransactionRunner, withDatabase } from '@huigong/common';
 import { AuthService, OrganizationsService, PasswordService, UsersService } from '@huigong/identity';
 import { CampaignWindowService, DistributionRunner } from '@huigong/points';
@@ -58,17 +58,8 @@ interface LoadPlan {
   warmupSeconds: number;
 }
 
-/** mulberry32: the same request mix on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** seeded, so the request mix is the same on every run */
+const rng = mulberry32;
 
 const ADDRESS = { recipient: '王师傅', phone: '13805320000', regionCode: '370202', detail: '青岛市市北区港华路 1 号' };
 

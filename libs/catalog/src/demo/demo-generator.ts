@@ -92,7 +92,7 @@ export const CSV_HEADER = [
 // Seeded randomness
 
 /** mulberry32: tiny, fast, and good enough for demo data; Math.random cannot be seeded. */
-function mulberry32(seed: number): () => number {
+export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -8,6 +8,7 @@ export {
   QINGDAO_CITY_PREFIX,
   QINGDAO_SUPPLIER_SHARE,
   generateProducts,
+  mulberry32,
   generateSuppliers,
   isLocalRegion,
   productsToCsv,
