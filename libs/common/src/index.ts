@@ -10,3 +10,4 @@ export * from './outbox';
 export * from './pagination/page-query.dto';
 export * from './queue';
 export * from './rate-limit/rate-limiter.service';
+export * from './csv/csv-export';

@@ -1,6 +1,7 @@
 import { parse } from 'csv-parse';
 import fc from 'fast-check';
-import { csvCell, neutraliseCell, PICK_LIST_HEADER, pickListCsv, PickListRow } from './pick-list-csv';
+import { csvCell, neutraliseCell } from '@huigong/common';
+import { PICK_LIST_HEADER, pickListCsv, PickListRow } from './pick-list-csv';
 
 function parseCsv(text: string): Promise<string[][]> {
   return new Promise((resolve, reject) => parse(text, { bom: true, relax_column_count: false }, (err, rows: string[][]) => (err ? reject(err) : resolve(rows))));

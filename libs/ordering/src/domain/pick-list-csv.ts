@@ -1,8 +1,8 @@
+import { toCsv } from '@huigong/common';
+
 /**
  * The supplier's pick-and-pack list as CSV (RFC 4180, CRLF, UTF-8 with a BOM so Excel opens the
- * Chinese text correctly). Cells come from members (names, addresses) and are opened in
- * spreadsheets, so a cell starting with = + - @ (or a tab / carriage return) is prefixed with a
- * single quote: it stays text instead of becoming a formula (CSV injection).
+ * Chinese text correctly); formula-like cells are neutralised by the shared writer in common.
  */
 export const PICK_LIST_HEADER = [
   'order_id',
@@ -24,22 +24,6 @@ export const PICK_LIST_HEADER = [
 
 export type PickListRow = Record<(typeof PICK_LIST_HEADER)[number], string | number | null>;
 
-const FORMULA_START = /^[=+\-@\t\r]/;
-
-export function neutraliseCell(value: string | number | null | undefined): string {
-  if (value === null || value === undefined) return '';
-  const s = String(value);
-  // numbers we write ourselves (quantities, amounts) are safe; text from people is not
-  return typeof value === 'string' && FORMULA_START.test(s) ? `'${s}` : s;
-}
-
-export function csvCell(value: string | number | null | undefined): string {
-  const s = neutraliseCell(value);
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
 export function pickListCsv(rows: PickListRow[]): string {
-  const lines = [PICK_LIST_HEADER.join(',')];
-  for (const r of rows) lines.push(PICK_LIST_HEADER.map((h) => csvCell(r[h])).join(','));
-  return `\uFEFF${lines.join('\r\n')}\r\n`;
+  return toCsv(PICK_LIST_HEADER, rows);
 }

@@ -1,6 +1,5 @@
-import { APP_CONFIG, AppConfig, AuthUser, TransactionRunner } from '@huigong/common';
+import { APP_CONFIG, AppConfig, AuthUser, toCsv, TransactionRunner } from '@huigong/common';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { stringify } from 'csv-stringify/sync';
 import { createHash, createHmac, randomInt, timingSafeEqual } from 'node:crypto';
 import { UnionAccess } from '../shared/union-access.service';
 import { ACTIVATION_NOTIFIER, ActivationNotifier } from './activation.notifier';
@@ -87,9 +86,9 @@ export class ActivationCodesService {
 
   async csv(actor: AuthUser, unionId: string, selection: CodeSelection): Promise<string> {
     const { codes } = await this.issue(actor, unionId, selection);
-    return stringify(
-      codes.map((c) => [c.employeeNo, c.name, c.phone, c.group, c.code, c.expiresAt.toISOString()]),
-      { header: true, columns: ['employee_no', 'name', 'phone', 'group', 'activation_code', 'expires_at'] },
+    return toCsv(
+      ['employee_no', 'name', 'phone', 'group', 'activation_code', 'expires_at'],
+      codes.map((c) => [c.employeeNo, c.name, c.phone, c.group, c.code, c.expiresAt]),
     );
   }
 
