@@ -4,6 +4,7 @@ import { AuthGuard, IdentityModule } from '@huigong/identity';
 import { LedgerHttpModule } from '@huigong/ledger';
 import { OrderingModule } from '@huigong/ordering';
 import { PointsModule } from '@huigong/points';
+import { ReportsModule } from '@huigong/reports';
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
 
@@ -13,7 +14,7 @@ export class ApiModule {
   static register(config: AppConfig): DynamicModule {
     return {
       module: ApiModule,
-      imports: [CoreModule.forRoot(config, 'api'), DiscoveryModule, IdentityModule, CatalogModule, LedgerHttpModule, PointsModule, OrderingModule],
+      imports: [CoreModule.forRoot(config, 'api'), DiscoveryModule, IdentityModule, CatalogModule, LedgerHttpModule, PointsModule, OrderingModule, ReportsModule],
       controllers: [HealthController],
       providers: [{ provide: APP_GUARD, useExisting: AuthGuard }],
     };

@@ -30,12 +30,14 @@ import { StockService } from './services/stock.service';
 import { SupplierAccessService } from './services/supplier-access.service';
 import { SupplierApplicationsService } from './services/supplier-applications.service';
 import { SupplierReviewService } from './services/supplier-review.service';
+import { CatalogReportingService } from './reporting/catalog-reporting.service';
 
 /** The catalog context: suppliers, categories, products, SKUs and stock. Public face: ./index.ts. */
 @Module({
   imports: [IdentityModule, TypeOrmModule.forFeature([Supplier, SupplierTransition, Category, Product, Sku, StockMovement, ProductTransition])],
   controllers: [SuppliersController, CategoriesController, ProductsController, ModerationController, StockController, ImportsController],
   providers: [
+    CatalogReportingService,
     CatalogQueryService,
     CatalogService,
     StockService,
@@ -53,6 +55,6 @@ import { SupplierReviewService } from './services/supplier-review.service';
     ProductImportService,
     CatalogDemoSeeder,
   ],
-  exports: [CatalogQueryService, CatalogService, StockService, CatalogDemoSeeder],
+  exports: [CatalogReportingService, CatalogQueryService, CatalogService, StockService, CatalogDemoSeeder],
 })
 export class CatalogModule {}

@@ -2,6 +2,8 @@
 export { CatalogModule } from './catalog.module';
 export { CatalogQueryService } from './services/catalog-query.service';
 export type { PurchasableSku } from './services/catalog-query.service';
+export { CatalogReportingService } from './reporting/catalog-reporting.service';
+export type { CategoryRef, ProductOrigin, SupplierRef } from './reporting/catalog-reporting.service';
 export { CatalogService } from './services/catalog.service';
 export { StockService } from './services/stock.service';
 export type { StockLine } from './services/stock.service';

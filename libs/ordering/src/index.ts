@@ -15,3 +15,5 @@ export { PlatformOrdersService } from './services/platform-orders.service';
 export { ReviewsService } from './services/reviews.service';
 export type { PositiveRateView, ReviewView } from './services/reviews.service';
 export { SupplierOrdersService } from './services/supplier-orders.service';
+export { OrderReportingService } from './reporting/order-reporting.service';
+export type { OrderReportFilter, SpendingRow, SupplierOrderFigures, UnionOrderFigures, UnionReviewFigures } from './reporting/order-reporting.service';

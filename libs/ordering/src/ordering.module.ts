@@ -20,6 +20,7 @@ import { ReceiptService } from './services/receipt.service';
 import { RefundOrderService } from './services/refund-order.service';
 import { ReviewsService } from './services/reviews.service';
 import { SupplierOrdersService } from './services/supplier-orders.service';
+import { OrderReportingService } from './reporting/order-reporting.service';
 
 /**
  * Ordering and fulfilment: checkout, the order lifecycle, refunds, supplier inbox, receipts and
@@ -42,7 +43,8 @@ import { SupplierOrdersService } from './services/supplier-orders.service';
     RefundOrderService,
     ReviewsService,
     SupplierOrdersService,
+    OrderReportingService,
   ],
-  exports: [CheckoutService, OrderTransitionService, MemberOrdersService, SupplierOrdersService, PlatformOrdersService, ReviewsService],
+  exports: [OrderReportingService, CheckoutService, OrderTransitionService, MemberOrdersService, SupplierOrdersService, PlatformOrdersService, ReviewsService],
 })
 export class OrderingModule {}

@@ -45,6 +45,7 @@ import { WelfareCapService } from './welfare/welfare-cap.service';
 import { WelfareRule } from './welfare/welfare-rule.entity';
 import { WelfareRulesController } from './welfare/welfare-rules.controller';
 import { WelfareRulesService } from './welfare/welfare-rules.service';
+import { PointsReportingService } from './reporting/points-reporting.service';
 
 /**
  * Points allocation: unions, agreements, deposits and budgets; the roster and member activation;
@@ -86,7 +87,8 @@ import { WelfareRulesService } from './welfare/welfare-rules.service';
     MemberPointsService,
     PointsQueryService,
     PointsDemoSeeder,
+    PointsReportingService,
   ],
-  exports: [PointsQueryService, DistributionRunner, CampaignWindowService, PointsDemoSeeder, ACTIVATION_NOTIFIER],
+  exports: [PointsQueryService, PointsReportingService, DistributionRunner, CampaignWindowService, PointsDemoSeeder, ACTIVATION_NOTIFIER],
 })
 export class PointsModule {}

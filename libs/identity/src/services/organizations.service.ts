@@ -74,4 +74,15 @@ export class OrganizationsService {
     );
     return rows.map((r) => r.id);
   }
+
+  /** The union organizations at and below `rootId` (every union when null), parents before children. */
+  async unionTree(rootId: string | null, em: EntityManager = this.repo.manager): Promise<{ id: string; name: string; parentId: string | null; path: string; regionCode: string | null }[]> {
+    const rows: { id: string; name: string; parent_id: string | null; path: string; region_code: string | null }[] = await em.query(
+      `SELECT t.id, t.name, t.parent_id, t.path, t.region_code FROM organizations t
+        WHERE t.type = 'union' AND ($1::uuid IS NULL OR t.path LIKE (SELECT path FROM organizations WHERE id = $1) || '%')
+        ORDER BY t.path`,
+      [rootId],
+    );
+    return rows.map((r) => ({ id: r.id, name: r.name, parentId: r.parent_id, path: r.path, regionCode: r.region_code }));
+  }
 }
