@@ -8,7 +8,11 @@ const DAY_MS = 86_400_000;
 /** A date alone means midnight in China (the unions' calendar), a timestamp must carry its offset. */
 export const PERIOD_BOUND = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2}))?$/;
 
+/** The instant a bound names; Invalid Date for an impossible one (JavaScript would read 02-30 as 03-02). */
 export function parseBound(value: string): Date {
+  const [y, m, d] = value.slice(0, 10).split('-').map(Number);
+  const day = new Date(Date.UTC(y, m - 1, d));
+  if (day.getUTCFullYear() !== y || day.getUTCMonth() !== m - 1 || day.getUTCDate() !== d) return new Date(NaN);
   return new Date(/^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00+08:00` : value);
 }
 
