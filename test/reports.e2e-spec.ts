@@ -455,4 +455,55 @@ describe('reports: platform and union dashboards (e2e)', () => {
       ]);
     });
   });
+
+  describe('the OpenAPI document', () => {
+    it('lists the four routes with their roles and defines turnover', () => {
+      const paths = t.openApi.paths;
+      const roles = (path: string) => (paths[path]?.get as unknown as Record<string, unknown>)?.['x-roles'];
+      expect(roles('/api/v1/reports/platform/dashboard')).toEqual(['platform_admin', 'auditor']);
+      expect(roles('/api/v1/reports/platform/dashboard.csv')).toEqual(['platform_admin', 'auditor']);
+      expect(roles('/api/v1/reports/unions/{unionId}/dashboard')).toEqual(['platform_admin', 'auditor', 'union_admin']);
+      expect(roles('/api/v1/reports/unions/{unionId}/dashboard.csv')).toEqual(['platform_admin', 'auditor', 'union_admin']);
+      const measures = (t.openApi.components?.schemas?.DashboardMeasuresDto ?? {}) as { properties?: Record<string, { description?: string }> };
+      expect(measures.properties?.turnoverFen?.description).toMatch(/placed in the period, net of refunds/);
+      expect(measures.properties?.positiveRate?.description).toMatch(/positiveReviews \/ reviews/);
+    });
+  });
+
+  // last: it adds orders after the fixed period of the tests above
+  describe('under concurrent checkouts', () => {
+    it('every dashboard is one snapshot: orders, lines, suppliers and categories always agree', async () => {
+      const before = (await dashboard(`unions/${A.unionId}/dashboard`, A.adminToken, {}).expect(200)).body.totals;
+      const N = 8;
+      let done = false;
+      const buying = Promise.all(
+        Array.from({ length: N }, () => checkout(a2, [[millet, 1]])), // a2 still holds 80,000 − 6,800
+      ).finally(() => {
+        done = true;
+      });
+      const seen: { turnover: number; lines: number; suppliers: number; supplierOrders: number; orders: number }[] = [];
+      while (!done || seen.length < 3) {
+        const d = (await dashboard(`unions/${A.unionId}/dashboard`, A.adminToken, {}).expect(200)).body;
+        const sum = (xs: { turnoverFen: number }[]) => xs.reduce((a, x) => a + x.turnoverFen, 0);
+        seen.push({
+          turnover: d.totals.turnoverFen,
+          lines: sum(d.topCategories), // at most 3 categories: all of them
+          suppliers: sum(d.topSuppliers),
+          supplierOrders: d.topSuppliers.reduce((a: number, x: { orders: number }) => a + x.orders, 0),
+          orders: d.totals.orders,
+        });
+      }
+      await buying;
+      for (const v of seen) {
+        expect(v.lines).toBe(v.turnover);
+        expect(v.suppliers).toBe(v.turnover);
+        expect(v.supplierOrders).toBe(v.orders);
+        expect((v.turnover - before.turnoverFen) / MILLET).toBe(v.orders - before.orders);
+      }
+      const after = (await dashboard(`unions/${A.unionId}/dashboard`, A.adminToken, {}).expect(200)).body.totals;
+      expect(after.turnoverFen - before.turnoverFen).toBe(N * MILLET);
+      expect(after.orders - before.orders).toBe(N);
+      expect(after.localTurnoverFen - before.localTurnoverFen).toBe(N * MILLET);
+    });
+  });
 });
