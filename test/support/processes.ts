@@ -114,7 +114,9 @@ export class PrivatePostgres {
   }
 
   async start(): Promise<void> {
-    const opts = `-p ${this.port} -c listen_addresses=127.0.0.1 -k ${this.dir} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`;
+    // fsync off is safe for a crash of the server process (the OS keeps the pages); synchronous
+    // commit stays on, or an immediate stop would lose commits the clients were told about
+    const opts = `-p ${this.port} -c listen_addresses=127.0.0.1 -k ${this.dir} -c fsync=off -c full_page_writes=off -c max_connections=200`;
     await run(`${PG_BIN}/pg_ctl`, ['-D', this.dataDir, '-l', `${this.dir}/server.log`, '-o', opts, '-w', '-t', '60', 'start'], this.user);
   }
 
