@@ -25,7 +25,7 @@ describe('fault: PostgreSQL restarts under load (e2e, private PostgreSQL cluster
 
   beforeAll(async () => {
     [pg, redis] = await Promise.all([PrivatePostgres.create(), PrivateRedis.create()]);
-    t = await startTestApp({ config: testConfig({ demoProducts: 20, redisUrl: redis.url, databaseUrl: withDatabase(pg.url(), 'huigong_fault') }) });
+    t = await startTestApp({ config: testConfig({ demoProducts: 20, autoConfirmDays: 0, redisUrl: redis.url, databaseUrl: withDatabase(pg.url(), 'huigong_fault') }) });
     ds = t.dataSource;
     worker = await startTestWorker(t.config);
     m = await buildMarket(t, { members: SHOPPERS, points: 150_000, stock: 5_000, priceFen: 100, tag: 'PG' });
@@ -101,7 +101,13 @@ describe('fault: PostgreSQL restarts under load (e2e, private PostgreSQL cluster
     const counts = await assertMarketIntegrity(ds, m, outcomes, 'PostgreSQL restart');
     const [{ keys }] = await ds.query(`SELECT count(*)::int AS keys FROM idempotency_requests WHERE scope = 'checkout' AND key LIKE 'pg-restart-%'`);
     expect({ checkouts: counts.checkouts, keys }).toEqual({ checkouts: outcomes.length, keys: outcomes.length });
-    // the worker's sealing loop recovered too: everything gets sealed, and the ledger verifies
+    // the worker recovered too: a delivered order's auto-confirm job goes outbox → BullMQ → worker → PostgreSQL
+    const orderId = outcomes[outcomes.length - 1].body!.orders![0].id;
+    await t.http.post(`/api/v1/supplier/orders/${orderId}/accept`).set(bearer(m.supplier.token)).send({}).expect(200);
+    await t.http.post(`/api/v1/supplier/orders/${orderId}/ship`).set(bearer(m.supplier.token)).send({ carrier: '中国邮政', trackingNo: 'EMS0001' }).expect(200);
+    await t.http.post(`/api/v1/supplier/orders/${orderId}/deliver`).set(bearer(m.supplier.token)).send({}).expect(200);
+    await eventually(async () => (await ds.query(`SELECT 1 FROM orders WHERE id = $1 AND state = 'completed'`, [orderId])).length > 0, 30_000, 'the auto-confirm job after the restart');
+    // and its sealing loop: everything gets sealed, and the ledger verifies
     const verifier = t.app.get(LedgerVerifier);
     const verification = await eventually(
       async () => {
