@@ -52,7 +52,7 @@ describe('fault: worker killed mid-distribution (e2e, private redis-server, real
     await t.http.post(`/api/v1/campaigns/${id}/approve`).set(bearer(union.adminToken)).send({}).expect(200);
 
     // a worker that distributes in chunks of 50 with a pause after each, so it can be caught half-way
-    const first = startWorker({ FAULT_DISTRIBUTION_CHUNK: '50', FAULT_DISTRIBUTION_PAUSE_MS: '200' });
+    const first = startWorker({ FAULT_DISTRIBUTION_CHUNK: '50', FAULT_DISTRIBUTION_PAUSE_MS: '300' });
     await eventually(
       async () => (await ds.query(`SELECT 1 FROM campaign_distributions WHERE campaign_id = $1 AND credited_members >= 150`, [id])).length > 0,
       60_000,
