@@ -2,6 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logge
 import type { Request, Response } from 'express';
 import { QueryFailedError } from 'typeorm';
 import { AppError } from './app-error';
+import { isDatabaseUnavailable } from './database-unavailable';
 
 interface Mapped {
   status: number;
@@ -68,6 +69,10 @@ function map(exception: unknown): Mapped {
     const mapped = mapDatabaseError(exception);
     if (mapped) return mapped;
   }
+  // PostgreSQL away (restart, failover): nothing was written; the client retries, a 500 would say "our bug"
+  if (isDatabaseUnavailable(exception)) {
+    return { status: HttpStatus.SERVICE_UNAVAILABLE, code: 'DATABASE_UNAVAILABLE', message: 'The database is unavailable for a moment; retry the request (with the same Idempotency-Key)' };
+  }
   // body-parser errors carry a status and a type
   const e = exception as { status?: number; type?: string; message?: string };
   if (e && typeof e.status === 'number' && e.status >= 400 && e.status < 500) {
@@ -86,9 +91,11 @@ export class HttpExceptionFilter implements ExceptionFilter {
     const res = ctx.getResponse<Response>();
     const req = ctx.getRequest<Request & { id?: string }>();
     const m = map(exception);
-    if (m.status >= 500) this.logger.error({ err: exception, path: req?.url }, 'unhandled error');
+    if (m.code === 'DATABASE_UNAVAILABLE') this.logger.warn({ err: (exception as Error)?.message, path: req?.url }, 'database unavailable');
+    else if (m.status >= 500) this.logger.error({ err: exception, path: req?.url }, 'unhandled error');
     const requestId = req?.id !== undefined ? String(req.id) : undefined;
     if (res.headersSent) return;
+    if (m.code === 'DATABASE_UNAVAILABLE') res.setHeader('Retry-After', '1');
     res.status(m.status).json({ error: { code: m.code, message: m.message, details: m.details, requestId } });
   }
 }

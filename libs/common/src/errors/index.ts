@@ -2,3 +2,4 @@ export * from './app-error';
 export * from './error-body';
 export * from './http-exception.filter';
 export * from './validation';
+export * from './database-unavailable';
