@@ -1,3 +1,4 @@
+import { CatalogNamesQueryService } from './services/catalog-names-query.service';
 import { IdentityModule } from '@huigong/identity';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
@@ -35,7 +36,7 @@ import { SupplierReviewService } from './services/supplier-review.service';
 @Module({
   imports: [IdentityModule, TypeOrmModule.forFeature([Supplier, SupplierTransition, Category, Product, Sku, StockMovement, ProductTransition])],
   controllers: [SuppliersController, CategoriesController, ProductsController, ModerationController, StockController, ImportsController],
-  providers: [
+  providers: [CatalogNamesQueryService, 
     CatalogQueryService,
     CatalogService,
     StockService,
@@ -53,6 +54,6 @@ import { SupplierReviewService } from './services/supplier-review.service';
     ProductImportService,
     CatalogDemoSeeder,
   ],
-  exports: [CatalogQueryService, CatalogService, StockService, CatalogDemoSeeder],
+  exports: [CatalogQueryService, CatalogNamesQueryService, CatalogService, StockService, CatalogDemoSeeder],
 })
 export class CatalogModule {}

@@ -2,6 +2,7 @@
 export { CatalogModule } from './catalog.module';
 export { CatalogQueryService } from './services/catalog-query.service';
 export type { PurchasableSku } from './services/catalog-query.service';
+export { CatalogNamesQueryService } from './services/catalog-names-query.service';
 export { CatalogService } from './services/catalog.service';
 export { StockService } from './services/stock.service';
 export type { StockLine } from './services/stock.service';

@@ -15,3 +15,5 @@ export { PlatformOrdersService } from './services/platform-orders.service';
 export { ReviewsService } from './services/reviews.service';
 export type { PositiveRateView, ReviewView } from './services/reviews.service';
 export { SupplierOrdersService } from './services/supplier-orders.service';
+export { OrderAuditQueryService } from './services/order-audit-query.service';
+export type { OrderAuditView, OrderHistoryAuditView, OrderLineAuditView, OrderPaymentAuditView } from './services/order-audit-query.service';

@@ -13,6 +13,7 @@ import { CheckoutService } from './services/checkout.service';
 import { CompleteOrderService } from './services/complete-order.service';
 import { MemberOrdersService } from './services/member-orders.service';
 import { OrderAccessService } from './services/order-access.service';
+import { OrderAuditQueryService } from './services/order-audit-query.service';
 import { OrderReader } from './services/order-reader.service';
 import { OrderTransitionService } from './services/order-transition.service';
 import { PlatformOrdersService } from './services/platform-orders.service';
@@ -35,6 +36,7 @@ import { SupplierOrdersService } from './services/supplier-orders.service';
     CompleteOrderService,
     MemberOrdersService,
     OrderAccessService,
+    OrderAuditQueryService,
     OrderReader,
     OrderTransitionService,
     PlatformOrdersService,
@@ -43,6 +45,6 @@ import { SupplierOrdersService } from './services/supplier-orders.service';
     ReviewsService,
     SupplierOrdersService,
   ],
-  exports: [CheckoutService, OrderTransitionService, MemberOrdersService, SupplierOrdersService, PlatformOrdersService, ReviewsService],
+  exports: [CheckoutService, OrderAuditQueryService, OrderTransitionService, MemberOrdersService, SupplierOrdersService, PlatformOrdersService, ReviewsService],
 })
 export class OrderingModule {}

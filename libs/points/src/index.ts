@@ -9,3 +9,4 @@ export { CAMPAIGN_LIFECYCLE, CampaignStatus, CampaignAction } from './campaigns/
 export { CAMPAIGN_JOBS, campaignJobIds } from './campaigns/campaign-jobs.outbox';
 export { ACTIVATION_NOTIFIER, ActivationNotifier, ActivationNotice, LoggingActivationNotifier } from './roster/activation.notifier';
 export { PointsDemoSeeder, DEMO_UNION_NAME, DEMO_MEMBERS, DEMO_GRANT_FEN, DEMO_DEPOSIT_FEN, DEMO_WORKER } from './demo/points-demo.seeder';
+export { CampaignAuditQueryService, CampaignAuditView, CampaignMemberAuditView } from './audit/campaign-audit-query.service';

@@ -45,6 +45,7 @@ import { WelfareCapService } from './welfare/welfare-cap.service';
 import { WelfareRule } from './welfare/welfare-rule.entity';
 import { WelfareRulesController } from './welfare/welfare-rules.controller';
 import { WelfareRulesService } from './welfare/welfare-rules.service';
+import { CampaignAuditQueryService } from './audit/campaign-audit-query.service';
 
 /**
  * Points allocation: unions, agreements, deposits and budgets; the roster and member activation;
@@ -85,8 +86,9 @@ import { WelfareRulesService } from './welfare/welfare-rules.service';
     CampaignWindowService,
     MemberPointsService,
     PointsQueryService,
+    CampaignAuditQueryService,
     PointsDemoSeeder,
   ],
-  exports: [PointsQueryService, DistributionRunner, CampaignWindowService, PointsDemoSeeder, ACTIVATION_NOTIFIER],
+  exports: [PointsQueryService, CampaignAuditQueryService, DistributionRunner, CampaignWindowService, PointsDemoSeeder, ACTIVATION_NOTIFIER],
 })
 export class PointsModule {}
