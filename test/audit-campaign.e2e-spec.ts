@@ -1,3 +1,4 @@
+import { LedgerService } from '@huigong/ledger';
 import { CampaignWindowService } from '@huigong/points';
 import { INestApplicationContext } from '@nestjs/common';
 import { parse } from 'csv-parse/sync';
@@ -356,6 +357,21 @@ describe('audit: campaign trace, audit pack, ledger export (e2e)', () => {
     expect((await t.http.get('/api/v1/audit/ledger/entries.csv').query({ from: to, to: periodStart }).set(bearer(auditor)).expect(400)).body.error.code).toBe('INVALID_PERIOD');
     await t.http.get('/api/v1/audit/ledger/entries.csv').query({ from: periodStart, to, accountId: 'x1' }).set(bearer(auditor)).expect(400);
     await t.http.get('/api/v1/audit/ledger/entries.csv').query({ from: periodStart, to }).set(bearer(union.adminToken)).expect(403);
+  });
+
+  it('flags what fits no known flow: a transfer into a grant from outside the campaign breaks the check and is listed', async () => {
+    // a posting the points context would never make: straight from the union budget into C's grant
+    const grantC = await grantOf(ds, campaign, (await ds.query(`SELECT id FROM members WHERE employee_no = $1`, [cNo]))[0].id);
+    const budget = await budgetOf(ds, union.unionId);
+    const rogue = await ds.transaction((em) =>
+      t.app.get(LedgerService).post(em, { kind: 'manual.adjustment', idempotencyKey: `rogue:${campaign}`, reference: `campaign:${campaign}`, actor: 'test', transfers: [{ debitAccountId: budget, creditAccountId: grantC, amount: 1_234 }] }),
+    );
+    const body = await trace(auditor);
+    expect(body.unexplained).toEqual([{ transferId: rogue.transfers[0].id, entryId: rogue.id, kind: 'manual.adjustment', debitAccountId: budget, creditAccountId: grantC, amount: 1_234 }]);
+    // C now holds 1,234 fen the campaign never credited: destinations exceed the reserved total by it
+    expect(member(body, cNo)).toMatchObject({ creditedFen: 20_000, heldFen: 1_234, balanced: false });
+    expect(body.check).toMatchObject({ ok: false, reservedFen: 60_000, destinationsFen: 61_234, differenceFen: -1_234, unbalancedMembers: 1, unexplainedTransfers: 1 });
+    expect(body.check.problems).toEqual(expect.arrayContaining([expect.stringContaining('fit no known flow'), expect.stringContaining(`member ${cNo}`)]));
   });
 });
 

@@ -91,30 +91,29 @@ export class OrderAuditQueryService {
   /** Orders with their lines, history and ledger entries, by placing time. */
   async orders(orderIds: string[], em: EntityManager = this.dataSource.manager): Promise<OrderAuditView[]> {
     if (!orderIds.length) return [];
-    const [orders, lines, history, entries]: Record<string, unknown>[][] = await Promise.all([
-      em.query(
-        `SELECT id, checkout_id, union_id, member_id, supplier_id, supplier_organization_id, state, total_fen::text AS total_fen, item_count,
-                escrow_account_id::text AS escrow_account_id, payable_account_id::text AS payable_account_id, carrier, tracking_no,
-                placed_at, shipped_at, delivered_at, completed_at, cancelled_at, rejected_at, return_requested_at, returned_at
-           FROM orders WHERE id = ANY ($1::uuid[]) ORDER BY placed_at, id`,
-        [orderIds],
-      ),
-      em.query(
-        `SELECT order_id, line_no, sku_id, product_id, product_name, spec, category_id, unit_price_fen::text AS unit_price_fen, quantity, amount_fen::text AS amount_fen
-           FROM order_lines WHERE order_id = ANY ($1::uuid[]) ORDER BY order_id, line_no`,
-        [orderIds],
-      ),
-      em.query(
-        `SELECT order_id, action, from_state, to_state, actor_kind, actor_user_id, reason, at
-           FROM order_history WHERE order_id = ANY ($1::uuid[]) ORDER BY order_id, id`,
-        [orderIds],
-      ),
-      em.query(
-        `SELECT order_id, ledger_entry_id::text AS entry_id, kind, amount_fen::text AS amount_fen, at
-           FROM order_ledger_entries WHERE order_id = ANY ($1::uuid[]) ORDER BY order_id, ledger_entry_id`,
-        [orderIds],
-      ),
-    ]);
+    // one after the other: the queries share the caller's connection (and its snapshot)
+    const orders: Record<string, unknown>[] = await em.query(
+      `SELECT id, checkout_id, union_id, member_id, supplier_id, supplier_organization_id, state, total_fen::text AS total_fen, item_count,
+              escrow_account_id::text AS escrow_account_id, payable_account_id::text AS payable_account_id, carrier, tracking_no,
+              placed_at, shipped_at, delivered_at, completed_at, cancelled_at, rejected_at, return_requested_at, returned_at
+         FROM orders WHERE id = ANY ($1::uuid[]) ORDER BY placed_at, id`,
+      [orderIds],
+    );
+    const lines: Record<string, unknown>[] = await em.query(
+      `SELECT order_id, line_no, sku_id, product_id, product_name, spec, category_id, unit_price_fen::text AS unit_price_fen, quantity, amount_fen::text AS amount_fen
+         FROM order_lines WHERE order_id = ANY ($1::uuid[]) ORDER BY order_id, line_no`,
+      [orderIds],
+    );
+    const history: Record<string, unknown>[] = await em.query(
+      `SELECT order_id, action, from_state, to_state, actor_kind, actor_user_id, reason, at
+         FROM order_history WHERE order_id = ANY ($1::uuid[]) ORDER BY order_id, id`,
+      [orderIds],
+    );
+    const entries: Record<string, unknown>[] = await em.query(
+      `SELECT order_id, ledger_entry_id::text AS entry_id, kind, amount_fen::text AS amount_fen, at
+         FROM order_ledger_entries WHERE order_id = ANY ($1::uuid[]) ORDER BY order_id, ledger_entry_id`,
+      [orderIds],
+    );
     const group = <T>(rows: Record<string, unknown>[], map: (r: Record<string, unknown>) => T) => {
       const m = new Map<string, T[]>();
       for (const r of rows) {
