@@ -373,6 +373,38 @@ describe('audit: campaign trace, audit pack, ledger export (e2e)', () => {
     expect(body.check).toMatchObject({ ok: false, reservedFen: 60_000, destinationsFen: 61_234, differenceFen: -1_234, unbalancedMembers: 1, unexplainedTransfers: 1 });
     expect(body.check.problems).toEqual(expect.arrayContaining([expect.stringContaining('fit no known flow'), expect.stringContaining(`member ${cNo}`)]));
   });
+
+  it('stays consistent under concurrent checkouts and cancellations: every trace taken meanwhile adds up', async () => {
+    const u = await createUnion(t, admin, '青岛港机厂工会', 500_000);
+    const nos = await importMembers(t, u, 2, 'GJ');
+    const camp = await openCampaign(t, u, { name: '劳动节福利', pointsPerMemberFen: 50_000 });
+    const ms = await activateMembers(t, u, nos);
+    let stop = false;
+    const taken: Response[] = [];
+    const tracer = (async () => {
+      while (!stop) taken.push(await t.http.get(`/api/v1/audit/campaigns/${camp}/trace`).set(bearer(auditor)));
+    })();
+    // each member: six checkouts of one 红茶 (1,250), every other one cancelled right away
+    await Promise.all(
+      ms.map(async (m, i) => {
+        for (let k = 0; k < 6; k++) {
+          const [o] = await checkout(m, `concurrent-${i}-${k}`, [{ skuId: tea.skuId, quantity: 1 }]);
+          if (k % 2 === 0) ok(await t.http.post(`/api/v1/me/orders/${o.id}/cancel`).set(bearer(m.token)).send({}), 'cancel');
+        }
+      }),
+    );
+    stop = true;
+    await tracer;
+    expect(taken.length).toBeGreaterThanOrEqual(2);
+    for (const r of taken) {
+      expect(r.status).toBe(200);
+      expect(r.body.check).toEqual({ ok: true, reservedFen: 100_000, destinationsFen: 100_000, differenceFen: 0, poolBalanced: true, unbalancedMembers: 0, unexplainedTransfers: 0, problems: [] });
+    }
+    // per member: 6 × 1,250 = 7,500 spent, 3 × 1,250 = 3,750 refunded, 3,750 kept, 46,250 held
+    const final = await t.http.get(`/api/v1/audit/campaigns/${camp}/trace`).set(bearer(auditor)).expect(200);
+    for (const m of ms) expect(member(final.body, m.employeeNo)).toMatchObject({ creditedFen: 50_000, spentFen: 7_500, refundedToGrantFen: 3_750, netSpentFen: 3_750, heldFen: 46_250, balanced: true });
+    expect(final.body.destinations).toEqual({ spentOnOrdersFen: 7_500, heldInGrantsFen: 92_500, inPoolFen: 0, returnedToBudgetFen: 0 });
+  });
 });
 
 function verifyProofCli(file: string): Promise<{ code: number | null; stdout: string; stderr: string }> {

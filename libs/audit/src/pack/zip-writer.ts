@@ -19,7 +19,7 @@ function dosTime(d: Date): { time: number; date: number } {
 /**
  * A minimal zip writer (PKZIP 2.0: deflate or store, UTF-8 names, no zip64), enough for audit
  * packs; every unzip tool and spreadsheet reads it. Written here rather than pulled in as a
- * dependency: it is ~60 lines over node:zlib (deflateRawSync, crc32), and the archive format is
+ * dependency: it is a few dozen lines over node:zlib (deflateRawSync, crc32), and the archive format is
  * the one part of the pack an auditor's tools must open, so we keep it small and tested. A file
  * that does not shrink is stored.
  */
