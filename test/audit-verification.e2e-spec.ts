@@ -89,4 +89,13 @@ describe('audit: scheduled ledger verification (e2e)', () => {
     expect((await history()).status).toBe('ok');
     await t.http.get('/api/v1/audit/ledger/verifications?limit=0').set(bearer(auditor)).expect(400);
   });
+
+  it('LEDGER_VERIFY_CRON=off: a worker started with it removes the schedule', async () => {
+    const off = await startTestWorker({ ...t.config, ledgerVerifyCron: 'off' });
+    try {
+      expect(await t.app.get(QueueRegistry).get(QUEUES.audit).getJobSchedulers()).toEqual([]);
+    } finally {
+      await off.close();
+    }
+  });
 });
