@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { Client } from 'pg';
 import { Response } from 'supertest';
 import { DataSource } from 'typeorm';
 import { assertConservation } from './support/ledger-conservation';
@@ -125,6 +126,30 @@ describe('audit: campaign trace, audit pack, ledger export (e2e)', () => {
     await t?.close();
   });
 
+  const packRequest = () =>
+    t.http
+      .get(`/api/v1/audit/campaigns/${campaign}/pack`)
+      .set(bearer(auditor))
+      .buffer(true)
+      .parse((r, done) => {
+        const chunks: Buffer[] = [];
+        r.on('data', (c: Buffer) => chunks.push(c));
+        r.on('end', () => done(null, Buffer.concat(chunks)));
+      });
+  const downloadPack = async () => (await packRequest().expect(200)).body as Buffer;
+
+  /** Runs SQL as a superuser with triggers off: how someone would tamper around the append-only guard. */
+  async function asSuperuserAroundTriggers(sql: string, params: unknown[] = []): Promise<void> {
+    const c = new Client({ connectionString: t.config.databaseUrl });
+    await c.connect();
+    try {
+      await c.query(`SET session_replication_role = replica`);
+      await c.query(sql, params);
+    } finally {
+      await c.end();
+    }
+  }
+
   const member = (body: { members: { employeeNo: string }[] }, no: string) => body.members.find((m) => m.employeeNo === no) as Record<string, unknown>;
 
   it('traces an open campaign: every fen of the 60,000 reserved, per member, order, supplier and category', async () => {
@@ -230,16 +255,7 @@ describe('audit: campaign trace, audit pack, ledger export (e2e)', () => {
   it('the audit pack: a zip whose manifest hashes every file, with the distribution list, orders, proofs and block headers', async () => {
     // every entry sealed (the worker seals within a second), so every entry comes with its proof
     await eventually(async () => (await ds.query(`SELECT count(*)::int AS n FROM ledger_entries e WHERE NOT EXISTS (SELECT 1 FROM ledger_entry_seals s WHERE s.entry_id = e.id)`))[0].n === 0, 30_000, 'all entries sealed');
-    const res = await t.http
-      .get(`/api/v1/audit/campaigns/${campaign}/pack`)
-      .set(bearer(auditor))
-      .buffer(true)
-      .parse((r, done) => {
-        const chunks: Buffer[] = [];
-        r.on('data', (c: Buffer) => chunks.push(c));
-        r.on('end', () => done(null, Buffer.concat(chunks)));
-      })
-      .expect(200);
+    const res = await packRequest().expect(200);
     expect(res.headers['content-type']).toBe('application/zip');
     expect(res.headers['content-disposition']).toContain(`audit-pack-campaign-${campaign}.zip`);
     const files = readZip(res.body as Buffer);
@@ -254,6 +270,7 @@ describe('audit: campaign trace, audit pack, ledger export (e2e)', () => {
       expect({ name: f.name, bytes: files.get(f.name)!.length, sha256: sha(files.get(f.name)!) }).toEqual(f);
     }
     expect(manifest.check).toMatchObject({ ok: true, reservedFen: 60_000 });
+    expect(manifest.ledger).toMatchObject({ unsealedEntryIds: [], invalidProofs: [] });
     for (const name of ['trace.json', 'distribution.csv', 'distribution.json', 'orders.csv', 'orders.json', 'deliveries.csv', 'returns.csv', 'expiries.csv', 'ledger-entries.csv', 'ledger-entries.json', 'blocks.csv', 'blocks.json']) {
       expect(files.has(name)).toBe(true);
     }
@@ -318,6 +335,19 @@ describe('audit: campaign trace, audit pack, ledger export (e2e)', () => {
     doctored.entry.transfers[0].amount = String(Number(doctored.entry.transfers[0].amount) - 100);
     writeFileSync(proofFile, JSON.stringify(doctored));
     expect(await verifyProofCli(proofFile)).toMatchObject({ code: 1 });
+
+    // an entry changed around the triggers gets no proof: the manifest names it instead
+    const [{ actor }] = await ds.query(`SELECT actor FROM ledger_entries WHERE id = $1`, [settle.id]);
+    await asSuperuserAroundTriggers(`UPDATE ledger_entries SET actor = 'someone-else' WHERE id = $1`, [settle.id]);
+    try {
+      const again = readZip(await downloadPack());
+      const m2 = JSON.parse(again.get('manifest.json')!.toString('utf8'));
+      expect(m2.ledger.invalidProofs).toEqual([{ entryId: settle.id, reason: expect.any(String) }]);
+      expect(again.has(`proofs/${settle.id}.json`)).toBe(false);
+      expect([...again.keys()].filter((n) => n.startsWith('proofs/')).length).toBe(proofNames.length - 1);
+    } finally {
+      await asSuperuserAroundTriggers(`UPDATE ledger_entries SET actor = $2 WHERE id = $1`, [settle.id, actor]);
+    }
   });
 
   it('exports a period’s ledger entries as CSV, filterable by account, and refuses a bad or too long period', async () => {

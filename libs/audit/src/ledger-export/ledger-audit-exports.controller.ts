@@ -2,7 +2,6 @@ import { ErrorBodyDto, Role, Roles } from '@huigong/common';
 import { Controller, Get, Query, Res } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { once } from 'node:events';
 import { LedgerExportQueryDto, VerificationHistoryDto, VerificationsQueryDto } from '../audit.dto';
 import { LedgerVerificationHistoryService } from '../verification/ledger-verification-history.service';
 import { LedgerExportService, MAX_EXPORT_DAYS } from './ledger-export.service';
@@ -32,9 +31,7 @@ export class LedgerAuditExportsController {
     res.setHeader('Content-Type', 'text/csv; charset=utf-8');
     res.setHeader('Content-Disposition', `attachment; filename="ledger-entries-${stamp(query.from)}-${stamp(query.to)}${q.accountId ? `-account-${q.accountId}` : ''}.csv"`);
     try {
-      await this.exports.export(query, async (chunk) => {
-        if (!res.write(chunk)) await once(res, 'drain');
-      });
+      await this.exports.export(query, (chunk) => writeWithBackpressure(res, chunk));
       res.end();
     } catch (err) {
       // the status line is gone: cut the stream so the client sees an incomplete download
@@ -50,4 +47,22 @@ export class LedgerAuditExportsController {
   verifications(@Query() q: VerificationsQueryDto): Promise<VerificationHistoryDto> {
     return this.history.recent(q.limit ?? 20);
   }
+}
+
+/** Waits for the client to take the chunk; fails (ending the export's transaction) if it went away. */
+function writeWithBackpressure(res: Response, chunk: string): Promise<void> {
+  if (res.destroyed || res.writableEnded) return Promise.reject(new Error('the client closed the connection'));
+  if (res.write(chunk)) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const done = (err?: Error) => {
+      res.off('drain', onDrain);
+      res.off('close', onClose);
+      if (err) reject(err);
+      else resolve();
+    };
+    const onDrain = () => done();
+    const onClose = () => done(new Error('the client closed the connection'));
+    res.on('drain', onDrain);
+    res.on('close', onClose);
+  });
 }

@@ -42,7 +42,7 @@ export class AuditPackService {
           (a, b) => a.length - b.length || (a < b ? -1 : 1),
         );
         const entries = await this.ledgerAudit.entries(entryIds, em);
-        const proofs = await this.ledgerAudit.proofs(entryIds, em);
+        const { proofs, invalid } = await this.ledgerAudit.proofs(entryIds, em);
         const lowest = proofs.reduce((h, p) => Math.min(h, p.block.height), Number.POSITIVE_INFINITY);
         const blocks = proofs.length ? await this.ledgerAudit.blockHeaders(lowest, em) : [];
         const files = this.files(data, entries, proofs, blocks);
@@ -57,6 +57,8 @@ export class AuditPackService {
             entries: entries.length,
             sealed: proofs.length,
             unsealedEntryIds: entries.filter((e) => !e.seal).map((e) => e.id),
+            // sealed entries whose rows no longer match their seal: no proof can be given (run the verification)
+            invalidProofs: invalid,
             head: blocks.length ? { height: blocks[blocks.length - 1].height, hash: blocks[blocks.length - 1].hash } : null,
           },
           hashAlgorithm: 'sha256',
@@ -73,7 +75,7 @@ export class AuditPackService {
   private files(
     data: CampaignAuditData,
     entries: Awaited<ReturnType<LedgerAuditQueryService['entries']>>,
-    proofs: Awaited<ReturnType<LedgerAuditQueryService['proofs']>>,
+    proofs: Awaited<ReturnType<LedgerAuditQueryService['proofs']>>['proofs'],
     blocks: Awaited<ReturnType<LedgerAuditQueryService['blockHeaders']>>,
   ): ZipFile[] {
     const { trace, members, orders, payments, transfers, supplierNames, categories } = data;

@@ -1,4 +1,4 @@
-import { AppError, toSafeNumber } from '@huigong/common';
+import { toSafeNumber } from '@huigong/common';
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import type { EntryWithSeal } from '../model/ledger.types';
@@ -107,11 +107,13 @@ export class LedgerAuditQueryService {
    * Inclusion proofs of sealed entries, built block by block (one Merkle tree per block, however
    * many entries it holds). Each proof ends at the entry's own block (`chain` empty, `head` = that
    * block): self-contained for the standalone verifier; `blockHeaders` links those blocks to the
-   * chain head. Unsealed entries are simply absent.
+   * chain head. Unsealed entries are simply absent; entries whose stored rows no longer match their
+   * seal (tampering) get no proof and are listed in `invalid`.
    */
-  async proofs(entryIds: string[], em: EntityManager = this.dataSource.manager): Promise<EntryProof[]> {
+  async proofs(entryIds: string[], em: EntityManager = this.dataSource.manager): Promise<{ proofs: EntryProof[]; invalid: { entryId: string; reason: string }[] }> {
     const entries = (await this.entries(entryIds, em)).filter((e) => e.seal);
-    if (!entries.length) return [];
+    const invalid: { entryId: string; reason: string }[] = [];
+    if (!entries.length) return { proofs: [], invalid };
     const heights = [...new Set(entries.map((e) => e.seal!.blockHeight))];
     const blocks: BlockSqlRow[] = await em.query(`${BLOCK_SELECT} WHERE height = ANY ($1::bigint[])`, [heights]);
     const seals: { block_height: string; entry_hash: string }[] = await em.query(
@@ -152,14 +154,16 @@ export class LedgerAuditQueryService {
         chain: [],
         head: { height: block.height, hash: blockHash },
       };
-      // never hand out a proof that does not verify: the rows no longer match their seal
+      // never hand out a proof that does not verify: the rows no longer match their seal (an
+      // auditor is told which entries, rather than getting nothing)
       const verdict = verifyEntryProof(proof);
       if (!verdict.ok || tree.root !== block.merkleRoot) {
-        throw AppError.conflict('LEDGER_INCONSISTENT', `No valid proof for entry ${e.id}: ${verdict.ok ? 'block root mismatch' : verdict.reason}; run ledger verification`, { entryId: e.id, blockHeight: height });
+        invalid.push({ entryId: e.id, reason: verdict.ok ? `block ${height}: Merkle root does not match its sealed entries` : verdict.reason });
+        continue;
       }
       out.push(proof);
     }
-    return out;
+    return { proofs: out, invalid };
   }
 
   /** Block headers from `fromHeight` up to the chain head, in height order, with their hashes. */
