@@ -29,6 +29,8 @@ export function testConfig(overrides: Partial<AppConfig> = {}, env: NodeJS.Proce
       REDIS_URL: process.env.TEST_REDIS_URL || 'redis://127.0.0.1:6379',
       QUEUE_PREFIX: `{hgt-${tag}}`,
       LOGIN_RATE_LIMIT: '1000',
+      // no scheduled ledger verification unless a test asks for one (it would record runs mid-test)
+      LEDGER_VERIFY_CRON: 'off',
       ...env,
     }),
     ...overrides,

@@ -1,3 +1,4 @@
+import { AuditModule } from '@huigong/audit';
 import { CatalogModule } from '@huigong/catalog';
 import { AppConfig, CoreModule, HealthController } from '@huigong/common';
 import { AuthGuard, IdentityModule } from '@huigong/identity';
@@ -14,7 +15,7 @@ export class ApiModule {
   static register(config: AppConfig): DynamicModule {
     return {
       module: ApiModule,
-      imports: [CoreModule.forRoot(config, 'api'), DiscoveryModule, IdentityModule, CatalogModule, LedgerHttpModule, PointsModule, OrderingModule, ReportsModule],
+      imports: [CoreModule.forRoot(config, 'api'), DiscoveryModule, IdentityModule, CatalogModule, LedgerHttpModule, PointsModule, OrderingModule, ReportsModule, AuditModule],
       controllers: [HealthController],
       providers: [{ provide: APP_GUARD, useExisting: AuthGuard }],
     };

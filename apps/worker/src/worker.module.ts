@@ -1,3 +1,4 @@
+import { LedgerVerificationProcessor } from '@huigong/audit';
 import { AppConfig, CoreModule, JobWorkers, OutboxRelay } from '@huigong/common';
 import { LedgerModule, LedgerSealingLoop } from '@huigong/ledger';
 import { AutoConfirmProcessor, OrderingModule } from '@huigong/ordering';
@@ -12,7 +13,7 @@ export class WorkerModule {
     return {
       module: WorkerModule,
       imports: [CoreModule.forRoot(config, 'worker'), LedgerModule, PointsModule, OrderingModule],
-      providers: [JobWorkers, OutboxRelay, SystemProcessor, LedgerSealingLoop, ...POINTS_PROCESSORS, AutoConfirmProcessor],
+      providers: [JobWorkers, OutboxRelay, SystemProcessor, LedgerSealingLoop, ...POINTS_PROCESSORS, AutoConfirmProcessor, LedgerVerificationProcessor],
     };
   }
 }

@@ -1,3 +1,4 @@
+import { CatalogNamesQueryService } from './services/catalog-names-query.service';
 import { IdentityModule } from '@huigong/identity';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
@@ -38,6 +39,7 @@ import { CatalogReportingService } from './reporting/catalog-reporting.service';
   controllers: [SuppliersController, CategoriesController, ProductsController, ModerationController, StockController, ImportsController],
   providers: [
     CatalogReportingService,
+    CatalogNamesQueryService,
     CatalogQueryService,
     CatalogService,
     StockService,
@@ -55,6 +57,6 @@ import { CatalogReportingService } from './reporting/catalog-reporting.service';
     ProductImportService,
     CatalogDemoSeeder,
   ],
-  exports: [CatalogReportingService, CatalogQueryService, CatalogService, StockService, CatalogDemoSeeder],
+  exports: [CatalogReportingService, CatalogQueryService, CatalogNamesQueryService, CatalogService, StockService, CatalogDemoSeeder],
 })
 export class CatalogModule {}

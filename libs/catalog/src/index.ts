@@ -4,6 +4,7 @@ export { CatalogQueryService } from './services/catalog-query.service';
 export type { PurchasableSku } from './services/catalog-query.service';
 export { CatalogReportingService } from './reporting/catalog-reporting.service';
 export type { CategoryRef, ProductOrigin, SupplierRef } from './reporting/catalog-reporting.service';
+export { CatalogNamesQueryService } from './services/catalog-names-query.service';
 export { CatalogService } from './services/catalog.service';
 export { StockService } from './services/stock.service';
 export type { StockLine } from './services/stock.service';

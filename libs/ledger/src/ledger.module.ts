@@ -8,6 +8,7 @@ import { AccountReadsService } from './services/account-reads.service';
 import { AccountSettingsService } from './services/account-settings.service';
 import { EntryReadsService } from './services/entry-reads.service';
 import { GroupCommitPoster } from './services/group-commit-poster.service';
+import { LedgerAuditQueryService } from './services/ledger-audit-query.service';
 import { LedgerQueryService } from './services/ledger-query.service';
 import { LedgerService } from './services/ledger.service';
 import { OpenAccountsService } from './services/open-accounts.service';
@@ -36,6 +37,7 @@ import { LedgerVerifier } from './verify/ledger-verifier.service';
   providers: [
     LedgerService,
     LedgerQueryService,
+    LedgerAuditQueryService,
     GroupCommitPoster,
     LedgerVerifier,
     LedgerSealer,
@@ -47,6 +49,6 @@ import { LedgerVerifier } from './verify/ledger-verifier.service';
     EntryReadsService,
   ],
   // AccountReadsService and EntryReadsService are for LedgerHttpModule; other contexts use the facades
-  exports: [LedgerService, LedgerQueryService, GroupCommitPoster, LedgerVerifier, LedgerSealer, AccountReadsService, EntryReadsService],
+  exports: [LedgerService, LedgerQueryService, LedgerAuditQueryService, GroupCommitPoster, LedgerVerifier, LedgerSealer, AccountReadsService, EntryReadsService],
 })
 export class LedgerModule {}

@@ -17,3 +17,5 @@ export type { PositiveRateView, ReviewView } from './services/reviews.service';
 export { SupplierOrdersService } from './services/supplier-orders.service';
 export { OrderReportingService } from './reporting/order-reporting.service';
 export type { OrderReportFilter, SpendingRow, SupplierOrderFigures, UnionOrderFigures, UnionReviewFigures } from './reporting/order-reporting.service';
+export { OrderAuditQueryService } from './services/order-audit-query.service';
+export type { OrderAuditView, OrderHistoryAuditView, OrderLineAuditView, OrderPaymentAuditView } from './services/order-audit-query.service';

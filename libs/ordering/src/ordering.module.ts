@@ -13,6 +13,7 @@ import { CheckoutService } from './services/checkout.service';
 import { CompleteOrderService } from './services/complete-order.service';
 import { MemberOrdersService } from './services/member-orders.service';
 import { OrderAccessService } from './services/order-access.service';
+import { OrderAuditQueryService } from './services/order-audit-query.service';
 import { OrderReader } from './services/order-reader.service';
 import { OrderTransitionService } from './services/order-transition.service';
 import { PlatformOrdersService } from './services/platform-orders.service';
@@ -36,6 +37,7 @@ import { OrderReportingService } from './reporting/order-reporting.service';
     CompleteOrderService,
     MemberOrdersService,
     OrderAccessService,
+    OrderAuditQueryService,
     OrderReader,
     OrderTransitionService,
     PlatformOrdersService,
@@ -45,6 +47,6 @@ import { OrderReportingService } from './reporting/order-reporting.service';
     SupplierOrdersService,
     OrderReportingService,
   ],
-  exports: [OrderReportingService, CheckoutService, OrderTransitionService, MemberOrdersService, SupplierOrdersService, PlatformOrdersService, ReviewsService],
+  exports: [OrderReportingService, CheckoutService, OrderAuditQueryService, OrderTransitionService, MemberOrdersService, SupplierOrdersService, PlatformOrdersService, ReviewsService],
 })
 export class OrderingModule {}

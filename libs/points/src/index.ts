@@ -11,3 +11,4 @@ export { ACTIVATION_NOTIFIER, ActivationNotifier, ActivationNotice, LoggingActiv
 export { PointsDemoSeeder, DEMO_UNION_NAME, DEMO_MEMBERS, DEMO_GRANT_FEN, DEMO_DEPOSIT_FEN, DEMO_WORKER } from './demo/points-demo.seeder';
 export { PointsReportingService } from './reporting/points-reporting.service';
 export type { UnionCreditFigures } from './reporting/points-reporting.service';
+export { CampaignAuditQueryService, CampaignAuditView, CampaignMemberAuditView } from './audit/campaign-audit-query.service';

@@ -46,6 +46,7 @@ import { WelfareRule } from './welfare/welfare-rule.entity';
 import { WelfareRulesController } from './welfare/welfare-rules.controller';
 import { WelfareRulesService } from './welfare/welfare-rules.service';
 import { PointsReportingService } from './reporting/points-reporting.service';
+import { CampaignAuditQueryService } from './audit/campaign-audit-query.service';
 
 /**
  * Points allocation: unions, agreements, deposits and budgets; the roster and member activation;
@@ -86,9 +87,10 @@ import { PointsReportingService } from './reporting/points-reporting.service';
     CampaignWindowService,
     MemberPointsService,
     PointsQueryService,
+    CampaignAuditQueryService,
     PointsDemoSeeder,
     PointsReportingService,
   ],
-  exports: [PointsQueryService, PointsReportingService, DistributionRunner, CampaignWindowService, PointsDemoSeeder, ACTIVATION_NOTIFIER],
+  exports: [PointsQueryService, PointsReportingService, CampaignAuditQueryService, DistributionRunner, CampaignWindowService, PointsDemoSeeder, ACTIVATION_NOTIFIER],
 })
 export class PointsModule {}

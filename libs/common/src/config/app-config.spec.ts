@@ -20,6 +20,10 @@ describe('loadConfig', () => {
     ['REDIS_URL', 'not a url'],
     ['LOG_LEVEL', 'loud'],
     ['BODY_LIMIT', 'huge'],
+    ['LEDGER_VERIFY_CRON', 'nightly'],
+    ['LEDGER_VERIFY_CRON', '0 3 * *'],
+    ['LEDGER_VERIFY_CRON', '0 3 * * * * *'],
+    ['LEDGER_VERIFY_TZ', 'Mars/Olympus'],
   ])('rejects a bad %s with a message naming it', (name, value) => {
     let err: unknown;
     try {
@@ -30,5 +34,12 @@ describe('loadConfig', () => {
     expect(err).toBeInstanceOf(ConfigError);
     expect((err as ConfigError).variable).toBe(name);
     expect((err as Error).message).toContain(name);
+  });
+
+  it('reads the ledger verification schedule: a cron pattern in a time zone, or off', () => {
+    expect(loadConfig({})).toMatchObject({ ledgerVerifyCron: '30 3 * * *', ledgerVerifyTimezone: 'Asia/Shanghai' });
+    expect(loadConfig({ LEDGER_VERIFY_CRON: ' */2  * * * * * ', LEDGER_VERIFY_TZ: 'UTC' })).toMatchObject({ ledgerVerifyCron: '*/2 * * * * *', ledgerVerifyTimezone: 'UTC' });
+    expect(loadConfig({ LEDGER_VERIFY_CRON: 'off' }).ledgerVerifyCron).toBe('off');
+    expect(loadConfig({ LEDGER_VERIFY_CRON: '0 2,14 * * MON-FRI' }).ledgerVerifyCron).toBe('0 2,14 * * MON-FRI');
   });
 });

@@ -19,6 +19,10 @@ export interface AppConfig {
   loginRateWindowSeconds: number;
   autoConfirmDays: number;
   demoProducts: number;
+  /** cron pattern (5 or 6 fields) of the worker's ledger verification, or 'off' */
+  ledgerVerifyCron: string;
+  /** IANA time zone the cron pattern is read in */
+  ledgerVerifyTimezone: string;
 }
 
 export class ConfigError extends Error {
@@ -53,6 +57,29 @@ function url(env: NodeJS.ProcessEnv, name: string, dflt: string, protocols: stri
   return raw;
 }
 
+const CRON_FIELD = /^(\*|\?|[0-9A-Za-z]+(-[0-9A-Za-z]+)?)(\/[0-9]+)?(,(\*|[0-9A-Za-z]+(-[0-9A-Za-z]+)?)(\/[0-9]+)?)*$/;
+
+/** A cron pattern of 5 fields (minute first) or 6 (seconds first), as BullMQ's scheduler reads it; or 'off'. */
+function cron(env: NodeJS.ProcessEnv, name: string, dflt: string): string {
+  const raw = (env[name] ?? '').trim() || dflt;
+  if (raw === 'off') return raw;
+  const fields = raw.split(/\s+/);
+  if (fields.length < 5 || fields.length > 6 || !fields.every((f) => CRON_FIELD.test(f))) {
+    throw new ConfigError(name, `must be a cron pattern of 5 or 6 fields (e.g. "0 3 * * *") or "off", got "${raw}"`);
+  }
+  return fields.join(' ');
+}
+
+function timeZone(env: NodeJS.ProcessEnv, name: string, dflt: string): string {
+  const raw = env[name] || dflt;
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: raw });
+  } catch {
+    throw new ConfigError(name, `must be an IANA time zone such as Asia/Shanghai, got "${raw}"`);
+  }
+  return raw;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const nodeEnv = env.NODE_ENV || 'development';
   const production = nodeEnv === 'production';
@@ -82,6 +109,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     loginRateWindowSeconds: int(env, 'LOGIN_RATE_WINDOW_SECONDS', 60, 1, 86400),
     autoConfirmDays: int(env, 'AUTO_CONFIRM_DAYS', 7, 0, 365),
     demoProducts: int(env, 'DEMO_PRODUCTS', 3000, 0, 1000000),
+    ledgerVerifyCron: cron(env, 'LEDGER_VERIFY_CRON', '30 3 * * *'),
+    ledgerVerifyTimezone: timeZone(env, 'LEDGER_VERIFY_TZ', 'Asia/Shanghai'),
   };
 }
 
