@@ -4,6 +4,9 @@ import { AuthGuard, IdentityModule } from '@huigong/identity';
 import { LedgerHttpModule } from '@huigong/ledger';
 import { OrderingModule } from '@huigong/ordering';
 import { PointsModule } from '@huigong/points';
+import { SettlementModule } from '@huigong/settlement';
+// the audit trace routes; the lead folds this into AuditModule when libs/audit lands
+import { AuditTraceModule } from '../../../libs/audit/src/trace';
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
 
@@ -13,7 +16,7 @@ export class ApiModule {
   static register(config: AppConfig): DynamicModule {
     return {
       module: ApiModule,
-      imports: [CoreModule.forRoot(config, 'api'), DiscoveryModule, IdentityModule, CatalogModule, LedgerHttpModule, PointsModule, OrderingModule],
+      imports: [CoreModule.forRoot(config, 'api'), DiscoveryModule, IdentityModule, CatalogModule, LedgerHttpModule, PointsModule, OrderingModule, SettlementModule, AuditTraceModule],
       controllers: [HealthController],
       providers: [{ provide: APP_GUARD, useExisting: AuthGuard }],
     };

@@ -14,6 +14,7 @@ import { CompleteOrderService } from './services/complete-order.service';
 import { MemberOrdersService } from './services/member-orders.service';
 import { OrderAccessService } from './services/order-access.service';
 import { OrderReader } from './services/order-reader.service';
+import { OrderSettlementService } from './services/order-settlement.service';
 import { OrderTransitionService } from './services/order-transition.service';
 import { PlatformOrdersService } from './services/platform-orders.service';
 import { ReceiptService } from './services/receipt.service';
@@ -36,6 +37,7 @@ import { SupplierOrdersService } from './services/supplier-orders.service';
     MemberOrdersService,
     OrderAccessService,
     OrderReader,
+    OrderSettlementService,
     OrderTransitionService,
     PlatformOrdersService,
     ReceiptService,
@@ -43,6 +45,6 @@ import { SupplierOrdersService } from './services/supplier-orders.service';
     ReviewsService,
     SupplierOrdersService,
   ],
-  exports: [CheckoutService, OrderTransitionService, MemberOrdersService, SupplierOrdersService, PlatformOrdersService, ReviewsService],
+  exports: [OrderSettlementService, CheckoutService, OrderTransitionService, MemberOrdersService, SupplierOrdersService, PlatformOrdersService, ReviewsService],
 })
 export class OrderingModule {}

@@ -20,6 +20,11 @@ describe('loadConfig', () => {
     ['REDIS_URL', 'not a url'],
     ['LOG_LEVEL', 'loud'],
     ['BODY_LIMIT', 'huge'],
+    ['SETTLEMENT_HOLD_DAYS', '-1'],
+    ['SETTLEMENT_SCHEDULE', '0 2 * *'],
+    ['SETTLEMENT_SCHEDULE', '61 2 * * *'],
+    ['SETTLEMENT_SCHEDULE', '0 2 * * MON'],
+    ['SETTLEMENT_TIMEZONE', 'Mars/Olympus'],
   ])('rejects a bad %s with a message naming it', (name, value) => {
     let err: unknown;
     try {
@@ -30,5 +35,13 @@ describe('loadConfig', () => {
     expect(err).toBeInstanceOf(ConfigError);
     expect((err as ConfigError).variable).toBe(name);
     expect((err as Error).message).toContain(name);
+  });
+
+  it('reads the settlement schedule: a cron pattern, or off', () => {
+    expect(loadConfig({}).settlementSchedule).toBe('0 2 * * *');
+    expect(loadConfig({}).settlementTimezone).toBe('Asia/Shanghai');
+    expect(loadConfig({ SETTLEMENT_SCHEDULE: '*/15 1-5 1,15 * 0' }).settlementSchedule).toBe('*/15 1-5 1,15 * 0');
+    expect(loadConfig({ SETTLEMENT_SCHEDULE: 'off' }).settlementSchedule).toBeNull();
+    expect(loadConfig({ SETTLEMENT_HOLD_DAYS: '0' }).settlementHoldDays).toBe(0);
   });
 });

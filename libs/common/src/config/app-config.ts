@@ -19,6 +19,12 @@ export interface AppConfig {
   loginRateWindowSeconds: number;
   autoConfirmDays: number;
   demoProducts: number;
+  /** days after completion before an order is settled (the return window); 0 settles at once */
+  settlementHoldDays: number;
+  /** cron pattern of the scheduled settlement run, or null when SETTLEMENT_SCHEDULE=off */
+  settlementSchedule: string | null;
+  /** IANA time zone the schedule is read in */
+  settlementTimezone: string;
 }
 
 export class ConfigError extends Error {
@@ -53,6 +59,37 @@ function url(env: NodeJS.ProcessEnv, name: string, dflt: string, protocols: stri
   return raw;
 }
 
+// minute hour day-of-month month day-of-week: numbers, *, ranges, lists and steps (no names)
+const CRON_FIELD = /^(\*|\d+(-\d+)?)(\/\d+)?(,(\*|\d+(-\d+)?)(\/\d+)?)*$/;
+const CRON_RANGES: [number, number][] = [[0, 59], [0, 23], [1, 31], [1, 12], [0, 7]];
+
+function cron(env: NodeJS.ProcessEnv, name: string, dflt: string): string | null {
+  const raw = (env[name] || dflt).trim();
+  if (raw === 'off') return null;
+  const fields = raw.split(/\s+/);
+  const bad = () => new ConfigError(name, `must be a five-field cron pattern (minute hour day month weekday) or "off", got "${raw}"`);
+  if (fields.length !== 5) throw bad();
+  fields.forEach((f, i) => {
+    if (!CRON_FIELD.test(f)) throw bad();
+    const [lo, hi] = CRON_RANGES[i];
+    for (const n of f.match(/\d+/g) ?? []) {
+      // step values (after "/") only need to be positive
+      if (f.includes(`/${n}`) ? Number(n) < 1 : Number(n) < lo || Number(n) > hi) throw bad();
+    }
+  });
+  return raw;
+}
+
+function timeZone(env: NodeJS.ProcessEnv, name: string, dflt: string): string {
+  const raw = env[name] || dflt;
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: raw });
+  } catch {
+    throw new ConfigError(name, `is not a known time zone, got "${raw}"`);
+  }
+  return raw;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const nodeEnv = env.NODE_ENV || 'development';
   const production = nodeEnv === 'production';
@@ -82,6 +119,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     loginRateWindowSeconds: int(env, 'LOGIN_RATE_WINDOW_SECONDS', 60, 1, 86400),
     autoConfirmDays: int(env, 'AUTO_CONFIRM_DAYS', 7, 0, 365),
     demoProducts: int(env, 'DEMO_PRODUCTS', 3000, 0, 1000000),
+    settlementHoldDays: int(env, 'SETTLEMENT_HOLD_DAYS', 7, 0, 90),
+    settlementSchedule: cron(env, 'SETTLEMENT_SCHEDULE', '0 2 * * *'),
+    settlementTimezone: timeZone(env, 'SETTLEMENT_TIMEZONE', 'Asia/Shanghai'),
   };
 }
 
