@@ -89,9 +89,15 @@ export class Settlement1764600000000 implements MigrationInterface {
       -- to an issued statement later, nor a statement issued without them.
       CREATE FUNCTION settlement_check_statement() RETURNS trigger LANGUAGE plpgsql AS $fn$
       DECLARE
-        v_id uuid := CASE WHEN TG_TABLE_NAME = 'settlement_statements' THEN NEW.id ELSE NEW.statement_id END;
+        v_id uuid;
         v_ok boolean;
       BEGIN
+        -- (separate branches: each table's NEW has only its own columns)
+        IF TG_TABLE_NAME = 'settlement_statements' THEN
+          v_id := NEW.id;
+        ELSE
+          v_id := NEW.statement_id;
+        END IF;
         SELECT s.line_count = count(l.line_no) AND s.total_fen = coalesce(sum(l.amount_fen), 0)
           INTO v_ok
           FROM settlement_statements s LEFT JOIN settlement_statement_lines l ON l.statement_id = s.id
