@@ -1,8 +1,10 @@
 import { QueueRegistry, QUEUES } from '@huigong/common';
+import { OrderSettlementService } from '@huigong/ordering';
 import { CampaignWindowService } from '@huigong/points';
 import { RunSettlementService, SETTLEMENT_SCHEDULER_ID } from '@huigong/settlement';
 import { INestApplicationContext } from '@nestjs/common';
 import { parse } from 'csv-parse/sync';
+import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { settlementRun } from '../apps/cli/src/settlement/settlement-commands';
 import { assertConservation, rawBalance } from './support/ledger-conservation';
@@ -197,6 +199,14 @@ describe('settlement and audit traces (e2e)', () => {
       expect(n).toBe(5); // the CLI run and the four overlapping ones
       const reused = await t.http.post('/api/v1/settlement/runs').set(bearer(admin)).set('Idempotency-Key', 'overlap-1').send({ supplierId: s1.supplierId }).expect(409);
       expect(reused.body.error.code).toBe('IDEMPOTENCY_KEY_REUSED');
+      // auditors read the runs: five, two statements among them in all
+      const runs = await t.http.get('/api/v1/settlement/runs').set(bearer(auditor)).expect(200);
+      expect(runs.body.total).toBe(5);
+      expect(runs.body.items.flatMap((r: { statements: unknown[] }) => r.statements)).toHaveLength(2);
+      const withStatements = runs.body.items.find((r: { statementCount: number }) => r.statementCount > 0);
+      const one = await t.http.get(`/api/v1/settlement/runs/${withStatements.id}`).set(bearer(auditor)).expect(200);
+      expect(one.body).toMatchObject({ statementCount: 2, orderCount: 3, totalFen: 92_800 });
+      await t.http.get('/api/v1/settlement/runs').set(bearer(s1.token)).expect(403);
     });
 
     it('refuses to return an order once it is on a statement', async () => {
@@ -470,6 +480,39 @@ describe('settlement and audit traces (e2e)', () => {
       expect(tr.entries.every((e: { hash: string }) => /^[0-9a-f]{64}$/.test(e.hash))).toBe(true);
       expect(await rawBalance(ds, gA)).toBe(41_200);
       await assertConservation(ds, 'member trace');
+    });
+  });
+
+  describe('the claim itself, without the run’s per-supplier lock', () => {
+    it('two transactions claim the same order: the second waits on the row, then finds it taken', async () => {
+      await t.http.post(`/api/v1/me/orders/${o.o5}/confirm`).set(bearer(m2.token)).send({}).expect(200);
+      await backdate([o.o5]);
+      const claims = t.app.get(OrderSettlementService);
+      const [{ cutoff }] = await ds.query(`SELECT now() AS cutoff`);
+      const first = ds.createQueryRunner();
+      const second = ds.createQueryRunner();
+      await first.connect();
+      await second.connect();
+      // (statement ids of the test's own: the point is the orders' claim, not the statement rows)
+      const [a, b] = [randomUUID(), randomUUID()];
+      try {
+        await first.startTransaction();
+        await second.startTransaction();
+        expect((await claims.claim(first.manager, s1.supplierId, cutoff, a)).map((x) => [x.orderId, x.totalFen])).toEqual([[o.o5, 12_000]]);
+        const [{ pid }] = await second.query(`SELECT pg_backend_pid() AS pid`);
+        const racing = claims.claim(second.manager, s1.supplierId, cutoff, b);
+        await eventually(async () => (await ds.query(`SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND wait_event_type = 'Lock'`, [pid])).length > 0, 20_000, 'the second claim waiting on the order row');
+        await first.commitTransaction();
+        expect(await racing).toEqual([]);
+        await second.commitTransaction();
+      } finally {
+        if (first.isTransactionActive) await first.rollbackTransaction();
+        if (second.isTransactionActive) await second.rollbackTransaction();
+        await first.release();
+        await second.release();
+      }
+      const [row] = await ds.query(`SELECT settlement_statement_id FROM orders WHERE id = $1`, [o.o5]);
+      expect(row.settlement_statement_id).toBe(a);
     });
   });
 });
