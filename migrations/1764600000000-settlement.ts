@@ -132,6 +132,8 @@ export class Settlement1764600000000 implements MigrationInterface {
         REVOKE UPDATE, DELETE, TRUNCATE ON ${table} FROM PUBLIC;
       `);
     }
+    // the production application role (created by the ledger migration) may read and append, never change
+    await q.query(`GRANT SELECT, INSERT ON settlement_runs, settlement_statements, settlement_statement_lines, settlement_payouts TO huigong_app`);
   }
 
   async down(q: QueryRunner): Promise<void> {

@@ -17,7 +17,7 @@ export const PAYOUT_ENTRY_KIND = 'supplier_payout';
 /**
  * Records that the bank paid a statement: one ledger entry supplier payable → supplier paid out for
  * exactly the statement's total, and the payout row, in one transaction. A statement is paid once
- * (the statement row is locked, and settlement_payouts.statement_id is unique); the payable never
+ * (payouts of a supplier queue on its settlement lock, and settlement_payouts.statement_id is unique); the payable never
  * pays out more than it holds (checked under the supplier's settlement lock, and settled orders
  * can no longer be returned, so what a statement owes stays in the payable until it is paid).
  */
@@ -43,13 +43,15 @@ export class RecordPayoutService {
   private async pay(em: EntityManager, user: AuthUser, statementId: string, input: PayoutInput): Promise<StatementDetailView> {
     const [st] = await em.query(`SELECT id, supplier_id FROM settlement_statements WHERE id = $1`, [statementId]);
     if (!st) throw AppError.notFound('Settlement statement', statementId);
+    // payouts (and runs) of one supplier queue here, so the read below sees any payout committed before
+    // (no row lock: the statement table is immutable, and the unique statement_id backs this up)
     await em.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [supplierLock(st.supplier_id)]);
     const [s] = await em.query(
       `SELECT s.*, p.id AS payout_id, p.bank_reference AS paid_reference,
               $2::date > (now() AT TIME ZONE $3)::date AS in_future,
               EXISTS (SELECT 1 FROM settlement_payouts x WHERE x.supplier_id = s.supplier_id AND x.bank_reference = $4) AS reference_used
          FROM settlement_statements s LEFT JOIN settlement_payouts p ON p.statement_id = s.id
-        WHERE s.id = $1 FOR UPDATE OF s`,
+        WHERE s.id = $1`,
       [statementId, input.paidOn, this.config.settlementTimezone, input.bankReference],
     );
     if (s.payout_id) throw AppError.conflict('STATEMENT_ALREADY_PAID', `Statement ${s.number} has already been paid`, { statementId, payoutId: s.payout_id, bankReference: s.paid_reference });
