@@ -4,7 +4,8 @@ import { Ledger1764200000000 } from './1764200000000-ledger';
 import { Catalog1764300000000 } from './1764300000000-catalog';
 import { Points1764400000000 } from './1764400000000-points';
 import { Ordering1764500000000 } from './1764500000000-ordering';
+import { Settlement1764600000000 } from './1764600000000-settlement';
 import { Audit1764700000000 } from './1764700000000-audit';
 import { Reports1764800000000 } from './1764800000000-reports';
 
-export const MIGRATIONS = [Foundation1764100000000, Ledger1764200000000, Catalog1764300000000, Points1764400000000, Ordering1764500000000, Audit1764700000000, Reports1764800000000];
+export const MIGRATIONS = [Foundation1764100000000, Ledger1764200000000, Catalog1764300000000, Points1764400000000, Ordering1764500000000, Settlement1764600000000, Audit1764700000000, Reports1764800000000];

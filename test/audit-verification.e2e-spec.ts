@@ -91,7 +91,7 @@ describe('audit: scheduled ledger verification (e2e)', () => {
   });
 
   it('LEDGER_VERIFY_CRON=off: a worker started with it removes the schedule', async () => {
-    const off = await startTestWorker({ ...t.config, ledgerVerifyCron: 'off' });
+    const off = await startTestWorker({ ...t.config, ledgerVerifyCron: null });
     try {
       expect(await t.app.get(QueueRegistry).get(QUEUES.audit).getJobSchedulers()).toEqual([]);
     } finally {

@@ -6,6 +6,7 @@ import { LedgerHttpModule } from '@huigong/ledger';
 import { OrderingModule } from '@huigong/ordering';
 import { PointsModule } from '@huigong/points';
 import { ReportsModule } from '@huigong/reports';
+import { SettlementModule } from '@huigong/settlement';
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
 
@@ -15,7 +16,7 @@ export class ApiModule {
   static register(config: AppConfig): DynamicModule {
     return {
       module: ApiModule,
-      imports: [CoreModule.forRoot(config, 'api'), DiscoveryModule, IdentityModule, CatalogModule, LedgerHttpModule, PointsModule, OrderingModule, ReportsModule, AuditModule],
+      imports: [CoreModule.forRoot(config, 'api'), DiscoveryModule, IdentityModule, CatalogModule, LedgerHttpModule, PointsModule, OrderingModule, SettlementModule, ReportsModule, AuditModule],
       controllers: [HealthController],
       providers: [{ provide: APP_GUARD, useExisting: AuthGuard }],
     };

@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { CliModule } from './cli.module';
 import { DEMO_PASSWORD, DEMO_USERS, DemoSeeder } from './demo/demo-seeder';
 import { ledgerSeal, ledgerVerify } from './ledger/ledger-commands';
+import { settlementRun } from './settlement/settlement-commands';
 
 const USAGE = `usage: npm run cli -- <command> [options]
 
@@ -18,6 +19,8 @@ commands:
                                create a platform admin (password from --password or HUIGONG_ADMIN_PASSWORD)
   ledger:verify                recompute the ledger's hashes, chain and totals; exit 1 naming the first problem
   ledger:seal                  seal pending ledger entries now (the worker does this continuously)
+  settlement:run [--supplier ID]
+                               issue settlement statements now (the worker also runs on SETTLEMENT_SCHEDULE)
 `;
 
 async function withContext<T>(fn: (ctx: INestApplicationContext) => Promise<T>): Promise<T> {
@@ -79,6 +82,11 @@ async function main(argv: string[]): Promise<number> {
       return withContext((ctx) => ledgerVerify(ctx));
     case 'ledger:seal':
       return withContext((ctx) => ledgerSeal(ctx));
+    case 'settlement:run': {
+      const { values } = parseArgs({ args: rest, options: { supplier: { type: 'string' } } });
+      if (values.supplier !== undefined && !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(values.supplier)) throw new UsageError('--supplier must be a supplier id (uuid)');
+      return withContext((ctx) => settlementRun(ctx, values.supplier));
+    }
     case undefined:
     case 'help':
     case '--help':

@@ -3,6 +3,7 @@ import { AppConfig, CoreModule, JobWorkers, OutboxRelay } from '@huigong/common'
 import { LedgerModule, LedgerSealingLoop } from '@huigong/ledger';
 import { AutoConfirmProcessor, OrderingModule } from '@huigong/ordering';
 import { POINTS_PROCESSORS, PointsModule } from '@huigong/points';
+import { SettlementModule, SettlementProcessor } from '@huigong/settlement';
 import { DynamicModule, Module } from '@nestjs/common';
 import { SystemProcessor } from './system.processor';
 
@@ -12,8 +13,8 @@ export class WorkerModule {
   static register(config: AppConfig): DynamicModule {
     return {
       module: WorkerModule,
-      imports: [CoreModule.forRoot(config, 'worker'), LedgerModule, PointsModule, OrderingModule],
-      providers: [JobWorkers, OutboxRelay, SystemProcessor, LedgerSealingLoop, ...POINTS_PROCESSORS, AutoConfirmProcessor, LedgerVerificationProcessor],
+      imports: [CoreModule.forRoot(config, 'worker'), LedgerModule, PointsModule, OrderingModule, SettlementModule],
+      providers: [JobWorkers, OutboxRelay, SystemProcessor, LedgerSealingLoop, ...POINTS_PROCESSORS, AutoConfirmProcessor, LedgerVerificationProcessor, SettlementProcessor],
     };
   }
 }

@@ -1,4 +1,4 @@
-// The public face of the audit context (read-only): campaign traces, audit packs, ledger exports,
+// The public face of the audit context (read-only): order, member and campaign traces, audit packs, ledger exports,
 // the ledger verification history, and the worker's scheduled verification.
 export { AuditModule } from './audit.module';
 export { CampaignTraceService } from './campaign/campaign-trace.service';
@@ -11,3 +11,5 @@ export type { ZipFile } from './pack/zip-writer';
 export { LedgerExportService, LEDGER_EXPORT_HEADER, MAX_EXPORT_DAYS } from './ledger-export/ledger-export.service';
 export { LedgerVerificationHistoryService } from './verification/ledger-verification-history.service';
 export { LedgerVerificationProcessor, LEDGER_VERIFY_SCHEDULER, VERIFY_LEDGER_JOB } from './verification/ledger-verification.processor';
+export { AuditTraceModule, MEMBER_TRACE_MAX_ORDERS, MemberTraceService, OrderTraceService } from './trace';
+export type { MemberTraceView, OrderTraceView, TraceEntry } from './trace';

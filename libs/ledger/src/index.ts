@@ -15,6 +15,7 @@ export type {
   VerificationProblem,
   VerificationResult,
 } from './model/ledger.types';
+export { LedgerEntryDto, SealDto, TransferDto } from './http/dto/ledger-entries.dto';
 export { LedgerHttpModule } from './http/ledger-http.module';
 export { LedgerModule } from './ledger.module';
 export { LedgerSealer } from './sealer/ledger-sealer.service';

@@ -11,6 +11,8 @@ export type { CheckoutInput, CheckoutResult, PlacedOrder } from './services/chec
 export { MemberOrdersService } from './services/member-orders.service';
 export { AUTO_CONFIRM_JOB, OrderTransitionService } from './services/order-transition.service';
 export type { OrderActor, TransitionInput } from './services/order-transition.service';
+export { OrderSettlementService, SETTLEABLE_STATES } from './services/order-settlement.service';
+export type { SettleableSupplier, SettledOrder } from './services/order-settlement.service';
 export { PlatformOrdersService } from './services/platform-orders.service';
 export { ReviewsService } from './services/reviews.service';
 export type { PositiveRateView, ReviewView } from './services/reviews.service';

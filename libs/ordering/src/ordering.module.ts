@@ -15,6 +15,7 @@ import { MemberOrdersService } from './services/member-orders.service';
 import { OrderAccessService } from './services/order-access.service';
 import { OrderAuditQueryService } from './services/order-audit-query.service';
 import { OrderReader } from './services/order-reader.service';
+import { OrderSettlementService } from './services/order-settlement.service';
 import { OrderTransitionService } from './services/order-transition.service';
 import { PlatformOrdersService } from './services/platform-orders.service';
 import { ReceiptService } from './services/receipt.service';
@@ -39,6 +40,7 @@ import { OrderReportingService } from './reporting/order-reporting.service';
     OrderAccessService,
     OrderAuditQueryService,
     OrderReader,
+    OrderSettlementService,
     OrderTransitionService,
     PlatformOrdersService,
     ReceiptService,
@@ -47,6 +49,6 @@ import { OrderReportingService } from './reporting/order-reporting.service';
     SupplierOrdersService,
     OrderReportingService,
   ],
-  exports: [OrderReportingService, CheckoutService, OrderAuditQueryService, OrderTransitionService, MemberOrdersService, SupplierOrdersService, PlatformOrdersService, ReviewsService],
+  exports: [OrderReportingService, CheckoutService, OrderAuditQueryService, OrderSettlementService, OrderTransitionService, MemberOrdersService, SupplierOrdersService, PlatformOrdersService, ReviewsService],
 })
 export class OrderingModule {}

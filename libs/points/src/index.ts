@@ -2,6 +2,8 @@
 // adds POINTS_PROCESSORS; the demo seeder calls PointsDemoSeeder.
 export { PointsModule } from './points.module';
 export { PointsQueryService, RefundTarget, SpendableGrant } from './me/points-query.service';
+export { PointsTraceQueryService } from './trace/points-trace-query.service';
+export type { GrantProvenance, GrantEntryIds, DepositTrace, MemberIdentity } from './trace/points-trace-query.service';
 export { POINTS_PROCESSORS, DistributionProcessor, CampaignWindowProcessor } from './distribution/points.processors';
 export { DistributionRunner, DistributionOptions, DistributionResult, DEFAULT_CHUNK_SIZE } from './distribution/distribution-runner.service';
 export { CampaignWindowService, CloseOptions, CloseResult } from './distribution/campaign-window.service';

@@ -24,6 +24,7 @@ import { DistributionRunner } from './distribution/distribution-runner.service';
 import { MePointsController } from './me/me-points.controller';
 import { MemberPointsService } from './me/member-points.service';
 import { PointsQueryService } from './me/points-query.service';
+import { PointsTraceQueryService } from './trace/points-trace-query.service';
 import { ActivateMemberService } from './roster/activate-member.service';
 import { ActivationCodesService } from './roster/activation-codes.service';
 import { ActivationController } from './roster/activation.controller';
@@ -88,9 +89,10 @@ import { CampaignAuditQueryService } from './audit/campaign-audit-query.service'
     MemberPointsService,
     PointsQueryService,
     CampaignAuditQueryService,
+    PointsTraceQueryService,
     PointsDemoSeeder,
     PointsReportingService,
   ],
-  exports: [PointsQueryService, PointsReportingService, CampaignAuditQueryService, DistributionRunner, CampaignWindowService, PointsDemoSeeder, ACTIVATION_NOTIFIER],
+  exports: [PointsQueryService, PointsReportingService, CampaignAuditQueryService, PointsTraceQueryService, DistributionRunner, CampaignWindowService, PointsDemoSeeder, ACTIVATION_NOTIFIER],
 })
 export class PointsModule {}

@@ -48,7 +48,7 @@ export class LedgerVerificationProcessor implements OnApplicationBootstrap, OnAp
   private async schedule(): Promise<void> {
     const queue = this.queues.get(QUEUES.audit);
     try {
-      if (this.config.ledgerVerifyCron === 'off') {
+      if (!this.config.ledgerVerifyCron) {
         await queue.removeJobScheduler(LEDGER_VERIFY_SCHEDULER);
         return;
       }

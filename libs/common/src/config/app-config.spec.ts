@@ -24,6 +24,12 @@ describe('loadConfig', () => {
     ['LEDGER_VERIFY_CRON', '0 3 * *'],
     ['LEDGER_VERIFY_CRON', '0 3 * * * * *'],
     ['LEDGER_VERIFY_TZ', 'Mars/Olympus'],
+    ['LEDGER_VERIFY_CRON', '61 3 * * *'],
+    ['SETTLEMENT_HOLD_DAYS', '-1'],
+    ['SETTLEMENT_SCHEDULE', '0 2 * *'],
+    ['SETTLEMENT_SCHEDULE', '61 2 * * *'],
+    ['SETTLEMENT_SCHEDULE', '0 2 * * 8'],
+    ['SETTLEMENT_TIMEZONE', 'Mars/Olympus'],
   ])('rejects a bad %s with a message naming it', (name, value) => {
     let err: unknown;
     try {
@@ -39,7 +45,15 @@ describe('loadConfig', () => {
   it('reads the ledger verification schedule: a cron pattern in a time zone, or off', () => {
     expect(loadConfig({})).toMatchObject({ ledgerVerifyCron: '30 3 * * *', ledgerVerifyTimezone: 'Asia/Shanghai' });
     expect(loadConfig({ LEDGER_VERIFY_CRON: ' */2  * * * * * ', LEDGER_VERIFY_TZ: 'UTC' })).toMatchObject({ ledgerVerifyCron: '*/2 * * * * *', ledgerVerifyTimezone: 'UTC' });
-    expect(loadConfig({ LEDGER_VERIFY_CRON: 'off' }).ledgerVerifyCron).toBe('off');
+    expect(loadConfig({ LEDGER_VERIFY_CRON: 'off' }).ledgerVerifyCron).toBeNull();
     expect(loadConfig({ LEDGER_VERIFY_CRON: '0 2,14 * * MON-FRI' }).ledgerVerifyCron).toBe('0 2,14 * * MON-FRI');
+  });
+
+  it('reads the settlement schedule: a cron pattern, or off', () => {
+    expect(loadConfig({}).settlementSchedule).toBe('0 2 * * *');
+    expect(loadConfig({}).settlementTimezone).toBe('Asia/Shanghai');
+    expect(loadConfig({ SETTLEMENT_SCHEDULE: '*/15 1-5 1,15 * 0' }).settlementSchedule).toBe('*/15 1-5 1,15 * 0');
+    expect(loadConfig({ SETTLEMENT_SCHEDULE: 'off' }).settlementSchedule).toBeNull();
+    expect(loadConfig({ SETTLEMENT_HOLD_DAYS: '0' }).settlementHoldDays).toBe(0);
   });
 });

@@ -19,10 +19,16 @@ export interface AppConfig {
   loginRateWindowSeconds: number;
   autoConfirmDays: number;
   demoProducts: number;
-  /** cron pattern (5 or 6 fields) of the worker's ledger verification, or 'off' */
-  ledgerVerifyCron: string;
+  /** cron pattern (5 or 6 fields) of the worker's ledger verification, or null when LEDGER_VERIFY_CRON=off */
+  ledgerVerifyCron: string | null;
   /** IANA time zone the cron pattern is read in */
   ledgerVerifyTimezone: string;
+  /** days after completion before an order is settled (the return window); 0 settles at once */
+  settlementHoldDays: number;
+  /** cron pattern of the scheduled settlement run, or null when SETTLEMENT_SCHEDULE=off */
+  settlementSchedule: string | null;
+  /** IANA time zone the schedule is read in */
+  settlementTimezone: string;
 }
 
 export class ConfigError extends Error {
@@ -57,16 +63,28 @@ function url(env: NodeJS.ProcessEnv, name: string, dflt: string, protocols: stri
   return raw;
 }
 
+// Cron patterns as BullMQ's job scheduler reads them: 5 fields (minute hour day month weekday) or
+// 6 (seconds first); numbers, *, ranges, lists, steps and day/month names, each number in its range.
 const CRON_FIELD = /^(\*|\?|[0-9A-Za-z]+(-[0-9A-Za-z]+)?)(\/[0-9]+)?(,(\*|[0-9A-Za-z]+(-[0-9A-Za-z]+)?)(\/[0-9]+)?)*$/;
+const CRON_RANGES: [number, number][] = [[0, 59], [0, 23], [1, 31], [1, 12], [0, 7]];
 
-/** A cron pattern of 5 fields (minute first) or 6 (seconds first), as BullMQ's scheduler reads it; or 'off'. */
-function cron(env: NodeJS.ProcessEnv, name: string, dflt: string): string {
+/** A cron pattern, or null when the variable says "off" (no schedule). */
+function cron(env: NodeJS.ProcessEnv, name: string, dflt: string): string | null {
   const raw = (env[name] ?? '').trim() || dflt;
-  if (raw === 'off') return raw;
+  if (raw === 'off') return null;
   const fields = raw.split(/\s+/);
-  if (fields.length < 5 || fields.length > 6 || !fields.every((f) => CRON_FIELD.test(f))) {
-    throw new ConfigError(name, `must be a cron pattern of 5 or 6 fields (e.g. "0 3 * * *") or "off", got "${raw}"`);
-  }
+  const bad = () => new ConfigError(name, `must be a cron pattern of 5 or 6 fields (e.g. "0 3 * * *") or "off", got "${raw}"`);
+  if (fields.length < 5 || fields.length > 6) throw bad();
+  const ranges = fields.length === 6 ? [[0, 59] as [number, number], ...CRON_RANGES] : CRON_RANGES;
+  fields.forEach((f, i) => {
+    if (!CRON_FIELD.test(f)) throw bad();
+    const [lo, hi] = ranges[i];
+    for (const m of f.matchAll(/(\/?)(\d+)/g)) {
+      const n = Number(m[2]);
+      // step values (after "/") only need to be positive
+      if (m[1] ? n < 1 : n < lo || n > hi) throw bad();
+    }
+  });
   return fields.join(' ');
 }
 
@@ -111,6 +129,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     demoProducts: int(env, 'DEMO_PRODUCTS', 3000, 0, 1000000),
     ledgerVerifyCron: cron(env, 'LEDGER_VERIFY_CRON', '30 3 * * *'),
     ledgerVerifyTimezone: timeZone(env, 'LEDGER_VERIFY_TZ', 'Asia/Shanghai'),
+    settlementHoldDays: int(env, 'SETTLEMENT_HOLD_DAYS', 7, 0, 90),
+    settlementSchedule: cron(env, 'SETTLEMENT_SCHEDULE', '0 2 * * *'),
+    settlementTimezone: timeZone(env, 'SETTLEMENT_TIMEZONE', 'Asia/Shanghai'),
   };
 }
 

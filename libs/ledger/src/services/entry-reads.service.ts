@@ -52,6 +52,23 @@ export class EntryReadsService {
     return this.load(em, `WHERE e.reference = $1 ORDER BY e.id LIMIT ${MAX_BY_REFERENCE}`, [reference]);
   }
 
+  /** Entries by id with their seals, oldest first (unknown ids are simply absent), at most 1,000. */
+  entries(ids: string[], em: EntityManager = this.dataSource.manager): Promise<EntryWithSeal[]> {
+    const unique = [...new Set(ids)];
+    if (!unique.length) return Promise.resolve([]);
+    if (unique.length > MAX_BY_REFERENCE) throw new AppError('TOO_MANY_ENTRIES', `At most ${MAX_BY_REFERENCE} entries at once`, 400);
+    unique.forEach((id) => assertLedgerId(id, 'entryId'));
+    return this.load(em, `WHERE e.id = ANY ($1::bigint[]) ORDER BY e.id`, [unique]);
+  }
+
+  /** Entries by their idempotency keys (the business event that posted them), oldest first, at most 1,000. */
+  entriesByIdempotencyKeys(keys: string[], em: EntityManager = this.dataSource.manager): Promise<EntryWithSeal[]> {
+    const unique = [...new Set(keys)];
+    if (!unique.length) return Promise.resolve([]);
+    if (unique.length > MAX_BY_REFERENCE) throw new AppError('TOO_MANY_ENTRIES', `At most ${MAX_BY_REFERENCE} entries at once`, 400);
+    return this.load(em, `WHERE e.idempotency_key = ANY ($1::text[]) ORDER BY e.id`, [unique]);
+  }
+
   /** Ids of the accounts an entry touches (for scoping), or null when there is no such entry. */
   async accountsOf(entryId: string, em: EntityManager = this.dataSource.manager): Promise<string[] | null> {
     assertLedgerId(entryId, 'entryId');

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import type { EntryWithSeal, LedgerAccountView, PostedEntry, Statement } from '../model/ledger.types';
+import type { EntryWithSeal, LedgerAccountView, Statement } from '../model/ledger.types';
 import type { EntryProof } from '../sealing';
 import { AccountReadsService } from './account-reads.service';
 import { EntryReadsService } from './entry-reads.service';
@@ -38,8 +38,19 @@ export class LedgerQueryService {
     return this.accounts.statement(accountId, q, em);
   }
 
-  entriesByReference(reference: string, em?: EntityManager): Promise<PostedEntry[]> {
+  /** Every entry of a business reference with its seal, oldest first (at most 1,000). */
+  entriesByReference(reference: string, em?: EntityManager): Promise<EntryWithSeal[]> {
     return this.entries.entriesByReference(reference, em);
+  }
+
+  /** Entries by id with their seals (block height and hash once sealed), oldest first; unknown ids are absent. */
+  entriesWithSeals(ids: string[], em?: EntityManager): Promise<EntryWithSeal[]> {
+    return this.entries.entries(ids, em);
+  }
+
+  /** Entries by the idempotency keys their business events posted them under, with seals. */
+  entriesByIdempotencyKeys(keys: string[], em?: EntityManager): Promise<EntryWithSeal[]> {
+    return this.entries.entriesByIdempotencyKeys(keys, em);
   }
 
   entry(id: string, em?: EntityManager): Promise<EntryWithSeal> {

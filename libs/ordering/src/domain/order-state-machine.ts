@@ -49,8 +49,12 @@ export type OrderEffect = 'refund_from_escrow' | 'refund_from_payable' | 'releas
 /** Inputs an action needs, checked before anything is written. */
 export type OrderRequirement = 'reason' | 'shipment';
 
-/** Conditions on the database state, checked by the transition service with the order row locked. */
-export type OrderGuard = 'auto_confirm_due';
+/**
+ * Conditions on the database state, checked by the transition service with the order row locked.
+ * `not_settled`: an order already on a supplier's settlement statement cannot be returned (its
+ * money left the payable for the supplier; settlement waits out SETTLEMENT_HOLD_DAYS for returns).
+ */
+export type OrderGuard = 'auto_confirm_due' | 'not_settled';
 
 export interface OrderTransition {
   action: OrderAction;
@@ -105,7 +109,7 @@ export const ORDER_TRANSITIONS: Record<OrderAction, OrderTransition> = {
     summary: 'nobody confirmed within AUTO_CONFIRM_DAYS of delivery: the system completes the order',
   },
   [A.RequestReturn]: {
-    action: A.RequestReturn, from: [S.Completed], to: S.ReturnRequested, actors: ['member'], requires: ['reason'], guards: [],
+    action: A.RequestReturn, from: [S.Completed], to: S.ReturnRequested, actors: ['member'], requires: ['reason'], guards: ['not_settled'],
     effects: [], stamps: 'return_requested_at',
     summary: 'the member asks to return a completed order, with a reason',
   },

@@ -33,6 +33,8 @@ export interface OrderRow {
   returned_at: Date | null;
   return_declined_at: Date | null;
   updated_at: Date;
+  /** set once, when a settlement run puts the order on its supplier's statement */
+  settlement_statement_id: string | null;
   title?: string;
 }
 

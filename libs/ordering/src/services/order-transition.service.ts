@@ -2,7 +2,7 @@ import { APP_CONFIG, AppConfig, AppError, AuthUser, OutboxService, QUEUES, Trans
 import { CatalogService, StockService } from '@huigong/catalog';
 import { Inject, Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { OrderAction, OrderActorKind, OrderEffect, ORDER_TRANSITIONS, OrderTransition } from '../domain/order-state-machine';
+import { OrderAction, OrderActorKind, OrderEffect, OrderGuard, ORDER_TRANSITIONS, OrderTransition } from '../domain/order-state-machine';
 import { OrderDetailView } from '../domain/order-views';
 import { CompleteOrderService } from './complete-order.service';
 import { OrderAccessService } from './order-access.service';
@@ -123,8 +123,17 @@ export class OrderTransitionService {
     );
   }
 
-  private async guard(em: EntityManager, guard: 'auto_confirm_due', order: OrderRow): Promise<void> {
+  private async guard(em: EntityManager, guard: OrderGuard, order: OrderRow): Promise<void> {
     switch (guard) {
+      case 'not_settled':
+        // the row is locked: a settlement run claiming it either committed before (we see it) or waits for us
+        if (order.settlement_statement_id) {
+          throw AppError.conflict('ORDER_SETTLED', 'This order is already on the supplier’s settlement statement and can no longer be returned', {
+            orderId: order.id,
+            statementId: order.settlement_statement_id,
+          });
+        }
+        return;
       case 'auto_confirm_due': {
         // the job's delay ran on the worker's clock; the database clock decides
         const [r] = await em.query(`SELECT $1::timestamptz + make_interval(days => $2) <= now() AS due`, [order.delivered_at, this.config.autoConfirmDays]);
