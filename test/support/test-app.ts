@@ -56,9 +56,9 @@ export async function seedDemo(config: AppConfig): Promise<void> {
   }
 }
 
-export async function startTestApp(opts: { config?: AppConfig; seed?: boolean } = {}): Promise<TestApp> {
+export async function startTestApp(opts: { config?: AppConfig; seed?: boolean; migrate?: boolean } = {}): Promise<TestApp> {
   const config = opts.config ?? testConfig();
-  await migrateDatabase(config.databaseUrl);
+  if (opts.migrate !== false) await migrateDatabase(config.databaseUrl);
   if (opts.seed !== false) await seedDemo(config);
   const { app, openApi } = await createApiApp(config);
   app.useLogger(false);
