@@ -269,6 +269,8 @@ async function main(): Promise<void> {
     LOG_LEVEL: 'warn',
     QUEUE_PREFIX: '{hg-bench-flash}',
     OUTBOX_RELAY: 'off',
+    // every simulated member comes from this one address
+    CHECKOUT_RATE_LIMIT_IP: process.env.CHECKOUT_RATE_LIMIT_IP ?? '10000000',
   });
   const { app } = await createApiApp(config);
   app.useLogger(['error', 'warn']);

@@ -29,6 +29,8 @@ export function testConfig(overrides: Partial<AppConfig> = {}, env: NodeJS.Proce
       REDIS_URL: process.env.TEST_REDIS_URL || 'redis://127.0.0.1:6379',
       QUEUE_PREFIX: `{hgt-${tag}}`,
       LOGIN_RATE_LIMIT: '1000',
+      CHECKOUT_RATE_LIMIT_USER: '100000',
+      CHECKOUT_RATE_LIMIT_IP: '100000',
       ...env,
     }),
     ...overrides,

@@ -89,6 +89,10 @@ export class HttpExceptionFilter implements ExceptionFilter {
     if (m.status >= 500) this.logger.error({ err: exception, path: req?.url }, 'unhandled error');
     const requestId = req?.id !== undefined ? String(req.id) : undefined;
     if (res.headersSent) return;
+    if (m.status === 429) {
+      const wait = (m.details as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
+      res.setHeader('Retry-After', String(typeof wait === 'number' && wait > 0 ? Math.ceil(wait) : 60));
+    }
     res.status(m.status).json({ error: { code: m.code, message: m.message, details: m.details, requestId } });
   }
 }
