@@ -93,6 +93,9 @@ export class HttpExceptionFilter implements ExceptionFilter {
       const wait = (m.details as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
       res.setHeader('Retry-After', String(typeof wait === 'number' && wait > 0 ? Math.ceil(wait) : 60));
     }
+    // a route may have set CSV headers (@Header) before it failed: the error is JSON, not a download
+    res.removeHeader('Content-Disposition');
+    res.setHeader('Content-Type', 'application/json; charset=utf-8');
     res.status(m.status).json({ error: { code: m.code, message: m.message, details: m.details, requestId } });
   }
 }
