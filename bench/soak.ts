@@ -273,9 +273,11 @@ interface Baseline {
 }
 
 function pgbenchBaseline(seconds: number, clients: number[]): Baseline[] {
+  // ../shared/tools next to the repository (from a git worktree, further up)
   let dir = __dirname;
   while (!existsSync(resolve(dir, 'package.json')) && resolve(dir, '..') !== dir) dir = resolve(dir, '..');
-  const tool = resolve(dir, '../shared/tools/pgbench-baseline');
+  let tool = process.env.PGBENCH_BASELINE || resolve(dir, '../shared/tools/pgbench-baseline');
+  for (let up = resolve(dir, '..'); !existsSync(tool) && resolve(up, '..') !== up; up = resolve(up, '..')) tool = resolve(up, 'shared/tools/pgbench-baseline');
   let r = spawnSync(tool, ['-T', String(seconds), ...clients.map(String)], { encoding: 'utf8' });
   for (let attempt = 1; r.status !== 0 && /too many clients/.test(r.stderr) && attempt <= 5; attempt++) {
     spawnSync('sleep', ['5']);
