@@ -271,6 +271,7 @@ async function main(): Promise<void> {
     OUTBOX_RELAY: 'off',
     // every simulated member comes from this one address
     CHECKOUT_RATE_LIMIT_IP: process.env.CHECKOUT_RATE_LIMIT_IP ?? '10000000',
+    CHECKOUT_RATE_LIMIT_USER: process.env.CHECKOUT_RATE_LIMIT_USER ?? '1000000',
   });
   const { app } = await createApiApp(config);
   app.useLogger(['error', 'warn']);

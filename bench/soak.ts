@@ -327,6 +327,7 @@ async function main(): Promise<void> {
     // every simulated person comes from this one address
     LOGIN_RATE_LIMIT: '100000',
     CHECKOUT_RATE_LIMIT_IP: '10000000',
+    // members keep their own limit (20 a minute by default): a refusal there is an expected RATE_LIMITED
   };
   const config = loadConfig(env);
   // the worker's relay starts in its own process; this one only serves HTTP
