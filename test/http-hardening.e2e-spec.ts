@@ -65,7 +65,7 @@ describe('HTTP hardening: body limits, security headers, checkout rate limits (e
         expect(res.headers['content-security-policy']).toMatch(/default-src 'none'/);
         expect(res.headers['content-security-policy']).toMatch(/frame-ancestors 'none'/);
         expect(res.headers['x-content-type-options']).toBe('nosniff');
-        expect(res.headers['x-frame-options']).toBe('SAMEORIGIN');
+        expect(res.headers['x-frame-options']).toBe('DENY');
         expect(res.headers['strict-transport-security']).toMatch(/max-age=\d+/);
         expect(res.headers['referrer-policy']).toBe('no-referrer');
         expect(res.headers['x-powered-by']).toBeUndefined();
@@ -77,7 +77,16 @@ describe('HTTP hardening: body limits, security headers, checkout rate limits (e
       expect(res.status).toBe(200);
       expect(res.headers['content-security-policy']).toMatch(/script-src 'self' 'unsafe-inline'/);
       expect(res.headers['content-security-policy']).toMatch(/frame-ancestors 'none'/);
+      expect(res.headers['x-frame-options']).toBe('DENY');
       expect(res.headers['x-powered-by']).toBeUndefined();
+    });
+
+    it('answers an error on a CSV download as JSON, not as an attachment', async () => {
+      const res = await t.http.get('/api/v1/unions/00000000-0000-4000-8000-000000000000/activation-codes.csv').set(bearer(workerA));
+      expect(res.status).toBe(403);
+      expect(res.headers['content-type']).toMatch(/^application\/json/);
+      expect(res.headers['content-disposition']).toBeUndefined();
+      expect(res.body.error.code).toBe('FORBIDDEN');
     });
   });
 

@@ -37,12 +37,13 @@ export function configureHttpApp(app: NestExpressApplication, config: AppConfig)
   // The API answers JSON and CSV only: nothing may be framed, scripted or loaded from it. The Swagger
   // UI (/docs) and the queue dashboard need their own inline scripts and styles, so they get a
   // looser policy limited to this origin.
-  const apiHeaders = helmet({ contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } } });
+  const apiHeaders = helmet({ contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } }, frameguard: { action: 'deny' } });
   const uiHeaders = helmet({
     contentSecurityPolicy: {
       useDefaults: true,
       directives: { scriptSrc: ["'self'", "'unsafe-inline'"], styleSrc: ["'self'", "'unsafe-inline'"], imgSrc: ["'self'", 'data:'], frameAncestors: ["'none'"] },
     },
+    frameguard: { action: 'deny' },
   });
   app.use((req: IncomingMessage, res: ServerResponse, next: () => void) =>
     /^\/(docs|admin\/queues)(\/|$|-|\?)/.test(req.url ?? '') ? uiHeaders(req, res, next) : apiHeaders(req, res, next),
