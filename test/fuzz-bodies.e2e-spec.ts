@@ -8,7 +8,7 @@ import { bearer, startTestApp, TestApp, testConfig } from './support/test-app';
 /**
  * Property-based fuzzing of every JSON request body the OpenAPI document describes. Each generated
  * body carries at least one thing no valid request has (an unknown or prototype-polluting field, a
- * value of the wrong type, a string over its maxLength, a number outside its bounds or beyond 2^53, a
+ * value of the wrong type, a string over its maxLength or with a NUL, a number outside its bounds or beyond 2^53, a
  * missing required field, or not being an object at all) on top of hostile values in the other
  * fields (injections, RTL/emoji/NUL, giant strings, huge and fractional numbers). Every answer must
  * be a 4xx with the error shape and nothing may be written anywhere. The operations come from the
@@ -17,10 +17,10 @@ import { bearer, startTestApp, TestApp, testConfig } from './support/test-app';
 const RUNS = Number(process.env.FUZZ_RUNS || 18);
 const SEED = Number(process.env.FUZZ_SEED || Date.now() % 2 ** 31);
 
-const USERS = { platform_admin: 'admin', union_admin: 'union-admin', supplier_staff: 'supplier', worker: 'worker' } as const;
+const USERS = { platform_admin: 'admin', union_admin: 'union-admin', supplier_staff: 'supplier', worker: 'worker', auditor: 'auditor' } as const;
 type ActingRole = keyof typeof USERS;
-/** Whom to act as when several roles may call a route: the one who can reach the most. */
-const ROLE_PREFERENCE: ActingRole[] = ['platform_admin', 'union_admin', 'supplier_staff', 'worker'];
+/** Whom to act as when several roles may call a route: the one who can reach the most (auditors only read). */
+const ROLE_PREFERENCE: ActingRole[] = ['platform_admin', 'union_admin', 'supplier_staff', 'worker', 'auditor'];
 
 interface Operation {
   method: 'post' | 'put' | 'patch';
@@ -100,6 +100,11 @@ describe('fuzzing every request body (e2e)', () => {
           fc.tuple(base, fc.constantFrom(...longStrings), fc.constantFrom('x', '惠', '👷')).map(([b, k, ch]) => ({ kind: `over maxLength ${k}`, body: withKey(b, k, ch.repeat(resolve(props[k]).maxLength! + 1)) })),
         );
       }
+      const strings = names.filter((k) => resolve(props[k]).type === 'string');
+      if (strings.length) {
+        // PostgreSQL text cannot hold NUL: refused up front, never a 500 from the database
+        variants.push(fc.tuple(base, fc.constantFrom(...strings), hostileString()).map(([b, k, v]) => ({ kind: `NUL in ${k}`, body: withKey(b, k, `${v.slice(0, 20)}\u0000x`) })));
+      }
       const bounded = names.filter((k) => ['integer', 'number'].includes(resolve(props[k]).type ?? '') && (resolve(props[k]).minimum !== undefined || resolve(props[k]).maximum !== undefined));
       if (bounded.length) {
         variants.push(
@@ -139,7 +144,7 @@ describe('fuzzing every request body (e2e)', () => {
         const json = content?.['application/json']?.schema;
         if (!op || !json) continue;
         const roles = ((op as unknown as Record<string, unknown>)['x-roles'] as string[]) ?? [];
-        const role = roles.includes('public') ? null : ROLE_PREFERENCE.find((r) => roles.includes(r));
+        const role = roles.includes('public') ? null : ROLE_PREFERENCE.filter((r) => r !== 'auditor').find((r) => roles.includes(r));
         if (role === undefined) continue; // an auditor-only write cannot exist (auditors change nothing)
         out.push({ method, path, schema: json, role });
       }
@@ -220,5 +225,57 @@ describe('fuzzing every request body (e2e)', () => {
     expect({ report, wrong: wrong.slice(0, 40), wrongCount: wrong.length }).toEqual({ report, wrong: [], wrongCount: 0 });
     expect(changed).toEqual([]);
     expect(sent).toBeGreaterThanOrEqual(operations().length * RUNS);
+  }, 300_000);
+
+  /** Path segments and query values nobody legitimate sends. */
+  const hostileParam = () =>
+    fc.oneof(
+      fc.constantFrom('0', '-1', '1.5', '9'.repeat(30), 'null', "1' OR '1'='1", '../../etc/passwd', '%00', '%E4%B8', 'x'.repeat(5000), '00000000-0000-0000-0000-000000000000', 'ffffffff-ffff-ffff-ffff-ffffffffffff', '__proto__', 'constructor', '[]', '{}'),
+      hostileString().filter((v) => v.length > 0 && v.length < 3000),
+      hostileNumber().map(String),
+    );
+
+  /** Percent-encodes, except values that are already (mal)formed escapes, which go as they are; lone surrogates become U+FFFD. */
+  const enc = (v: string) => (/^%/.test(v) ? v : encodeURIComponent(v.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD')));
+
+  it('answers hostile path parameters and query values on every operation with a 4xx or a normal answer, never a 5xx, and writes nothing', async () => {
+    const before = await tableChecksums(t.dataSource);
+    const wrong: string[] = [];
+    let sent = 0;
+    let i = 0;
+    for (const [path, item] of Object.entries(doc.paths)) {
+      for (const method of ['get', 'post', 'put', 'patch', 'delete'] as const) {
+        const op = item[method];
+        if (!op) continue;
+        const params = ((op.parameters ?? []) as { name: string; in: string }[]).filter((p) => p.in === 'path' || p.in === 'query');
+        if (!params.length) continue;
+        const roles = ((op as unknown as Record<string, unknown>)['x-roles'] as string[]) ?? [];
+        const readOnly = method === 'get';
+        const role = roles.includes('public') ? null : ROLE_PREFERENCE.filter((r) => readOnly || r !== 'auditor').find((r) => roles.includes(r));
+        if (role === undefined) continue;
+        const hasPath = params.some((p) => p.in === 'path');
+        const samples = fc.sample(fc.tuple(...params.map(() => hostileParam())), { numRuns: Math.max(4, Math.ceil(RUNS / 3)), seed: SEED + 1000 + i++ });
+        for (const values of samples) {
+          let url = path;
+          const query: string[] = [];
+          params.forEach((p, k) => {
+            if (p.in === 'path') url = url.replace(`{${p.name}}`, enc(values[k]));
+            else query.push(`${encodeURIComponent(p.name)}=${enc(values[k])}`);
+          });
+          const req = t.http[method](`${url}${query.length ? `?${query.join('&')}` : ''}`).set('Idempotency-Key', randomUUID());
+          if (role) req.set(bearer(tokens.get(role)!));
+          const res = method === 'get' || method === 'delete' ? await req : await req.send({});
+          sent++;
+          const shaped = typeof res.body?.error?.code === 'string' && typeof res.body?.error?.message === 'string';
+          // with a hostile id in the path a write can only fail; a read with odd query values may still answer
+          const bad = res.status >= 500 || res.status === 401 || (res.status >= 400 && !shaped) || (hasPath && !readOnly && res.status < 400);
+          if (bad) wrong.push(`${method.toUpperCase()} ${path} → ${res.status} ${JSON.stringify(res.body).slice(0, 160)} params=${JSON.stringify(values).slice(0, 200)}`);
+        }
+      }
+    }
+    expect({ seed: SEED, wrong: wrong.slice(0, 40), wrongCount: wrong.length }).toEqual({ seed: SEED, wrong: [], wrongCount: 0 });
+    // a hostile path id never reaches a row; reads write nothing (the activation-code export only issues codes for a real union)
+    expect(changedTables(before, await tableChecksums(t.dataSource))).toEqual([]);
+    expect(sent).toBeGreaterThan(100);
   }, 300_000);
 });

@@ -40,6 +40,8 @@ function mapDatabaseError(err: QueryFailedError): Mapped | null {
     case '22001':
     case '22007':
     case '22008':
+    case '22021': // a NUL or invalid byte in text
+    case '22P05': // a character the encoding cannot hold
       return { status: 400, code: 'INVALID_VALUE', message: 'A value has the wrong form or is out of range' };
     default:
       return null;

@@ -10,4 +10,9 @@ describe('hostileFields', () => {
     expect(hostileFields({ amountFen: 2 ** 53, lines: [{ q: -(2 ** 60) }], ok: Number.MAX_SAFE_INTEGER, f: 0.5, s: '9007199254740993' }).map((f) => f.field)).toEqual(['amountFen', 'lines[0].q']);
     expect(hostileFields({ a: [1, 2, { b: 'c' }] })).toEqual([]);
   });
+
+  it('names strings with NUL characters, at the top and nested', () => {
+    expect(hostileFields('a\u0000b').map((f) => f.field)).toEqual(['value']);
+    expect(hostileFields({ address: { detail: '1号\u0000' }, ok: '好' }).map((f) => f.field)).toEqual(['address.detail']);
+  });
 });

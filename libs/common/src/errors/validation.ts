@@ -25,8 +25,14 @@ export function validationFailed(fields: FieldError[]): AppError {
  */
 const FORBIDDEN_KEYS = new Set(['__proto__', 'prototype', ...Object.getOwnPropertyNames(Object.prototype)]);
 
-/** Paths of forbidden keys and of integers beyond 2^53 (JSON.parse already rounded them) anywhere in a value. */
+/**
+ * Paths of forbidden keys, of integers beyond 2^53 (JSON.parse already rounded them) and of strings
+ * with NUL characters (PostgreSQL text cannot hold them) anywhere in a value.
+ */
 export function hostileFields(value: unknown, path = '', out: FieldError[] = [], depth = 0): FieldError[] {
+  if (typeof value === 'string' && value.includes('\u0000')) {
+    out.push({ field: path || 'value', reasons: [`${path || 'value'} must not contain NUL characters`] });
+  }
   if (typeof value === 'number' && Number.isInteger(value) && !Number.isSafeInteger(value)) {
     out.push({ field: path || 'body', reasons: [`${path || 'value'} must be an integer between -(2^53 - 1) and 2^53 - 1`] });
   }
@@ -41,7 +47,9 @@ export function hostileFields(value: unknown, path = '', out: FieldError[] = [],
 
 class StrictValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
-    if (metadata.type === 'body' || metadata.type === 'query') {
+    // a text body is an uploaded CSV: the importers check its encoding and answer CSV_ENCODING with the line
+    const csvText = metadata.type === 'body' && typeof value === 'string';
+    if (!csvText && (metadata.type === 'body' || metadata.type === 'query' || metadata.type === 'param')) {
       const bad = hostileFields(value);
       if (bad.length) throw validationFailed(bad);
     }
