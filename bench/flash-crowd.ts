@@ -269,6 +269,9 @@ async function main(): Promise<void> {
     LOG_LEVEL: 'warn',
     QUEUE_PREFIX: '{hg-bench-flash}',
     OUTBOX_RELAY: 'off',
+    // every simulated member comes from this one address
+    CHECKOUT_RATE_LIMIT_IP: process.env.CHECKOUT_RATE_LIMIT_IP ?? '10000000',
+    CHECKOUT_RATE_LIMIT_USER: process.env.CHECKOUT_RATE_LIMIT_USER ?? '1000000',
   });
   const { app } = await createApiApp(config);
   app.useLogger(['error', 'warn']);

@@ -11,3 +11,4 @@ export * from './pagination/page-query.dto';
 export * from './queue';
 export * from './rate-limit/rate-limiter.service';
 export * from './csv/csv-export';
+export * from './csv/csv-encoding';

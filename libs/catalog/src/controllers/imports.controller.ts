@@ -19,7 +19,7 @@ export class ImportsController {
       `One row per SKU; columns ${IMPORT_COLUMNS.join(', ')} (per_member_limit, origin_region_code, description, image_urls optional; ` +
       'image URLs separated by |; prices in fen; stock absolute). Rows with identical product columns form one product. ' +
       'Send the CSV as the text/csv body (up to 20 MB), or JSON {"csv": "..."} for small files. Refused rows are listed by line; the others are written. ' +
-      'New products go to review unless submit=false. Whole-file errors: 400 CSV_MALFORMED, CSV_EMPTY, CSV_HEADER_INVALID, CSV_TOO_LARGE.',
+      'New products go to review unless submit=false. Whole-file errors: 400 CSV_MALFORMED, CSV_ENCODING, CSV_EMPTY, CSV_HEADER_INVALID, CSV_TOO_LARGE.',
   })
   @ApiConsumes('text/csv', 'application/json')
   @ApiBody({
@@ -31,7 +31,7 @@ export class ImportsController {
     },
   })
   @ApiOkResponse({ type: ImportReportDto })
-  @ApiBadRequestResponse({ description: 'VALIDATION_FAILED, CSV_MALFORMED, CSV_EMPTY, CSV_HEADER_INVALID, CSV_TOO_LARGE', type: ErrorBodyDto })
+  @ApiBadRequestResponse({ description: 'VALIDATION_FAILED, CSV_MALFORMED, CSV_ENCODING, CSV_EMPTY, CSV_HEADER_INVALID, CSV_TOO_LARGE', type: ErrorBodyDto })
   @ApiForbiddenResponse({ description: 'NOT_A_SUPPLIER, SUPPLIER_NOT_ACTIVE', type: ErrorBodyDto })
   run(@CurrentUser() user: AuthUser, @Query() q: ProductImportQuery, @Body() body: unknown): Promise<ImportReportDto> {
     return this.imports.import(user, csvOf(body), { dryRun: q.dryRun ?? false, submit: q.submit ?? true });

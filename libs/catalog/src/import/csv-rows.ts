@@ -1,4 +1,4 @@
-import { AppError } from '@huigong/common';
+import { AppError, csvEncodingProblem } from '@huigong/common';
 import { parse } from 'csv-parse';
 import { CSV_HEADER } from '../demo';
 
@@ -44,6 +44,8 @@ interface RawRecord {
 
 /** Parses CSV text into records with their starting line numbers (quoted fields may span lines). */
 export function parseCsv(text: string): Promise<RawRecord[]> {
+  const encoding = csvEncodingProblem(text);
+  if (encoding) return Promise.reject(new AppError('CSV_ENCODING', `The file ${encoding.reason}`, 400, encoding));
   return new Promise((resolve, reject) => {
     parse(text, { bom: true, relax_column_count: true, record_delimiter: ['\r\n', '\n'] }, (err, records: string[][]) => {
       if (err) {

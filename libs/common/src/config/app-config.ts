@@ -17,6 +17,12 @@ export interface AppConfig {
   queuePrefix: string;
   loginRateLimit: number;
   loginRateWindowSeconds: number;
+  /** checkouts per member and per client address within the window (a factory behind one NAT shares an address) */
+  checkoutRateLimitUser: number;
+  checkoutRateLimitIp: number;
+  checkoutRateWindowSeconds: number;
+  /** how long a rate-limit check may wait for Redis before letting the request through */
+  rateLimitTimeoutMs: number;
   autoConfirmDays: number;
   demoProducts: number;
   /** cron pattern (5 or 6 fields) of the worker's ledger verification, or null when LEDGER_VERIFY_CRON=off */
@@ -125,6 +131,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     queuePrefix,
     loginRateLimit: int(env, 'LOGIN_RATE_LIMIT', 10, 1, 100000),
     loginRateWindowSeconds: int(env, 'LOGIN_RATE_WINDOW_SECONDS', 60, 1, 86400),
+    checkoutRateLimitUser: int(env, 'CHECKOUT_RATE_LIMIT_USER', 20, 1, 1000000),
+    checkoutRateLimitIp: int(env, 'CHECKOUT_RATE_LIMIT_IP', 600, 1, 10000000),
+    checkoutRateWindowSeconds: int(env, 'CHECKOUT_RATE_WINDOW_SECONDS', 60, 1, 86400),
+    rateLimitTimeoutMs: int(env, 'RATE_LIMIT_TIMEOUT_MS', 200, 10, 10000),
     autoConfirmDays: int(env, 'AUTO_CONFIRM_DAYS', 7, 0, 365),
     demoProducts: int(env, 'DEMO_PRODUCTS', 3000, 0, 1000000),
     ledgerVerifyCron: cron(env, 'LEDGER_VERIFY_CRON', '30 3 * * *'),

@@ -41,6 +41,8 @@ function mapDatabaseError(err: QueryFailedError): Mapped | null {
     case '22001':
     case '22007':
     case '22008':
+    case '22021': // a NUL or invalid byte in text
+    case '22P05': // a character the encoding cannot hold
       return { status: 400, code: 'INVALID_VALUE', message: 'A value has the wrong form or is out of range' };
     default:
       return null;
@@ -96,6 +98,13 @@ export class HttpExceptionFilter implements ExceptionFilter {
     const requestId = req?.id !== undefined ? String(req.id) : undefined;
     if (res.headersSent) return;
     if (m.code === 'DATABASE_UNAVAILABLE') res.setHeader('Retry-After', '1');
+    if (m.status === 429) {
+      const wait = (m.details as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
+      res.setHeader('Retry-After', String(typeof wait === 'number' && wait > 0 ? Math.ceil(wait) : 60));
+    }
+    // a route may have set CSV headers (@Header) before it failed: the error is JSON, not a download
+    res.removeHeader('Content-Disposition');
+    res.setHeader('Content-Type', 'application/json; charset=utf-8');
     res.status(m.status).json({ error: { code: m.code, message: m.message, details: m.details, requestId } });
   }
 }

@@ -2,6 +2,7 @@ import { INestApplication, RequestMethod } from '@nestjs/common';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AppConfig } from '../config/app-config';
 import { HttpExceptionFilter } from '../errors/http-exception.filter';
 import { createValidationPipe } from '../errors/validation';
@@ -33,7 +34,20 @@ export function configureHttpApp(app: NestExpressApplication, config: AppConfig)
       { path: 'health/ready', method: RequestMethod.GET },
     ],
   });
-  app.use(helmet({ contentSecurityPolicy: false })); // the Swagger UI needs inline scripts
+  // The API answers JSON and CSV only: nothing may be framed, scripted or loaded from it. The Swagger
+  // UI (/docs) and the queue dashboard need their own inline scripts and styles, so they get a
+  // looser policy limited to this origin.
+  const apiHeaders = helmet({ contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } }, frameguard: { action: 'deny' } });
+  const uiHeaders = helmet({
+    contentSecurityPolicy: {
+      useDefaults: true,
+      directives: { scriptSrc: ["'self'", "'unsafe-inline'"], styleSrc: ["'self'", "'unsafe-inline'"], imgSrc: ["'self'", 'data:'], frameAncestors: ["'none'"] },
+    },
+    frameguard: { action: 'deny' },
+  });
+  app.use((req: IncomingMessage, res: ServerResponse, next: () => void) =>
+    /^\/(docs|admin\/queues)(\/|$|-|\?)/.test(req.url ?? '') ? uiHeaders(req, res, next) : apiHeaders(req, res, next),
+  );
   app.enableCors({ origin: config.corsOrigins, exposedHeaders: ['X-Request-Id'] });
   app.useBodyParser('json', { limit: config.bodyLimit });
   app.useBodyParser('text', { limit: '20mb', type: ['text/csv', 'text/plain'] });

@@ -17,7 +17,7 @@ export function redisOptionsFromUrl(url: string): RedisOptions {
  * reports it); consumers (BullMQ workers) need `maxRetriesPerRequest: null` so they block and
  * reconnect instead of crashing.
  */
-export function createRedis(url: string, role: 'producer' | 'consumer' | 'probe'): Redis {
+export function createRedis(url: string, role: 'producer' | 'consumer' | 'probe', overrides: RedisOptions = {}): Redis {
   const opts: RedisOptions = {
     ...redisOptionsFromUrl(url),
     connectTimeout: 2000,
@@ -28,7 +28,7 @@ export function createRedis(url: string, role: 'producer' | 'consumer' | 'probe'
     opts.maxRetriesPerRequest = 1;
     opts.commandTimeout = 2000;
   }
-  const r = new Redis(opts);
+  const r = new Redis({ ...opts, ...overrides });
   r.on('error', () => undefined); // reconnects by itself; health checks report the state
   return r;
 }

@@ -4,36 +4,71 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { AppError } from '../errors/app-error';
 import { createRedis } from '../queue/redis-connection';
 
+export interface RateLimit {
+  /** `scope:identity`, e.g. `checkout-user:<id>`; the scope is reported to the client */
+  key: string;
+  limit: number;
+}
+
+/** How often a Redis outage is logged: once per this many ms, not once per request. */
+const WARN_EVERY_MS = 10_000;
+
 /**
  * Fixed-window counters in Redis, shared by every API process. When Redis is away the limiter lets
- * requests through (logged): refusing every login during a Redis outage would be worse.
+ * requests through (logged): refusing every login or checkout during a Redis outage would be worse.
+ * It has its own connection with a short command timeout (`RATE_LIMIT_TIMEOUT_MS`, default 200 ms)
+ * so a dead or stalled Redis costs a request at most that long, never the 2 s the producers wait.
  */
 @Injectable()
 export class RateLimiter implements OnModuleDestroy {
   private readonly logger = new Logger(RateLimiter.name);
   private redis?: Redis;
+  private lastWarn = 0;
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
   /** Counts one hit for each key; throws RATE_LIMITED (429) when any key is over its limit. */
-  async hit(keys: string[], limit: number, windowSeconds: number): Promise<void> {
-    this.redis ??= createRedis(this.config.redisUrl, 'producer');
+  hit(keys: string[], limit: number, windowSeconds: number): Promise<void> {
+    return this.hitLimits(
+      keys.map((key) => ({ key, limit })),
+      windowSeconds,
+    );
+  }
+
+  /** Like `hit`, with a limit per key (per user and per address differ). */
+  async hitLimits(limits: RateLimit[], windowSeconds: number): Promise<void> {
+    this.redis ??= createRedis(this.config.redisUrl, 'producer', {
+      commandTimeout: this.config.rateLimitTimeoutMs,
+      connectTimeout: 1000,
+      maxRetriesPerRequest: 0,
+    });
     let counts: number[];
+    let ttls: number[];
     try {
       const tx = this.redis.multi();
-      for (const k of keys) tx.incr(`${this.config.queuePrefix}:rl:${k}`).expire(`${this.config.queuePrefix}:rl:${k}`, windowSeconds, 'NX');
+      for (const { key } of limits) {
+        const k = `${this.config.queuePrefix}:rl:${key}`;
+        tx.incr(k).expire(k, windowSeconds, 'NX').ttl(k);
+      }
       const res = (await tx.exec()) ?? [];
-      counts = keys.map((_, i) => Number(res[i * 2]?.[1] ?? 0));
+      counts = limits.map((_, i) => Number(res[i * 3]?.[1] ?? 0));
+      ttls = limits.map((_, i) => Number(res[i * 3 + 2]?.[1] ?? windowSeconds));
     } catch (err) {
-      this.logger.warn(`rate limiter unavailable, allowing: ${(err as Error).message}`);
+      const now = Date.now();
+      if (now - this.lastWarn > WARN_EVERY_MS) {
+        this.lastWarn = now;
+        this.logger.warn(`rate limiter unavailable, allowing requests: ${(err as Error).message}`);
+      }
       return;
     }
-    const over = keys.filter((_, i) => counts[i] > limit);
+    const over = limits.map((l, i) => ({ ...l, count: counts[i], ttl: ttls[i] })).filter((l) => l.count > l.limit);
     if (over.length) {
-      throw new AppError('RATE_LIMITED', `Too many attempts; try again in up to ${windowSeconds} s`, 429, {
-        limit,
+      const retryAfterSeconds = Math.max(1, ...over.map((l) => (l.ttl > 0 ? l.ttl : windowSeconds)));
+      throw new AppError('RATE_LIMITED', `Too many attempts; try again in ${retryAfterSeconds} s`, 429, {
+        limit: Math.min(...over.map((l) => l.limit)),
         windowSeconds,
-        scope: over.map((k) => k.split(':')[0]),
+        retryAfterSeconds,
+        scope: over.map((l) => l.key.split(':')[0]),
       });
     }
   }

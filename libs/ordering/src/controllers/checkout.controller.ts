@@ -1,14 +1,18 @@
-import { ApiIdempotencyKey, AuthUser, CurrentUser, ErrorBodyDto, IdempotencyKey, Role, Roles, validationFailed } from '@huigong/common';
-import { Body, Controller, HttpCode, Post, Res } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiConflictResponse, ApiCreatedResponse, ApiOperation, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
-import type { Response } from 'express';
+import { APP_CONFIG, AppConfig, ApiIdempotencyKey, AuthUser, RateLimiter, CurrentUser, ErrorBodyDto, IdempotencyKey, Role, Roles, validationFailed } from '@huigong/common';
+import { Body, Controller, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
+import { ApiBadRequestResponse, ApiConflictResponse, ApiCreatedResponse, ApiOperation, ApiTags, ApiTooManyRequestsResponse, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
 import { CheckoutDto, CheckoutResultDto } from '../dto/checkout.dto';
 import { CheckoutService } from '../services/checkout.service';
 
 @ApiTags('orders')
 @Controller('checkout')
 export class CheckoutController {
-  constructor(private readonly checkouts: CheckoutService) {}
+  constructor(
+    private readonly checkouts: CheckoutService,
+    private readonly limiter: RateLimiter,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
 
   @Post()
   @HttpCode(201)
@@ -26,8 +30,10 @@ export class CheckoutController {
     description: 'INSUFFICIENT_POINTS (details: needed, available, shortfall); NOT_ELIGIBLE (details: skuId, campaigns); LIMIT_EXCEEDED (details: skuId, limit, alreadyBought, requested, remaining); SKU_NOT_AVAILABLE (details: skuIds); ADDRESS_NOT_FOUND',
     type: ErrorBodyDto,
   })
+  @ApiTooManyRequestsResponse({ description: 'RATE_LIMITED: too many checkouts by this member or from this address (header Retry-After)', type: ErrorBodyDto })
   async checkout(
     @CurrentUser() user: AuthUser,
+    @Req() req: Request,
     @IdempotencyKey() key: string,
     @Body() dto: CheckoutDto,
     @Res({ passthrough: true }) res: Response,
@@ -35,6 +41,14 @@ export class CheckoutController {
     if (dto.address !== undefined && dto.addressId !== undefined) {
       throw validationFailed([{ field: 'addressId', reasons: ['give either addressId or address, not both'] }]);
     }
+    // a flood of checkouts (a script, a stuck client) is refused before it takes locks or connections
+    await this.limiter.hitLimits(
+      [
+        { key: `checkout-user:${user.id}`, limit: this.config.checkoutRateLimitUser },
+        { key: `checkout-ip:${req.ip ?? 'unknown'}`, limit: this.config.checkoutRateLimitIp },
+      ],
+      this.config.checkoutRateWindowSeconds,
+    );
     const result = await this.checkouts.checkout(user, key, dto);
     if (result.replayed) res.setHeader('Idempotent-Replayed', 'true');
     return result;

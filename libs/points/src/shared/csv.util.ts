@@ -1,4 +1,4 @@
-import { AppError } from '@huigong/common';
+import { AppError, csvEncodingProblem } from '@huigong/common';
 import { parse } from 'csv-parse/sync';
 
 /** One problem with one row of an uploaded file: what the union admin fixes in their spreadsheet. */
@@ -28,6 +28,8 @@ export function parseCsv(text: string, columns: { required: string[]; optional: 
   if (typeof text !== 'string' || !text.trim()) {
     throw AppError.unprocessable('EMPTY_CSV', 'The file is empty: send CSV text with a header line (Content-Type: text/csv)');
   }
+  const encoding = csvEncodingProblem(text);
+  if (encoding) throw AppError.unprocessable('CSV_ENCODING', `The file ${encoding.reason}`, encoding);
   let raw: { info: { lines: number }; record: string[] }[];
   try {
     raw = parse(text, { bom: true, skip_empty_lines: true, relax_column_count: true, trim: true, info: true, max_record_size: 64 * 1024 }) as unknown as typeof raw;

@@ -14,7 +14,7 @@ export function ApiCsvBody(example: string, description: string): MethodDecorato
   return applyDecorators(
     ApiConsumes('text/csv'),
     ApiBody({ description, schema: { type: 'string', example } }),
-    ApiUnprocessableEntityResponse({ description: 'EMPTY_CSV, MALFORMED_CSV, INVALID_CSV_HEADER, TOO_MANY_ROWS (the file as a whole; row problems come back in the report)', type: ErrorBodyDto }),
+    ApiUnprocessableEntityResponse({ description: 'EMPTY_CSV, MALFORMED_CSV, CSV_ENCODING, INVALID_CSV_HEADER, TOO_MANY_ROWS (the file as a whole; row problems come back in the report)', type: ErrorBodyDto }),
   );
 }
 
