@@ -52,6 +52,12 @@ export function requestHash(body: unknown): string {
  */
 @Injectable()
 export class IdempotencyService {
+  /** Whether this key already has a stored response (a retry that will be answered by replay). */
+  async hasResponse(em: EntityManager, scope: string, userId: string, key: string): Promise<boolean> {
+    const rows: unknown[] = await em.query(`SELECT 1 FROM idempotency_requests WHERE scope = $1 AND user_id = $2 AND key = $3 AND response IS NOT NULL`, [scope, userId, key]);
+    return rows.length > 0;
+  }
+
   async claim<T>(em: EntityManager, req: IdempotentRequest, opts: ClaimOptions = {}): Promise<IdempotencyClaim<T>> {
     const inserted = opts.serializeOn
       ? await preparedQuery(

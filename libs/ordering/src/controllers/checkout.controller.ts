@@ -1,4 +1,4 @@
-import { APP_CONFIG, AppConfig, ApiIdempotencyKey, AuthUser, RateLimiter, CurrentUser, ErrorBodyDto, IdempotencyKey, Role, Roles, validationFailed } from '@huigong/common';
+import { APP_CONFIG, AppConfig, AppError, ApiIdempotencyKey, AuthUser, RateLimiter, CurrentUser, ErrorBodyDto, IdempotencyKey, Role, Roles, validationFailed } from '@huigong/common';
 import { Body, Controller, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiConflictResponse, ApiCreatedResponse, ApiOperation, ApiTags, ApiTooManyRequestsResponse, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
@@ -42,13 +42,19 @@ export class CheckoutController {
       throw validationFailed([{ field: 'addressId', reasons: ['give either addressId or address, not both'] }]);
     }
     // a flood of checkouts (a script, a stuck client) is refused before it takes locks or connections
-    await this.limiter.hitLimits(
-      [
-        { key: `checkout-user:${user.id}`, limit: this.config.checkoutRateLimitUser },
-        { key: `checkout-ip:${req.ip ?? 'unknown'}`, limit: this.config.checkoutRateLimitIp },
-      ],
-      this.config.checkoutRateWindowSeconds,
-    );
+    try {
+      await this.limiter.hitLimits(
+        [
+          { key: `checkout-user:${user.id}`, limit: this.config.checkoutRateLimitUser },
+          { key: `checkout-ip:${req.ip ?? 'unknown'}`, limit: this.config.checkoutRateLimitIp },
+        ],
+        this.config.checkoutRateWindowSeconds,
+      );
+    } catch (err) {
+      // ...but a client retrying a checkout that went through still gets its result (checked only
+      // once the limit is hit, so the normal path costs no extra query)
+      if (!(err instanceof AppError && err.code === 'RATE_LIMITED') || !(await this.checkouts.isAnsweredRetry(user, key))) throw err;
+    }
     const result = await this.checkouts.checkout(user, key, dto);
     if (result.replayed) res.setHeader('Idempotent-Replayed', 'true');
     return result;

@@ -80,6 +80,11 @@ export class CheckoutService {
     private readonly addresses: AddressesService,
   ) {}
 
+  /** A retry of a checkout that went through: it is answered from the stored result. */
+  async isAnsweredRetry(user: AuthUser, idempotencyKey: string): Promise<boolean> {
+    return this.tx.run((em) => this.idempotency.hasResponse(em, 'checkout', user.id, idempotencyKey));
+  }
+
   async checkout(user: AuthUser, idempotencyKey: string, input: CheckoutInput): Promise<CheckoutResult & { replayed: boolean }> {
     const request = { scope: 'checkout', userId: user.id, key: idempotencyKey, requestHash: requestHash(input) };
     return this.tx.run(async (em) => {
