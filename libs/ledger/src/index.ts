@@ -4,6 +4,9 @@ export type { AccountGuard } from './model/account-type';
 export { InsufficientFundsError } from './model/insufficient-funds.error';
 export type { InsufficientFundsDetails } from './model/insufficient-funds.error';
 export type {
+  DistributeCredit,
+  DistributeInput,
+  DistributeResult,
   EntryWithSeal,
   LedgerAccountView,
   OpenAccountInput,

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import type { AccountGuard } from '../model/account-type';
-import type { LedgerAccountView, OpenAccountInput, PostedEntry, PostEntryInput } from '../model/ledger.types';
+import type { DistributeInput, DistributeResult, LedgerAccountView, OpenAccountInput, PostedEntry, PostEntryInput } from '../model/ledger.types';
+import { DistributeService } from './distribute.service';
 import { AccountSettingsService } from './account-settings.service';
 import { OpenAccountsService } from './open-accounts.service';
 import { PostEntriesService } from './post-entries.service';
@@ -16,6 +17,7 @@ export class LedgerService {
     private readonly accounts: OpenAccountsService,
     private readonly posting: PostEntriesService,
     private readonly settings: AccountSettingsService,
+    private readonly distribution: DistributeService,
   ) {}
 
   /** Idempotent on (type, ownerType, ownerId): returns the existing account if there is one. */
@@ -41,6 +43,17 @@ export class LedgerService {
   /** Many entries in one transaction (one round trip per 5,000), all or nothing, same guarantees. */
   postMany(em: EntityManager, inputs: PostEntryInput[]): Promise<PostedEntry[]> {
     return this.posting.postMany(em, inputs);
+  }
+
+  /**
+   * Credits many accounts of one type from one account, one entry per credit (kind, reference and
+   * actor shared), opening the credited accounts as needed: a campaign pool → its workers' grants.
+   * All or nothing; idempotent per credit key (a replay writes nothing, other content under a used
+   * key is 409 IDEMPOTENCY_CONFLICT); a debited account that cannot cover the new credits is
+   * InsufficientFundsError. Set-based: a few statements per 5,000 credits.
+   */
+  distribute(em: EntityManager, input: DistributeInput): Promise<DistributeResult> {
+    return this.distribution.distribute(em, input);
   }
 
   setOverdraftLimit(em: EntityManager, accountId: string, limitFen: number): Promise<void> {
