@@ -3,7 +3,9 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
 /**
  * Ledger performance (issues 4, 5): `ledger_distribute`, the set-based bulk crediting primitive a
  * campaign distribution uses (one round trip per chunk instead of the generic per-entry machinery),
- * and a fillfactor on ledger_accounts so that balance updates stay HOT (no index churn).
+ * a fillfactor on ledger_accounts so that balance updates stay HOT (no index churn), and
+ * `ledger_account_balance`, the ledger's balance as a SQL function other contexts may call inside
+ * their own reads (the checkout's spendable-grants query) instead of a second round trip.
  */
 export class LedgerPerformance1765000000000 implements MigrationInterface {
   name = 'LedgerPerformance1765000000000';
@@ -13,10 +15,11 @@ export class LedgerPerformance1765000000000 implements MigrationInterface {
     await q.query(`ALTER TABLE ledger_accounts SET (fillfactor = 85)`);
     await q.query(DISTRIBUTE_FRESH_FUNCTION);
     await q.query(DISTRIBUTE_FUNCTION);
+    await q.query(BALANCE_FUNCTION);
   }
 
   async down(q: QueryRunner): Promise<void> {
-    await q.query(`DROP FUNCTION ledger_distribute; DROP FUNCTION ledger_distribute_fresh; ALTER TABLE ledger_accounts RESET (fillfactor)`);
+    await q.query(`DROP FUNCTION ledger_account_balance; DROP FUNCTION ledger_distribute; DROP FUNCTION ledger_distribute_fresh; ALTER TABLE ledger_accounts RESET (fillfactor)`);
   }
 }
 
@@ -202,5 +205,19 @@ BEGIN
                 ORDER BY g),
          NULL::jsonb;
 END;
+$fn$;
+`;
+
+/**
+ * An account's balance (credits − debits) as LedgerQueryService.balances computes it: the row's
+ * totals, plus the shard totals of an unguarded account. NULL for an unknown account. Part of the
+ * ledger's public face in SQL: other contexts may call it, never read ledger tables themselves.
+ */
+const BALANCE_FUNCTION = `
+CREATE FUNCTION ledger_account_balance(p_id bigint) RETURNS bigint
+LANGUAGE sql STABLE AS $fn$
+  SELECT a.credits_posted - a.debits_posted
+         + CASE WHEN a.guard = 'none' THEN coalesce((SELECT sum(t.credits - t.debits) FROM ledger_account_totals t WHERE t.account_id = a.id), 0) ELSE 0 END
+    FROM ledger_accounts a WHERE a.id = p_id
 $fn$;
 `;
