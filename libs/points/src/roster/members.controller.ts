@@ -94,7 +94,7 @@ export class MembersController {
   @ApiOperation({ summary: 'Issue activation codes and download them (employee_no,name,phone,group,activation_code,expires_at): for every member not activated yet, or ?only=new for those who never had one. Issuing replaces earlier codes.' })
   @ApiOkResponse({ description: 'CSV (UTF-8 with BOM, for spreadsheets)', schema: { type: 'string' } })
   async activationCodes(@CurrentUser() user: AuthUser, @Param('unionId', ParseUUIDPipe) unionId: string, @Query() q: ActivationCodesQuery): Promise<string> {
-    return `\ufeff${await this.codes.csv(user, unionId, q.only ?? 'all')}`;
+    return this.codes.csv(user, unionId, q.only ?? 'all'); // toCsv writes the BOM
   }
 
   @Post('activation-codes/send')
