@@ -1,5 +1,4 @@
 import { AppError, preparedQuery, toSafeNumber } from '@huigong/common';
-import { LedgerQueryService } from '@huigong/ledger';
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 
@@ -29,10 +28,7 @@ export interface RefundTarget {
  */
 @Injectable()
 export class PointsQueryService {
-  constructor(
-    private readonly ledgerQuery: LedgerQueryService,
-    private readonly dataSource: DataSource,
-  ) {}
+  constructor(private readonly dataSource: DataSource) {}
 
   async memberForUser(userId: string, em: EntityManager = this.dataSource.manager): Promise<{ memberId: string; unionId: string } | null> {
     const [m] = await em.query(`SELECT id, union_id FROM members WHERE user_id = $1 AND status = 'active'`, [userId]);
