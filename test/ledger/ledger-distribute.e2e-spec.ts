@@ -132,6 +132,10 @@ describe('ledger: bulk distribute (e2e)', () => {
     await expect(f.tx.run((em) => f.ledger.distribute(em, input('999999999', org, randomUUID(), [1])))).rejects.toMatchObject({ code: 'ACCOUNT_NOT_FOUND', status: 422 });
   });
 
+  it('runs on connections with JIT compilation off (it only slows big set-based statements down)', async () => {
+    expect(await f.tx.run((em) => em.query(`SHOW jit`))).toEqual([{ jit: 'off' }]);
+  });
+
   it('never credits twice under concurrent runs of the same credits', async () => {
     const { org, pool: p } = await pool(100_000);
     const tag = randomUUID();
