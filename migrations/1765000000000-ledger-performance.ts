@@ -5,7 +5,9 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * campaign distribution uses (one round trip per chunk instead of the generic per-entry machinery),
  * a fillfactor on ledger_accounts so that balance updates stay HOT (no index churn), and
  * `ledger_account_balance`, the ledger's balance as a SQL function other contexts may call inside
- * their own reads (the checkout's spendable-grants query) instead of a second round trip.
+ * their own reads (the checkout's spendable-grants query) instead of a second round trip, and
+ * `ledger_open_and_post_entry`, which opens accounts and posts an entry using them in one round trip
+ * (the checkout's per-order escrow accounts).
  */
 export class LedgerPerformance1765000000000 implements MigrationInterface {
   name = 'LedgerPerformance1765000000000';
@@ -16,10 +18,11 @@ export class LedgerPerformance1765000000000 implements MigrationInterface {
     await q.query(DISTRIBUTE_FRESH_FUNCTION);
     await q.query(DISTRIBUTE_FUNCTION);
     await q.query(BALANCE_FUNCTION);
+    await q.query(OPEN_AND_POST_FUNCTION);
   }
 
   async down(q: QueryRunner): Promise<void> {
-    await q.query(`DROP FUNCTION ledger_account_balance; DROP FUNCTION ledger_distribute; DROP FUNCTION ledger_distribute_fresh; ALTER TABLE ledger_accounts RESET (fillfactor)`);
+    await q.query(`DROP FUNCTION ledger_open_and_post_entry; DROP FUNCTION ledger_account_balance; DROP FUNCTION ledger_distribute; DROP FUNCTION ledger_distribute_fresh; ALTER TABLE ledger_accounts RESET (fillfactor)`);
   }
 }
 
@@ -219,5 +222,58 @@ LANGUAGE sql STABLE AS $fn$
   SELECT a.credits_posted - a.debits_posted
          + CASE WHEN a.guard = 'none' THEN coalesce((SELECT sum(t.credits - t.debits) FROM ledger_account_totals t WHERE t.account_id = a.id), 0) ELSE 0 END
     FROM ledger_accounts a WHERE a.id = p_id
+$fn$;
+`;
+
+/**
+ * Opens accounts (idempotently on (type, owner_type, owner_id), each with its type's default guard)
+ * and posts one entry through ledger_post_entry in the same call. In p_debits / p_credits a value
+ * -k (k ≥ 1) stands for the k-th opened account. The content hash is computed here, once the ids are
+ * known, exactly as PostEntriesService computes it (p_hash_head is the canonical JSON of kind and
+ * reference up to the transfers). Returns ledger_post_entry's row and the opened accounts' ids; on a
+ * refusal (insufficient funds, conflict, unknown account) nothing is written, not even the accounts.
+ */
+const OPEN_AND_POST_FUNCTION = `
+CREATE FUNCTION ledger_open_and_post_entry(
+  p_types text[], p_owner_types text[], p_owner_ids text[], p_orgs uuid[], p_account_metas jsonb[], p_hash_head text,
+  p_key text, p_kind text, p_ref text, p_actor text, p_meta jsonb,
+  p_debits bigint[], p_credits bigint[], p_amounts bigint[]
+) RETURNS TABLE (ord int, status text, entry_id bigint, created_at text, transfer_ids bigint[], actor text, metadata jsonb, detail jsonb, account_ids bigint[])
+LANGUAGE plpgsql AS $fn$
+DECLARE
+  v_ids bigint[];
+  v_debits bigint[];
+  v_credits bigint[];
+  v_hash text;
+  r record;
+BEGIN
+  BEGIN
+    INSERT INTO ledger_accounts AS a (type, owner_type, owner_id, organization_id, guard, metadata)
+    SELECT i.type, i.owner_type, i.owner_id, i.org, t.default_guard, i.meta
+      FROM unnest(p_types, p_owner_types, p_owner_ids, p_orgs, p_account_metas) WITH ORDINALITY AS i (type, owner_type, owner_id, org, meta, o)
+      JOIN ledger_account_types t ON t.code = i.type
+     ORDER BY i.o
+    ON CONFLICT (type, owner_type, owner_id) DO NOTHING;
+    v_ids := ARRAY(
+      SELECT a.id FROM unnest(p_types, p_owner_types, p_owner_ids) WITH ORDINALITY AS k (type, owner_type, owner_id, o)
+        LEFT JOIN ledger_accounts a ON a.type = k.type AND a.owner_type = k.owner_type AND a.owner_id = k.owner_id
+       ORDER BY k.o);
+    IF array_position(v_ids, NULL) IS NOT NULL THEN
+      RAISE EXCEPTION 'ledger_open_and_post_entry: account % could not be opened (unknown type?)', array_position(v_ids, NULL) USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    v_debits := ARRAY(SELECT CASE WHEN u.x < 0 THEN v_ids[-u.x] ELSE u.x END FROM unnest(p_debits) WITH ORDINALITY AS u (x, o) ORDER BY u.o);
+    v_credits := ARRAY(SELECT CASE WHEN u.x < 0 THEN v_ids[-u.x] ELSE u.x END FROM unnest(p_credits) WITH ORDINALITY AS u (x, o) ORDER BY u.o);
+    SELECT encode(sha256(convert_to(p_hash_head || string_agg('["' || u.d || '","' || u.c || '",' || u.a || ']', ',' ORDER BY u.o) || ']}', 'UTF8')), 'hex')
+      INTO v_hash FROM unnest(v_debits, v_credits, p_amounts) WITH ORDINALITY AS u (d, c, a, o);
+    -- ledger_post_entry answers with exactly one row
+    SELECT * INTO r FROM ledger_post_entry(p_key, p_kind, p_ref, p_actor, p_meta, v_hash, v_debits, v_credits, p_amounts);
+    IF r.status NOT IN ('posted', 'replayed') THEN
+      RAISE EXCEPTION 'refused' USING ERRCODE = 'HGR01';
+    END IF;
+  EXCEPTION WHEN SQLSTATE 'HGR01' THEN
+    v_ids := NULL; -- a refusal: the accounts are not opened either (r keeps the refusal)
+  END;
+  RETURN QUERY SELECT r.ord, r.status, r.entry_id, r.created_at, r.transfer_ids, r.actor, r.metadata, r.detail, v_ids;
+END;
 $fn$;
 `;

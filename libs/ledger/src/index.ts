@@ -28,4 +28,5 @@ export type { LedgerVerification, VerifyOptions } from './verify/ledger-verifier
 export { LedgerQueryService } from './services/ledger-query.service';
 export { GroupCommitPoster } from './services/group-commit-poster.service';
 export { LedgerService } from './services/ledger.service';
+export { newAccountRef } from './services/post-entries.service';
 export * from './sealing';

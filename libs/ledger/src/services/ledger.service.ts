@@ -1,3 +1,4 @@
+import { AppError } from '@huigong/common';
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import type { AccountGuard } from '../model/account-type';
@@ -38,6 +39,19 @@ export class LedgerService {
    */
   post(em: EntityManager, input: PostEntryInput): Promise<PostedEntry> {
     return this.posting.post(em, input);
+  }
+
+  /**
+   * Opens accounts (idempotently, like openAccounts, without overdraft limits) and posts one entry
+   * that may use them, in one round trip: a transfer names the k-th of `accounts` as
+   * newAccountRef(k). Same guarantees as post(); returns the entry and the accounts' ids in order.
+   */
+  async postOpening(em: EntityManager, accounts: OpenAccountInput[], input: PostEntryInput): Promise<{ entry: PostedEntry; accountIds: string[] }> {
+    if (accounts.some((a) => (a?.overdraftLimit ?? 0) !== 0 || a?.holderUserId != null)) {
+      throw new AppError('INVALID_LEDGER_ACCOUNT', 'Accounts opened while posting take no overdraft limit and no holder', 400);
+    }
+    await this.accounts.check(em, accounts);
+    return this.posting.postOpening(em, accounts, input);
   }
 
   /** Many entries in one transaction (one round trip per 5,000), all or nothing, same guarantees. */
