@@ -42,7 +42,7 @@ export interface Baseline {
 
 /** PostgreSQL's own TPC-B run on the same server, right now: ../shared/tools/pgbench-baseline. */
 export function pgbenchBaseline(seconds: number, clients: number[]): Baseline[] {
-  const tool = resolve(REPO_ROOT, '../shared/tools/pgbench-baseline');
+  const tool = process.env.PGBENCH_BASELINE ?? resolve(REPO_ROOT, '../shared/tools/pgbench-baseline');
   if (!existsSync(tool)) throw new Error(`pgbench baseline not found at ${tool}`);
   const r = spawnSync(tool, ['-T', String(seconds), ...clients.map(String)], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`pgbench-baseline failed (${r.status}): ${r.stderr}`);

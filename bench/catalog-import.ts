@@ -33,7 +33,7 @@ const round = (n: number, d = 2) => Math.round(n * 10 ** d) / 10 ** d;
 function pgbenchTps(seconds: number, clients: number): number {
   let dir = __dirname;
   while (!existsSync(resolve(dir, 'package.json')) && resolve(dir, '..') !== dir) dir = resolve(dir, '..');
-  const r = spawnSync(resolve(dir, '../shared/tools/pgbench-baseline'), ['-T', String(seconds), String(clients)], { encoding: 'utf8' });
+  const r = spawnSync(process.env.PGBENCH_BASELINE ?? resolve(dir, '../shared/tools/pgbench-baseline'), ['-T', String(seconds), String(clients)], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`pgbench-baseline failed (${r.status}): ${r.stderr}`);
   return (JSON.parse(r.stdout.split('\n').find((l) => l.startsWith('{'))!) as { tps: number }).tps;
 }

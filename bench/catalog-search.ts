@@ -131,7 +131,7 @@ interface Baseline {
 function pgbenchBaseline(seconds: number, clients: number): Baseline {
   let dir = __dirname;
   while (!existsSync(resolve(dir, 'package.json')) && resolve(dir, '..') !== dir) dir = resolve(dir, '..');
-  const tool = resolve(dir, '../shared/tools/pgbench-baseline');
+  const tool = process.env.PGBENCH_BASELINE ?? resolve(dir, '../shared/tools/pgbench-baseline');
   const r = spawnSync(tool, ['-T', String(seconds), String(clients)], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`pgbench-baseline failed (${r.status}): ${r.stderr}`);
   return JSON.parse(r.stdout.split('\n').find((l) => l.startsWith('{'))!) as Baseline;

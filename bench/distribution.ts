@@ -45,7 +45,8 @@ const GRANT_FEN = 100;
 const root = process.cwd(); // npm run bench runs from the repository root
 
 function baseline(): Baseline | null {
-  const script = join(root, '..', 'shared', 'tools', 'pgbench-baseline');
+  // PGBENCH_BASELINE: where the tool is when the checkout is not next to shared/ (a worktree)
+  const script = process.env.PGBENCH_BASELINE ?? join(root, '..', 'shared', 'tools', 'pgbench-baseline');
   const r = spawnSync(script, ['-T', process.env.BENCH_BASELINE_SECONDS ?? '20', '16'], { encoding: 'utf8' });
   if (r.status !== 0) {
     console.warn(`pgbench baseline unavailable: ${r.stderr || r.error}`);

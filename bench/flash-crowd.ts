@@ -221,7 +221,7 @@ interface Baseline {
 function pgbenchBaseline(seconds: number, clients: number[]): Baseline[] {
   let dir = __dirname;
   while (!existsSync(resolve(dir, 'package.json')) && resolve(dir, '..') !== dir) dir = resolve(dir, '..');
-  const tool = resolve(dir, '../shared/tools/pgbench-baseline');
+  const tool = process.env.PGBENCH_BASELINE ?? resolve(dir, '../shared/tools/pgbench-baseline');
   let r = spawnSync(tool, ['-T', String(seconds), ...clients.map(String)], { encoding: 'utf8' });
   // the server is shared with other work: when its connections are all taken, wait a little and retry
   for (let attempt = 1; r.status !== 0 && /too many clients/.test(r.stderr) && attempt <= 5; attempt++) {

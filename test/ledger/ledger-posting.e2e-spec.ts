@@ -1,5 +1,5 @@
 import { AppError } from '@huigong/common';
-import { AccountType, InsufficientFundsError, LedgerQueryService, LedgerSealer, LedgerVerifier } from '@huigong/ledger';
+import { AccountType, InsufficientFundsError, LedgerQueryService, LedgerSealer, LedgerVerifier, newAccountRef } from '@huigong/ledger';
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { eventually, startTestApp, TestApp } from '../support/test-app';
@@ -265,6 +265,65 @@ describe('ledger: accounts and posting (e2e)', () => {
       await expect(
         f.tx.run((em) => f.ledger.postMany(em, [inputs[1], { ...inputs[1], reference: 'changed' }])),
       ).rejects.toMatchObject({ code: 'IDEMPOTENCY_CONFLICT' });
+    });
+  });
+
+  describe('opening accounts while posting (postOpening)', () => {
+    it('opens the accounts and posts the entry in one call; the same call again is a replay', async () => {
+      const { account: grant } = await f.funded(AccountType.WorkerGrant, 1_000);
+      const org = randomUUID();
+      const owners = [randomUUID(), randomUUID()];
+      const accounts = owners.map((o) => ({ type: AccountType.OrderEscrow, ownerType: 'order', ownerId: o, organizationId: org, metadata: { checkout: 'c1' } }));
+      const input = f.entry({
+        kind: 'order_payment',
+        metadata: { orders: owners },
+        transfers: [
+          { debitAccountId: grant.id, creditAccountId: newAccountRef(0), amount: 300 },
+          { debitAccountId: grant.id, creditAccountId: newAccountRef(1), amount: 200 },
+        ],
+      });
+      const first = await f.tx.run((em) => f.ledger.postOpening(em, accounts, input));
+      expect(first.accountIds).toHaveLength(2);
+      expect(first.entry.replayed).toBe(false);
+      expect(first.entry.transfers.map((t) => [t.debitAccountId, t.creditAccountId, t.amount])).toEqual([
+        [grant.id, first.accountIds[0], 300],
+        [grant.id, first.accountIds[1], 200],
+      ]);
+      expect(await q.findAccount(AccountType.OrderEscrow, 'order', owners[1])).toMatchObject({ id: first.accountIds[1], guard: 'none', balance: 200, organizationId: org });
+      expect((await q.account(grant.id)).balance).toBe(500);
+      // the hash handed back is the one the entry has when read back
+      expect((await q.entry(first.entry.id)).hash).toBe(first.entry.hash);
+      const again = await f.tx.run((em) => f.ledger.postOpening(em, accounts, input));
+      expect(again).toEqual({ accountIds: first.accountIds, entry: { ...first.entry, replayed: true } });
+      // and post() recognises the entry (the content hash computed in SQL is PostEntriesService's)
+      const viaPost = await f.tx.run((em) => f.ledger.post(em, { ...input, transfers: first.entry.transfers.map(({ debitAccountId, creditAccountId, amount }) => ({ debitAccountId, creditAccountId, amount })) }));
+      expect(viaPost).toMatchObject({ id: first.entry.id, replayed: true });
+      expect((await q.account(grant.id)).balance).toBe(500);
+    });
+
+    it('writes nothing on a refusal, not even the accounts, and refuses bad references', async () => {
+      const { account: grant } = await f.funded(AccountType.WorkerGrant, 100);
+      const owner = randomUUID();
+      const accounts = [{ type: AccountType.OrderEscrow, ownerType: 'order', ownerId: owner, organizationId: randomUUID() }];
+      const before = await f.count('ledger_accounts');
+      const err = await f.tx
+        .run((em) => f.ledger.postOpening(em, accounts, f.entry({ transfers: [{ debitAccountId: grant.id, creditAccountId: newAccountRef(0), amount: 101 }] })))
+        .catch((e) => e);
+      expect(err).toBeInstanceOf(InsufficientFundsError);
+      expect(err.details).toMatchObject({ accountId: grant.id, shortfall: 1 });
+      // the caller went on and committed: still no account was left behind
+      await f.tx.run(async (em) => {
+        await f.ledger.postOpening(em, accounts, f.entry({ transfers: [{ debitAccountId: grant.id, creditAccountId: newAccountRef(0), amount: 101 }] })).catch(() => undefined);
+      });
+      expect(await f.count('ledger_accounts')).toBe(before);
+      expect(await q.findAccount(AccountType.OrderEscrow, 'order', owner)).toBeNull();
+      await expect(f.tx.run((em) => f.ledger.postOpening(em, accounts, f.entry({ transfers: [{ debitAccountId: grant.id, creditAccountId: newAccountRef(1), amount: 1 }] })))).rejects.toMatchObject({
+        code: 'INVALID_LEDGER_ENTRY',
+        status: 400,
+      });
+      await expect(f.tx.run((em) => f.ledger.postOpening(em, [{ ...accounts[0], type: 'no_such_type' }], f.entry({ transfers: [{ debitAccountId: grant.id, creditAccountId: newAccountRef(0), amount: 1 }] })))).rejects.toMatchObject({
+        code: 'UNKNOWN_ACCOUNT_TYPE',
+      });
     });
   });
 

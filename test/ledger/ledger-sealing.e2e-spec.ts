@@ -242,6 +242,27 @@ describe('ledger sealing, proofs and verification (e2e)', () => {
       expect((await verifier.verify({ record: false })).ok).toBe(true);
     });
 
+    it('pinpoints the same tampering with worker threads over many small ranges as in one thread', async () => {
+      const { entries } = await someEntries(12);
+      await sealer.sealPending();
+      const threaded = { record: false, threads: 2, parallelFrom: 0, batchSize: 3 };
+      const clean = await verifier.verify(threaded);
+      expect(clean).toMatchObject({ ok: true, unsealed: 0 });
+      const single = await verifier.verify({ record: false, threads: 1 });
+      expect({ entries: clean.entries, blocks: clean.blocks, head: clean.head }).toEqual({ entries: single.entries, blocks: single.blocks, head: single.head });
+      // two entries changed, in ranges of different workers: the lower id is named, as in one thread
+      const [first, second] = [entries[4], entries[9]];
+      await asSuperuserAroundTriggers(`UPDATE ledger_entries SET metadata = '{"line": 98}' WHERE id = $1`, [second.id]);
+      await asSuperuserAroundTriggers(`UPDATE ledger_entries SET reference = 'order:forged' WHERE id = $1`, [first.id]);
+      const r = await verifier.verify(threaded);
+      expect(r.firstProblem).toEqual({ kind: 'entry', id: first.id, reason: expect.stringMatching(/hash does not match/) });
+      expect((await verifier.verify({ record: false, threads: 1 })).firstProblem).toEqual(r.firstProblem);
+      await asSuperuserAroundTriggers(`UPDATE ledger_entries SET reference = 'order:s4' WHERE id = $1`, [first.id]);
+      expect((await verifier.verify(threaded)).firstProblem).toMatchObject({ kind: 'entry', id: second.id });
+      await asSuperuserAroundTriggers(`UPDATE ledger_entries SET metadata = $2 WHERE id = $1`, [second.id, JSON.stringify({ line: 9, note: '中秋福利' })]);
+      expect((await verifier.verify(threaded)).ok).toBe(true);
+    });
+
     it('names the account whose cached totals were changed, on the row or in a shard', async () => {
       const { account, escrow } = await someEntries(2);
       await t.dataSource.query(`UPDATE ledger_accounts SET credits_posted = credits_posted + 7 WHERE id = $1`, [account.id]);

@@ -1,3 +1,4 @@
+import { createSecretKey } from 'node:crypto';
 import { APP_CONFIG, AppConfig } from '@huigong/common';
 import { Module } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
@@ -21,7 +22,8 @@ import { UsersService } from './services/users.service';
     TypeOrmModule.forFeature([Organization, User, RefreshToken]),
     JwtModule.registerAsync({
       inject: [APP_CONFIG],
-      useFactory: (config: AppConfig) => ({ secret: config.jwtSecret, signOptions: { algorithm: 'HS256' }, verifyOptions: { algorithms: ['HS256'] } }),
+      // a KeyObject: jsonwebtoken otherwise rebuilds the key (after a failed public-key parse) on every verify
+      useFactory: (config: AppConfig) => ({ secret: createSecretKey(Buffer.from(config.jwtSecret, 'utf8')), signOptions: { algorithm: 'HS256' }, verifyOptions: { algorithms: ['HS256'] } }),
     }),
   ],
   controllers: [AuthController, OrganizationsController, UsersController],

@@ -4,6 +4,9 @@ export type { AccountGuard } from './model/account-type';
 export { InsufficientFundsError } from './model/insufficient-funds.error';
 export type { InsufficientFundsDetails } from './model/insufficient-funds.error';
 export type {
+  DistributeCredit,
+  DistributeInput,
+  DistributeResult,
   EntryWithSeal,
   LedgerAccountView,
   OpenAccountInput,
@@ -28,4 +31,5 @@ export { LedgerAuditQueryService } from './services/ledger-audit-query.service';
 export type { AuditTransfer, PeriodQuery, VerificationRecord } from './services/ledger-audit-query.service';
 export { GroupCommitPoster } from './services/group-commit-poster.service';
 export { LedgerService } from './services/ledger.service';
+export { newAccountRef } from './services/post-entries.service';
 export * from './sealing';

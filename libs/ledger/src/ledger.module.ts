@@ -6,6 +6,7 @@ import { LedgerBlockRow, LedgerEntrySealRow, LedgerVerificationRow } from './ent
 import { LedgerEntryRow, LedgerTransferRow } from './entities/ledger-entry.entity';
 import { AccountReadsService } from './services/account-reads.service';
 import { AccountSettingsService } from './services/account-settings.service';
+import { DistributeService } from './services/distribute.service';
 import { EntryReadsService } from './services/entry-reads.service';
 import { GroupCommitPoster } from './services/group-commit-poster.service';
 import { LedgerAuditQueryService } from './services/ledger-audit-query.service';
@@ -44,6 +45,7 @@ import { LedgerVerifier } from './verify/ledger-verifier.service';
     LedgerReadiness,
     OpenAccountsService,
     PostEntriesService,
+    DistributeService,
     AccountSettingsService,
     AccountReadsService,
     EntryReadsService,

@@ -1,4 +1,4 @@
-import { AppError } from '@huigong/common';
+import { AppError, preparedQuery } from '@huigong/common';
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { isUuid } from './catalog-helpers';
@@ -36,23 +36,38 @@ export class StockService {
   async reserve(em: EntityManager, lines: StockLine[], reference: string): Promise<void> {
     const { ids, quantities } = mergeLines(lines);
     if (!ids.length) return;
-    const stock = await this.lock(em, ids);
+    const bad = ids.find((id) => !isUuid(id));
+    if (bad) throw AppError.notFound('SKU', bad);
+    // One round trip (the checkout's hottest statement): lock every row in id order, check every
+    // line, and only if all are covered decrement them and record the movements. The checks are an
+    // aggregate over the locked rows, so all locks are taken before any row is changed.
+    const [r]: { moved: number; stock: { id: string; stock: number }[] | null }[] = await preparedQuery(
+      em,
+      'stock.reserve',
+      `WITH req AS (SELECT * FROM unnest($1::uuid[], $2::int[]) AS r(id, q)),
+            locked AS (SELECT k.id, k.stock FROM skus k WHERE k.id = ANY ($1::uuid[]) ORDER BY k.id FOR UPDATE),
+            chk AS (SELECT count(*) AS found, count(*) FILTER (WHERE l.stock < req.q) AS short FROM locked l JOIN req ON req.id = l.id),
+            upd AS (UPDATE skus k SET stock = k.stock - req.q, updated_at = now() FROM req, chk
+                     WHERE k.id = req.id AND chk.found = cardinality($1::uuid[]) AND chk.short = 0 AND k.stock >= req.q
+                     RETURNING k.id, req.q, k.stock),
+            mv AS (INSERT INTO stock_movements (sku_id, kind, delta, stock_after, reference)
+                   SELECT id, 'sale', -q, stock, $3::text FROM upd RETURNING sku_id)
+       SELECT (SELECT count(*) FROM mv)::int AS moved, (SELECT json_agg(json_build_object('id', l.id, 'stock', l.stock)) FROM locked l) AS stock`,
+      [ids, quantities, reference],
+    );
+    if (r.moved === ids.length) return;
+    // nothing was written: say why, for the first line in id order
+    const stock = new Map((r.stock ?? []).map((x) => [x.id, x.stock]));
+    const missing = ids.find((id) => !stock.has(id));
+    if (missing) throw AppError.notFound('SKU', missing);
     ids.forEach((id, i) => {
       const available = stock.get(id)!;
       if (available < quantities[i]) {
         throw AppError.conflict('OUT_OF_STOCK', `Only ${available} left of SKU ${id}`, { skuId: id, requested: quantities[i], available });
       }
     });
-    const changed = await em.query(
-      `WITH req AS (SELECT * FROM unnest($1::uuid[], $2::int[]) AS r(id, q)),
-            upd AS (UPDATE skus k SET stock = k.stock - req.q, updated_at = now() FROM req
-                     WHERE k.id = req.id AND k.stock >= req.q RETURNING k.id, req.q, k.stock)
-       INSERT INTO stock_movements (sku_id, kind, delta, stock_after, reference)
-       SELECT id, 'sale', -q, stock, $3::text FROM upd RETURNING sku_id`,
-      [ids, quantities, reference],
-    );
-    // cannot happen with the rows locked above; if it ever did, refuse rather than sell short
-    if (changed.length !== ids.length) throw AppError.conflict('OUT_OF_STOCK', 'Stock changed while reserving', { skuIds: ids });
+    // cannot happen with the rows locked; if it ever did, refuse rather than sell short
+    throw AppError.conflict('OUT_OF_STOCK', 'Stock changed while reserving', { skuIds: ids });
   }
 
   /**

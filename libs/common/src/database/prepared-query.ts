@@ -1,4 +1,4 @@
-import { EntityManager, QueryFailedError } from 'typeorm';
+import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
 
 interface PgClient {
   query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: Record<string, unknown>[] }>;
@@ -18,6 +18,25 @@ export async function preparedQuery<T = Record<string, unknown>>(em: EntityManag
   const client = await runner.connect();
   try {
     const res = await client.query({ name, text, values });
+    return res.rows as T[];
+  } catch (err) {
+    throw new QueryFailedError(text, values, err as Error);
+  }
+}
+
+interface PgPool {
+  query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: Record<string, unknown>[] }>;
+}
+
+/**
+ * A named prepared statement outside a transaction, on whichever pooled connection is free (each
+ * connection prepares it on first use). For per-request reads such as the authentication lookup.
+ */
+export async function pooledPreparedQuery<T = Record<string, unknown>>(dataSource: DataSource, name: string, text: string, values: unknown[]): Promise<T[]> {
+  const pool = (dataSource.driver as unknown as { master?: PgPool }).master;
+  if (!pool) return dataSource.query(text, values);
+  try {
+    const res = await pool.query({ name, text, values });
     return res.rows as T[];
   } catch (err) {
     throw new QueryFailedError(text, values, err as Error);

@@ -1,4 +1,4 @@
-import { APP_CONFIG, AppConfig, AppError, AuthUser, RateLimiter, Role } from '@huigong/common';
+import { APP_CONFIG, AppConfig, AppError, AuthUser, pooledPreparedQuery, RateLimiter, Role } from '@huigong/common';
 import { Inject, Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
@@ -106,7 +106,7 @@ export class AuthService {
   async authenticate(token: string): Promise<AuthUser | null> {
     let claims: AccessClaims;
     try {
-      claims = await this.jwt.verifyAsync<AccessClaims>(token);
+      claims = this.jwt.verify<AccessClaims>(token); // synchronous HMAC: no promise per request
     } catch {
       return null;
     }
@@ -116,7 +116,10 @@ export class AuthService {
 
   /** Read on every request so that disabling a user or changing roles takes effect at once. */
   async loadAuthUser(userId: string): Promise<AuthUser | null> {
-    const [u] = await this.dataSource.query(
+    // a prepared statement: parsed and planned once per connection, this runs on every request
+    const [u] = await pooledPreparedQuery<{ id: string; username: string; organization_id: string; org_type: string; roles: Role[] }>(
+      this.dataSource,
+      'identity_auth_user',
       `SELECT u.id, u.username, u.organization_id, o.type AS org_type, u.roles
          FROM users u JOIN organizations o ON o.id = u.organization_id
         WHERE u.id = $1 AND u.disabled_at IS NULL`,

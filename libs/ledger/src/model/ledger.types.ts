@@ -47,6 +47,41 @@ export interface PostEntryInput {
   transfers: TransferInput[];
 }
 
+/** One account credited by LedgerService.distribute: its own entry, keyed by idempotencyKey. */
+export interface DistributeCredit {
+  /** owner id of the credited account (opened on (accountType, ownerType, ownerId) if missing) */
+  ownerId: string;
+  holderUserId?: string | null;
+  idempotencyKey: string;
+  /** fen, positive safe integer */
+  amount: number;
+}
+
+export interface DistributeInput {
+  debitAccountId: string;
+  kind: string;
+  reference: string;
+  actor: string | null;
+  /** type of the credited accounts; must be guarded debits_le_credits */
+  accountType: AccountType | string;
+  ownerType: string;
+  /** tenant key of the credited accounts */
+  organizationId: string;
+  /** owner ids distinct, keys distinct */
+  credits: DistributeCredit[];
+}
+
+export interface DistributeResult {
+  /** entries written now */
+  posted: number;
+  /** credits whose key had been posted before with the same content (nothing written for them) */
+  replayed: number;
+  /** fen of all credits, replays included */
+  totalFen: number;
+  /** the credited account of each credit, in input order */
+  accountIds: string[];
+}
+
 export interface PostedEntry {
   id: string;
   kind: string;

@@ -1,7 +1,9 @@
+import { AppError } from '@huigong/common';
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import type { AccountGuard } from '../model/account-type';
-import type { LedgerAccountView, OpenAccountInput, PostedEntry, PostEntryInput } from '../model/ledger.types';
+import type { DistributeInput, DistributeResult, LedgerAccountView, OpenAccountInput, PostedEntry, PostEntryInput } from '../model/ledger.types';
+import { DistributeService } from './distribute.service';
 import { AccountSettingsService } from './account-settings.service';
 import { OpenAccountsService } from './open-accounts.service';
 import { PostEntriesService } from './post-entries.service';
@@ -16,6 +18,7 @@ export class LedgerService {
     private readonly accounts: OpenAccountsService,
     private readonly posting: PostEntriesService,
     private readonly settings: AccountSettingsService,
+    private readonly distribution: DistributeService,
   ) {}
 
   /** Idempotent on (type, ownerType, ownerId): returns the existing account if there is one. */
@@ -38,9 +41,33 @@ export class LedgerService {
     return this.posting.post(em, input);
   }
 
+  /**
+   * Opens accounts (idempotently, like openAccounts, without overdraft limits) and posts one entry
+   * that may use them, in one round trip: a transfer names the k-th of `accounts` as
+   * newAccountRef(k). Same guarantees as post(); returns the entry and the accounts' ids in order.
+   */
+  async postOpening(em: EntityManager, accounts: OpenAccountInput[], input: PostEntryInput): Promise<{ entry: PostedEntry; accountIds: string[] }> {
+    if (accounts.some((a) => (a?.overdraftLimit ?? 0) !== 0 || a?.holderUserId != null)) {
+      throw new AppError('INVALID_LEDGER_ACCOUNT', 'Accounts opened while posting take no overdraft limit and no holder', 400);
+    }
+    await this.accounts.check(em, accounts);
+    return this.posting.postOpening(em, accounts, input);
+  }
+
   /** Many entries in one transaction (one round trip per 5,000), all or nothing, same guarantees. */
   postMany(em: EntityManager, inputs: PostEntryInput[]): Promise<PostedEntry[]> {
     return this.posting.postMany(em, inputs);
+  }
+
+  /**
+   * Credits many accounts of one type from one account, one entry per credit (kind, reference and
+   * actor shared), opening the credited accounts as needed: a campaign pool → its workers' grants.
+   * All or nothing; idempotent per credit key (a replay writes nothing, other content under a used
+   * key is 409 IDEMPOTENCY_CONFLICT); a debited account that cannot cover the new credits is
+   * InsufficientFundsError. Set-based: a few statements per 5,000 credits.
+   */
+  distribute(em: EntityManager, input: DistributeInput): Promise<DistributeResult> {
+    return this.distribution.distribute(em, input);
   }
 
   setOverdraftLimit(em: EntityManager, accountId: string, limitFen: number): Promise<void> {

@@ -33,6 +33,14 @@ export class OpenAccountsService {
   }
 
   async open(em: EntityManager, inputs: OpenAccountInput[]): Promise<LedgerAccountView[]> {
+    await this.check(em, inputs);
+    const out: LedgerAccountView[] = [];
+    for (let i = 0; i < inputs.length; i += CHUNK) out.push(...(await this.openChunk(em, inputs.slice(i, i + CHUNK))));
+    return out;
+  }
+
+  /** What open() refuses, refused up front: bad input, unknown types, an overdraft on an unguarded type. */
+  async check(em: EntityManager, inputs: OpenAccountInput[]): Promise<void> {
     inputs.forEach((input, i) => this.validate(input, i));
     const guards = await this.guardsOf(em, [...new Set(inputs.map((i) => i.type))]);
     inputs.forEach((input, i) => {
@@ -40,9 +48,6 @@ export class OpenAccountsService {
         throw AppError.unprocessable('OVERDRAFT_NOT_ALLOWED', `Account type ${input.type} is unguarded: it takes no overdraft limit`, { index: i, type: input.type });
       }
     });
-    const out: LedgerAccountView[] = [];
-    for (let i = 0; i < inputs.length; i += CHUNK) out.push(...(await this.openChunk(em, inputs.slice(i, i + CHUNK))));
-    return out;
   }
 
   private validate(input: OpenAccountInput, index: number): void {

@@ -2,13 +2,18 @@ import { AppError, toSafeNumber } from '@huigong/common';
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { InsufficientFundsError } from '../model/insufficient-funds.error';
-import type { PostedEntry, PostEntryInput, TransferInput } from '../model/ledger.types';
+import type { OpenAccountInput, PostedEntry, PostEntryInput, TransferInput } from '../model/ledger.types';
 import { canonicalJson, CanonicalEncodingError, hashEntry, sha256Hex } from '../sealing';
 import { canonicalEntry, isLedgerId } from './ledger-sql';
 
 /** Entries per call of ledger_post_entries: big batches (distribution) go in a few round trips. */
 const BATCH = 5000;
 const MAX_TRANSFERS_PER_ENTRY = 1000;
+const MAX_ID = 9223372036854775807n;
+
+/** How a transfer names the k-th account opened by LedgerService.postOpening. */
+export const NEW_ACCOUNT_PREFIX = 'new:';
+export const newAccountRef = (k: number): string => `${NEW_ACCOUNT_PREFIX}${k}`;
 
 interface Prepared {
   input: PostEntryInput;
@@ -128,6 +133,49 @@ export class PostEntriesService {
     return { input, contentHash, metadataJson };
   }
 
+  /**
+   * Opens `accounts` and posts `input` in one round trip (ledger_open_and_post_entry); a transfer
+   * names the k-th new account as newAccountRef(k). The accounts must have been checked
+   * (OpenAccountsService.check). Same guarantees as post().
+   */
+  async postOpening(em: EntityManager, accounts: OpenAccountInput[], input: PostEntryInput): Promise<{ entry: PostedEntry; accountIds: string[] }> {
+    const ref = (v: string, j: number, field: string): { fake: string; sql: string } => {
+      if (typeof v !== 'string' || !v.startsWith(NEW_ACCOUNT_PREFIX)) return { fake: v, sql: v };
+      const k = Number(v.slice(NEW_ACCOUNT_PREFIX.length));
+      if (!Number.isSafeInteger(k) || k < 0 || k >= accounts.length) throw invalid(0, `transfers[${j}].${field}`, `names new account ${v}, but ${accounts.length} are opened`);
+      // validated as a distinct id no real account has; sent as -(k + 1)
+      return { fake: String(MAX_ID - BigInt(k)), sql: String(-(k + 1)) };
+    };
+    const mapped = (input?.transfers ?? []).map((t, j) => ({ d: ref(t?.debitAccountId, j, 'debitAccountId'), c: ref(t?.creditAccountId, j, 'creditAccountId'), amount: t?.amount }));
+    const prepared = this.prepare({ ...input, transfers: mapped.map((m) => ({ debitAccountId: m.d.fake, creditAccountId: m.c.fake, amount: m.amount })) }, 0);
+    const hashHead = canonicalJson({ kind: input.kind, reference: input.reference, transfers: [] }).slice(0, -2);
+    const rows: (PostRow & { account_ids: string[] | null })[] = await em.query(
+      `SELECT * FROM ledger_open_and_post_entry($1::text[], $2::text[], $3::text[], $4::uuid[], $5::jsonb[], $6, $7, $8, $9, $10, $11::jsonb, $12::bigint[], $13::bigint[], $14::bigint[])`,
+      [
+        accounts.map((a) => a.type),
+        accounts.map((a) => a.ownerType),
+        accounts.map((a) => a.ownerId),
+        accounts.map((a) => a.organizationId),
+        accounts.map((a) => JSON.stringify(a.metadata ?? {})),
+        hashHead,
+        input.idempotencyKey,
+        input.kind,
+        input.reference,
+        input.actor,
+        prepared.metadataJson,
+        mapped.map((m) => m.d.sql),
+        mapped.map((m) => m.c.sql),
+        mapped.map((m) => m.amount),
+      ],
+    );
+    const accountIds = (rows[0]?.account_ids ?? []).map(String);
+    const real = (r: { fake: string; sql: string }) => (r.sql.startsWith('-') ? accountIds[-Number(r.sql) - 1] : r.fake);
+    const transfers = mapped.map((m) => ({ debitAccountId: real(m.d), creditAccountId: real(m.c), amount: m.amount }));
+    const r = this.toPosted(rows, [{ ...prepared, input: { ...input, transfers } }]);
+    if ('refused' in r) throw r.error;
+    return { entry: r.entries[0], accountIds };
+  }
+
   private async postBatch(em: EntityManager, batch: Prepared[]): Promise<PostedEntry[]> {
     const r = await this.tryBatch(em, batch);
     if ('refused' in r) throw r.error;
@@ -226,6 +274,11 @@ export class PostEntriesService {
               tAmount,
             ],
           );
+    return this.toPosted(rows, batch);
+  }
+
+  /** ledger_post_entry / ledger_post_entries rows → the entries in input order, or the refusal. */
+  private toPosted(rows: PostRow[], batch: Prepared[]): { entries: PostedEntry[] } | { refused: number; error: Error } {
     const failure = rows.find((r) => r.status !== 'posted' && r.status !== 'replayed');
     if (failure) return { refused: failure.ord - 1, error: this.refusal(failure, batch[failure.ord - 1]?.input) };
     if (rows.length !== batch.length) throw new Error(`ledger_post_entries returned ${rows.length} rows for ${batch.length} entries`);

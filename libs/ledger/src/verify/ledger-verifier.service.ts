@@ -2,9 +2,15 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { PoolClient } from 'pg';
 import { DataSource, QueryRunner } from 'typeorm';
 import type { VerificationProblem, VerificationResult } from '../model/ledger.types';
-import { BlockHeader, CanonicalEncodingError, GENESIS_PREV_HASH, hashBlockHeader, merkleRoot } from '../sealing';
-import { fastHashEntry, TransferTuple } from './fast-entry-hash';
+import { availableParallelism } from 'node:os';
+import { extname, join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { PostgresConnectionOptions } from 'typeorm/driver/postgres/PostgresConnectionOptions';
+import { BlockHeader, GENESIS_PREV_HASH, hashBlockHeader, merkleRoot } from '../sealing';
 import { canonicalTime } from '../services/ledger-sql';
+import { BatchProblem, checkEntryBatch, cmpId, EntryBatchResult, EntryRow, SealRow, TransferRow } from './entry-batch-check';
+import { ENTRY_RANGE_SQL, SEAL_RANGE_SQL, TRANSFER_RANGE_SQL } from './verify-range-sql';
+import type { VerifyWorkerData, VerifyWorkerMessage } from './verify-entries.worker';
 
 export interface VerifyOptions {
   onProgress?(entries: number): void;
@@ -12,6 +18,10 @@ export interface VerifyOptions {
   record?: boolean;
   /** entry ids per fetched batch */
   batchSize?: number;
+  /** worker threads hashing entries (default: up to 2, by the machine's cores); 1 = in this thread */
+  threads?: number;
+  /** use worker threads only from this many entry ids up (their start-up costs more than a small ledger) */
+  parallelFrom?: number;
 }
 
 export interface LedgerVerification extends VerificationResult {
@@ -35,10 +45,6 @@ interface BlockState {
 
 const PROBLEM_ORDER: Record<VerificationProblem['kind'], number> = { entry: 0, block: 1, account: 2, ledger: 3 };
 
-/** Compares decimal id strings exactly (no precision limits). */
-function cmpId(a: string, b: string): number {
-  return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
-}
 
 /**
  * Recomputes the whole ledger in one consistent snapshot (exported to four connections so the
@@ -50,7 +56,9 @@ function cmpId(a: string, b: string): number {
  * - every account: cached totals (row + shards) equal the sum of its transfers, every transfer's
  *   accounts exist; and the whole ledger sums to zero.
  * Reports the first problem: entries (by id) before blocks (by height) before accounts (by id).
- * Entries stream in id ranges with the next range prefetched while Node hashes the current one.
+ * Entries stream in id ranges with the next range prefetched while Node hashes the current one;
+ * on a big ledger the ranges go to worker threads (verify-entries.worker.ts), each on its own
+ * connection in the same snapshot, so parsing and hashing use every core.
  */
 @Injectable()
 export class LedgerVerifier {
@@ -73,7 +81,7 @@ export class LedgerVerifier {
       const accountsCheck = this.checkAccounts(totals);
       accountsCheck.catch(() => undefined); // awaited below; avoid an unhandled rejection meanwhile
       const { blocks, problems: blockProblems } = await this.loadBlocks(main);
-      const stream = await this.streamEntries(main, side, seals, blocks, opts);
+      const stream = await this.streamEntries(main, side, seals, blocks, String(snapshot), opts);
       blockProblems.push(...this.checkBlockContents(blocks));
       blockProblems.sort((a, b) => cmpId(a.id, b.id)); // stable: the lowest height first
       const accounts = await accountsCheck;
@@ -144,103 +152,129 @@ export class LedgerVerifier {
     return { blocks, problems };
   }
 
-  private async streamEntries(main: PoolClient, side: PoolClient, sealsClient: PoolClient, blocks: BlockState[], opts: VerifyOptions) {
+  private async streamEntries(main: PoolClient, side: PoolClient, sealsClient: PoolClient, blocks: BlockState[], snapshot: string, opts: VerifyOptions) {
     const batch = opts.batchSize ?? 20_000;
     const heightIndex = new Map<string, BlockState>(blocks.map((b) => [String(b.header.height), b]));
     const { rows: [bounds] } = await main.query(`SELECT min(id)::text AS lo, max(id)::text AS hi FROM ledger_entries`);
     let problem: VerificationProblem | undefined;
-    const flag = (id: string, reason: string) => {
-      problem ??= { kind: 'entry', id, reason };
-    };
     let entries = 0;
     let unsealed = 0;
     if (bounds.lo === null) return { entries, unsealed, problem };
+    const lo = BigInt(bounds.lo);
     const hi = BigInt(bounds.hi);
-    const fetch = (lo: bigint) => {
-      const to = (lo + BigInt(batch)).toString();
-      const from = lo.toString();
+    // Ranges are taken in id order, so the first range with a problem holds the first problem.
+    const take = (r: EntryBatchResult) => {
+      entries += r.entries;
+      unsealed += r.unsealed;
+      const placed = this.placeLeaves(r, heightIndex);
+      if (!problem) {
+        const first = r.problem && placed && cmpId(placed.id, r.problem.id) < 0 ? placed : (r.problem ?? placed);
+        if (first) problem = { kind: 'entry', ...first };
+      }
+      opts.onProgress?.(entries);
+    };
+    const threads = opts.threads ?? Math.min(2, availableParallelism());
+    if (threads > 1 && hi - lo + 1n >= BigInt(opts.parallelFrom ?? 100_000)) {
+      await this.inWorkers(snapshot, lo, hi, batch, threads, take);
+      return { entries, unsealed, problem };
+    }
+    const fetch = (from: bigint) => {
+      const values = [from.toString(), (from + BigInt(batch)).toString()];
       return Promise.all([
-        main.query({
-          text: `SELECT e.id, e.kind, e.idempotency_key, e.reference, e.actor, e.metadata, ${canonicalTime('e.created_at')}, e.transfer_count
-                   FROM ledger_entries e WHERE e.id >= $1 AND e.id < $2 ORDER BY e.id`,
-          values: [from, to],
-          rowMode: 'array',
-        }),
-        sealsClient.query({
-          text: `SELECT entry_id, block_height, leaf_index, entry_hash FROM ledger_entry_seals WHERE entry_id >= $1 AND entry_id < $2 ORDER BY entry_id`,
-          values: [from, to],
-          rowMode: 'array',
-        }),
-        side.query({
-          text: `SELECT entry_id, debit_account_id, credit_account_id, amount FROM ledger_transfers WHERE entry_id >= $1 AND entry_id < $2 ORDER BY entry_id, id`,
-          values: [from, to],
-          rowMode: 'array',
-        }),
+        main.query({ text: ENTRY_RANGE_SQL, values, rowMode: 'array' }),
+        sealsClient.query({ text: SEAL_RANGE_SQL, values, rowMode: 'array' }),
+        side.query({ text: TRANSFER_RANGE_SQL, values, rowMode: 'array' }),
       ]);
     };
-    let lo = BigInt(bounds.lo);
-    let pending = fetch(lo);
-    while (lo <= hi) {
+    let at = lo;
+    let pending = fetch(at);
+    while (at <= hi) {
       const [er, sr, tr] = await pending;
-      const next = lo + BigInt(batch);
+      const next = at + BigInt(batch);
       if (next <= hi) {
         pending = fetch(next); // PostgreSQL reads the next range while we hash this one
         pending.catch(() => undefined);
       }
-      const es = er.rows as [string, string, string, string, string | null, unknown, string, number][];
-      const ss = sr.rows as [string, string, number, string][];
-      const ts = tr.rows as [string, string, string, string][];
-      let ti = 0;
-      let si = 0;
-      for (const e of es) {
-        const id = e[0];
-        while (si < ss.length && cmpId(ss[si][0], id) < 0) flag(ss[si++][0], 'sealed, but the entry does not exist');
-        const seal = si < ss.length && ss[si][0] === id ? ss[si++] : null;
-        while (ti < ts.length && cmpId(ts[ti][0], id) < 0) flag(ts[ti++][0], 'transfer belongs to an entry that does not exist');
-        const transfers: TransferTuple[] = [];
-        let debits = 0n;
-        let credits = 0n;
-        for (; ti < ts.length && ts[ti][0] === id; ti++) {
-          const t = ts[ti];
-          if (t[1] === t[2]) flag(id, 'a transfer debits and credits the same account');
-          const amount = BigInt(t[3]);
-          if (amount <= 0n) flag(id, 'a transfer amount is not positive');
-          debits += amount; // each transfer debits one account and credits another by the same amount
-          credits += amount;
-          transfers.push([t[1], t[2], t[3]]);
-        }
-        if (debits !== credits) flag(id, 'debits and credits of the entry differ');
-        if (transfers.length !== e[7]) flag(id, `entry has ${transfers.length} transfers, ${e[7]} were posted`);
-        let hash: string | undefined;
-        try {
-          hash = fastHashEntry(id, e[1], e[2], e[3], e[4], e[6], e[5] ?? null, transfers);
-        } catch (err) {
-          if (!(err instanceof CanonicalEncodingError)) throw err;
-          flag(id, `entry cannot be encoded: ${err.message}`);
-        }
-        entries++;
-        if (!seal) {
-          unsealed++;
-          continue;
-        }
-        if (hash !== seal[3]) flag(id, 'entry hash does not match the hash it was sealed with (the entry or its transfers changed)');
-        const block = heightIndex.get(String(seal[1]));
-        const leaf = seal[2];
-        if (!block) flag(id, `sealed into block ${seal[1]}, which does not exist`);
-        else if (leaf >= block.leaves.length || block.leaves[leaf] !== undefined) flag(id, `leaf index ${leaf} is outside block ${seal[1]} or taken twice`);
-        else {
-          // the Merkle root is recomputed from what the entries hash to now, not from stored hashes
-          block.leaves[leaf] = hash ?? seal[3];
-          block.leafIds[leaf] = id;
-          if (++block.filled === block.header.entryCount) this.closeBlock(block);
-        }
-      }
-      while (ti < ts.length) flag(ts[ti++][0], 'transfer belongs to an entry that does not exist');
-      while (si < ss.length) flag(ss[si++][0], 'sealed, but the entry does not exist');
-      opts.onProgress?.(entries);
-      lo = next;
+      take(checkEntryBatch(er.rows as EntryRow[], sr.rows as SealRow[], tr.rows as TransferRow[]));
+      at = next;
     }
     return { entries, unsealed, problem };
+  }
+
+  /**
+   * The ranges spread over worker threads (range k to worker k mod n), each on its own connection
+   * in the same snapshot; results are taken in range order, as the single-threaded loop would.
+   */
+  private async inWorkers(snapshot: string, lo: bigint, hi: bigint, batch: number, threads: number, take: (r: EntryBatchResult) => void): Promise<void> {
+    const o = this.dataSource.options as PostgresConnectionOptions;
+    const connection = {
+      connectionString: o.url,
+      host: o.host,
+      port: o.port,
+      user: o.username,
+      password: typeof o.password === 'string' ? o.password : undefined,
+      database: o.database,
+      application_name: `${o.applicationName ?? 'huigong'}-verify`,
+      options: '-c jit=off',
+    };
+    // compiled: the .js beside this file; under ts-jest / ts-node: the .ts through ts-node
+    const file = join(__dirname, `verify-entries.worker${extname(__filename)}`);
+    const execArgv = extname(__filename) === '.ts' ? ['-r', 'ts-node/register/transpile-only'] : [];
+    const ranges = Number((hi - lo) / BigInt(batch)) + 1;
+    const results = new Map<number, EntryBatchResult>();
+    let nextK = 0;
+    const workers: Worker[] = [];
+    try {
+      await new Promise<void>((resolve, reject) => {
+        let running = threads;
+        for (let index = 0; index < threads; index++) {
+          const w = new Worker(file, {
+            execArgv,
+            workerData: { connection, snapshot, lo: lo.toString(), hi: hi.toString(), batch, index, workers: threads } satisfies VerifyWorkerData,
+          });
+          workers.push(w);
+          w.on('message', (m: VerifyWorkerMessage) => {
+            if (m.type === 'batch') {
+              results.set(m.k, m.result);
+              try {
+                for (let r = results.get(nextK); r; r = results.get(nextK)) {
+                  results.delete(nextK++);
+                  take(r);
+                }
+              } catch (err) {
+                reject(err);
+              }
+            } else if (m.type === 'error') reject(new Error(`ledger verification worker failed: ${m.message}`));
+            else if (--running === 0) {
+              if (nextK === ranges) resolve();
+              else reject(new Error(`ledger verification workers returned ${nextK} of ${ranges} ranges`));
+            }
+          });
+          w.on('error', reject);
+        }
+      });
+    } finally {
+      await Promise.all(workers.map((w) => w.terminate()));
+    }
+  }
+
+  /** Puts a range's sealed entries into their blocks; the first misplaced one (lowest id) comes back. */
+  private placeLeaves(r: EntryBatchResult, heightIndex: Map<string, BlockState>): BatchProblem | undefined {
+    let problem: BatchProblem | undefined;
+    for (let i = 0; i < r.leafIds.length; i++) {
+      const id = r.leafIds[i];
+      const height = r.leafHeights[i];
+      const leaf = r.leafIndexes[i];
+      const block = heightIndex.get(height);
+      if (!block) problem ??= { id, reason: `sealed into block ${height}, which does not exist` };
+      else if (leaf >= block.leaves.length || block.leaves[leaf] !== undefined) problem ??= { id, reason: `leaf index ${leaf} is outside block ${height} or taken twice` };
+      else {
+        block.leaves[leaf] = r.leafHashes[i];
+        block.leafIds[leaf] = id;
+        if (++block.filled === block.header.entryCount) this.closeBlock(block);
+      }
+    }
+    return problem;
   }
 
   /** A block whose last leaf arrived: its root now, while the stream goes on (and its leaves can go). */

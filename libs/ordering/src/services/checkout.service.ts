@@ -1,6 +1,6 @@
 import { AppError, AuthUser, IdempotencyService, IdempotentRequest, preparedQuery, requestHash, TransactionRunner } from '@huigong/common';
 import { CatalogQueryService, PurchasableSku, StockService } from '@huigong/catalog';
-import { AccountType, InsufficientFundsError, LedgerService, PostedEntry } from '@huigong/ledger';
+import { AccountType, InsufficientFundsError, LedgerService, newAccountRef, PostedEntry } from '@huigong/ledger';
 import { PointsQueryService, SpendableGrant } from '@huigong/points';
 import { Injectable } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
@@ -202,14 +202,8 @@ export class CheckoutService {
     const address = fresh ? fresh.address : await this.addresses.useSaved(em, user.id, input.addressId!);
 
     // per-order escrow accounts: each order's held value is traceable on its own, and no shared
-    // escrow row becomes a lock every order waits on
-    const escrows = await this.ledger.openAccounts(
-      em,
-      orders.map((o) => ({ type: AccountType.OrderEscrow, ownerType: 'order', ownerId: o.id, organizationId: member.unionId, metadata: { checkoutId } })),
-    );
-    orders.forEach((o, i) => (o.escrowAccountId = String(escrows[i].id)));
-
-    const entry = await this.postPayment(em, user, member.memberId, request.key, checkoutId, orders);
+    // escrow row becomes a lock every order waits on; opened by the posting itself (one round trip)
+    const entry = await this.postPayment(em, user, member, request.key, checkoutId, orders);
 
     const payments: CheckoutGrantPayment[] = allocation.byGrant
       .filter((b) => b.amount > 0)
@@ -268,18 +262,31 @@ export class CheckoutService {
     }
   }
 
-  /** One entry for the whole checkout: every (grant → order escrow) transfer. */
-  private async postPayment(em: EntityManager, user: AuthUser, memberId: string, idempotencyKey: string, checkoutId: string, orders: PlacedOrder[]): Promise<PostedEntry> {
+  /** One entry for the whole checkout: every (grant → order escrow) transfer; the escrows are opened with it. */
+  private async postPayment(
+    em: EntityManager,
+    user: AuthUser,
+    member: { memberId: string; unionId: string },
+    idempotencyKey: string,
+    checkoutId: string,
+    orders: PlacedOrder[],
+  ): Promise<PostedEntry> {
     const keyHash = createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 32);
     try {
-      return await this.ledger.post(em, {
-        kind: CHECKOUT_ENTRY_KIND,
-        idempotencyKey: `checkout:${memberId}:${keyHash}`,
-        reference: `checkout:${checkoutId}`,
-        actor: user.id,
-        metadata: { checkoutId, memberId, orderIds: orders.map((o) => o.id) },
-        transfers: orders.flatMap((o) => o.payments.map((p) => ({ debitAccountId: p.grantAccountId, creditAccountId: o.escrowAccountId, amount: p.amountFen }))),
-      });
+      const { entry, accountIds } = await this.ledger.postOpening(
+        em,
+        orders.map((o) => ({ type: AccountType.OrderEscrow, ownerType: 'order', ownerId: o.id, organizationId: member.unionId, metadata: { checkoutId } })),
+        {
+          kind: CHECKOUT_ENTRY_KIND,
+          idempotencyKey: `checkout:${member.memberId}:${keyHash}`,
+          reference: `checkout:${checkoutId}`,
+          actor: user.id,
+          metadata: { checkoutId, memberId: member.memberId, orderIds: orders.map((o) => o.id) },
+          transfers: orders.flatMap((o, i) => o.payments.map((p) => ({ debitAccountId: p.grantAccountId, creditAccountId: newAccountRef(i), amount: p.amountFen }))),
+        },
+      );
+      orders.forEach((o, i) => (o.escrowAccountId = accountIds[i]));
+      return entry;
     } catch (err) {
       // the balance we read changed under us (the window's close swept the grant): a refusal, not a 500
       if (err instanceof InsufficientFundsError) {

@@ -28,7 +28,7 @@ export interface DistributionResult {
  * Credits every pending grant of a campaign: pool → one grant account per (campaign, member).
  *
  * Chunked and resumable: each chunk (members in id order) is one transaction that opens the chunk's
- * grant accounts, posts their entries and marks the rows credited, together with the progress
+ * grant accounts and posts their entries (LedgerService.distribute, set-based), marks the rows credited, together with the progress
  * counters. A crash loses at most the chunk in flight, which rolled back; a re-run picks up the rows
  * still pending. Nobody is credited twice: the rows say who was credited, the chunk holds the
  * campaign's progress-row lock (so two runs never take the same rows), and each entry's idempotency
@@ -113,37 +113,29 @@ export class DistributionRunner {
       [campaignId, size, after],
     );
     if (!rows.length) return null;
-    const accounts = await this.ledger.openAccounts(
-      em,
-      rows.map((r) => ({
-        type: AccountType.WorkerGrant,
-        ownerType: OWNER_TYPES.memberGrant,
-        ownerId: grantOwnerId(campaignId, r.member_id),
-        organizationId: ctx.unionId,
-        holderUserId: r.user_id,
-      })),
-    );
+    // one set-based ledger call: opens the grants and posts one entry per member (keyed per member)
     const reference = REFERENCES.campaign(campaignId);
-    let fen = 0;
-    await this.ledger.postMany(
-      em,
-      rows.map((r, i) => {
-        const amount = toSafeNumber(r.amount_fen);
-        fen += amount;
-        return {
-          kind: ENTRY_KINDS.grant,
-          idempotencyKey: LEDGER_KEYS.grant(campaignId, r.member_id),
-          reference,
-          actor: SYSTEM_ACTORS.distribution,
-          transfers: [{ debitAccountId: ctx.poolAccountId, creditAccountId: accounts[i].id, amount }],
-        };
-      }),
-    );
+    const credited = await this.ledger.distribute(em, {
+      debitAccountId: ctx.poolAccountId,
+      kind: ENTRY_KINDS.grant,
+      reference,
+      actor: SYSTEM_ACTORS.distribution,
+      accountType: AccountType.WorkerGrant,
+      ownerType: OWNER_TYPES.memberGrant,
+      organizationId: ctx.unionId,
+      credits: rows.map((r) => ({
+        ownerId: grantOwnerId(campaignId, r.member_id),
+        holderUserId: r.user_id,
+        idempotencyKey: LEDGER_KEYS.grant(campaignId, r.member_id),
+        amount: toSafeNumber(r.amount_fen),
+      })),
+    });
+    const fen = credited.totalFen;
     await em.query(
       `UPDATE campaign_members cm SET state = 'credited', grant_account_id = v.account_id, credited_at = now()
          FROM unnest($2::uuid[], $3::bigint[]) AS v(member_id, account_id)
         WHERE cm.campaign_id = $1 AND cm.member_id = v.member_id`,
-      [campaignId, rows.map((r) => r.member_id), accounts.map((a) => a.id)],
+      [campaignId, rows.map((r) => r.member_id), credited.accountIds],
     );
     await em.query(
       `UPDATE campaign_distributions SET credited_members = credited_members + $2, credited_fen = credited_fen + $3, chunks = chunks + 1, last_progress_at = now()

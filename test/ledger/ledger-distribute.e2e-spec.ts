@@ -1,0 +1,148 @@
+import { AccountType, DistributeInput, InsufficientFundsError, LedgerQueryService, LedgerVerifier, LedgerSealer } from '@huigong/ledger';
+import { randomUUID } from 'node:crypto';
+import { startTestApp, TestApp } from '../support/test-app';
+import { LedgerFixture } from './ledger-fixtures';
+
+/** LedgerService.distribute: the set-based bulk crediting primitive behind campaign distribution. */
+describe('ledger: bulk distribute (e2e)', () => {
+  let t: TestApp;
+  let f: LedgerFixture;
+  let q: LedgerQueryService;
+
+  beforeAll(async () => {
+    t = await startTestApp({ seed: false });
+    f = new LedgerFixture(t.app);
+    q = t.app.get(LedgerQueryService);
+  });
+  afterAll(() => t.close());
+
+  async function pool(fen: number) {
+    const org = randomUUID();
+    const { account } = await f.funded(AccountType.CampaignPool, fen, { organizationId: org });
+    return { org, pool: account };
+  }
+
+  function input(poolId: string, org: string, tag: string, amounts: number[]): DistributeInput {
+    return {
+      debitAccountId: poolId,
+      kind: 'campaign.grant',
+      reference: `campaign:${tag}`,
+      actor: 'system:distribution',
+      accountType: AccountType.WorkerGrant,
+      ownerType: 'member_grant',
+      organizationId: org,
+      credits: amounts.map((amount, i) => ({ ownerId: `${tag}:m${i}`, idempotencyKey: `grant:${tag}:m${i}`, amount })),
+    };
+  }
+
+  const balance = async (id: string) => (await q.account(id)).balance;
+
+  it('opens one account per credit, posts one entry each and moves exactly the total', async () => {
+    const { org, pool: p } = await pool(10_000);
+    const tag = randomUUID();
+    const amounts = Array.from({ length: 250 }, (_, i) => 1 + (i % 7));
+    const total = amounts.reduce((a, b) => a + b, 0);
+    const r = await f.tx.run((em) => f.ledger.distribute(em, input(p.id, org, tag, amounts)));
+    expect(r).toMatchObject({ posted: 250, replayed: 0, totalFen: total });
+    expect(new Set(r.accountIds).size).toBe(250);
+    expect(await balance(p.id)).toBe(10_000 - total);
+    for (const i of [0, 1, 124, 249]) {
+      const acc = await q.account(r.accountIds[i]);
+      expect(acc).toMatchObject({ type: 'worker_grant', ownerType: 'member_grant', ownerId: `${tag}:m${i}`, organizationId: org, balance: amounts[i] });
+    }
+    const [row] = await f.ds.query(
+      `SELECT count(*)::int AS entries, count(DISTINCT t.credit_account_id)::int AS accounts, sum(t.amount)::bigint AS fen
+         FROM ledger_entries e JOIN ledger_transfers t ON t.entry_id = e.id WHERE e.reference = $1 AND e.transfer_count = 1 AND t.debit_account_id = $2`,
+      [`campaign:${tag}`, p.id],
+    );
+    expect(row).toEqual({ entries: 250, accounts: 250, fen: String(total) });
+    // the ledger stays consistent: sealed hashes and every account's totals re-derive from transfers
+    await t.app.get(LedgerSealer).sealPending();
+    const v = await t.app.get(LedgerVerifier).verify();
+    expect(v.ok).toBe(true);
+  });
+
+  it('is idempotent per credit: a re-run replays, a partial overlap posts only the new credits', async () => {
+    const { org, pool: p } = await pool(1_000);
+    const tag = randomUUID();
+    const first = await f.tx.run((em) => f.ledger.distribute(em, input(p.id, org, tag, [10, 20, 30])));
+    const again = await f.tx.run((em) => f.ledger.distribute(em, input(p.id, org, tag, [10, 20, 30])));
+    expect(again).toEqual({ posted: 0, replayed: 3, totalFen: 60, accountIds: first.accountIds });
+    expect(await balance(p.id)).toBe(940);
+    const more = await f.tx.run((em) => f.ledger.distribute(em, input(p.id, org, tag, [10, 20, 30, 40, 50])));
+    expect(more).toMatchObject({ posted: 2, replayed: 3 });
+    expect(more.accountIds.slice(0, 3)).toEqual(first.accountIds);
+    expect(await balance(p.id)).toBe(850);
+    expect(await balance(more.accountIds[4])).toBe(50);
+    const [{ n }] = await f.ds.query(`SELECT count(*)::int AS n FROM ledger_entries WHERE reference = $1`, [`campaign:${tag}`]);
+    expect(n).toBe(5);
+  });
+
+  it('writes entries postMany recognises: the same grant through postMany is a replay, other content a conflict', async () => {
+    const { org, pool: p } = await pool(1_000);
+    const tag = randomUUID();
+    const r = await f.tx.run((em) => f.ledger.distribute(em, input(p.id, org, tag, [70])));
+    const same = await f.post({ kind: 'campaign.grant', reference: `campaign:${tag}`, idempotencyKey: `grant:${tag}:m0`, transfers: [{ debitAccountId: p.id, creditAccountId: r.accountIds[0], amount: 70 }] });
+    expect(same.replayed).toBe(true);
+    await expect(
+      f.post({ kind: 'campaign.grant', reference: `campaign:${tag}`, idempotencyKey: `grant:${tag}:m0`, transfers: [{ debitAccountId: p.id, creditAccountId: r.accountIds[0], amount: 71 }] }),
+    ).rejects.toMatchObject({ code: 'IDEMPOTENCY_CONFLICT', status: 409 });
+    expect(await balance(p.id)).toBe(930);
+  });
+
+  it('is all or nothing: a conflicting key or an uncovered total writes nothing at all', async () => {
+    const { org, pool: p } = await pool(100);
+    const tag = randomUUID();
+    await f.tx.run((em) => f.ledger.distribute(em, input(p.id, org, tag, [10])));
+    const before = { entries: await f.count('ledger_entries'), accounts: await f.count('ledger_accounts'), transfers: await f.count('ledger_transfers') };
+    // m0 again with another amount: conflict, and m1, m2 (new) are not written either
+    await expect(f.tx.run((em) => f.ledger.distribute(em, input(p.id, org, tag, [11, 5, 5])))).rejects.toMatchObject({
+      code: 'IDEMPOTENCY_CONFLICT',
+      details: { idempotencyKey: `grant:${tag}:m0`, index: 0 },
+    });
+    // 90 left: 10 (replay) + 50 + 50 new is 100 > 90
+    const err = await f.tx.run((em) => f.ledger.distribute(em, input(p.id, org, tag, [10, 50, 50]))).catch((e) => e);
+    expect(err).toBeInstanceOf(InsufficientFundsError);
+    expect(err.details).toMatchObject({ accountId: p.id, balance: 90, attempted: 100, shortfall: 10 });
+    // a refusal in a later 5,000-credit batch takes the earlier batches of the call back
+    const big = await pool(5_000);
+    const bigTag = randomUUID();
+    await expect(f.tx.run((em) => f.ledger.distribute(em, input(big.pool.id, big.org, bigTag, Array.from({ length: 5_001 }, () => 1))))).rejects.toBeInstanceOf(InsufficientFundsError);
+    expect(await balance(big.pool.id)).toBe(5_000);
+    expect(await balance(p.id)).toBe(90);
+    expect({ entries: await f.count('ledger_entries'), accounts: await f.count('ledger_accounts') - 2, transfers: await f.count('ledger_transfers') }).toEqual({
+      entries: before.entries + 1, // the big pool's funding deposit
+      accounts: before.accounts,
+      transfers: before.transfers + 1,
+    });
+  });
+
+  it('credits an account that was opened before, and refuses bad input and unknown accounts', async () => {
+    const { org, pool: p } = await pool(500);
+    const tag = randomUUID();
+    const pre = await f.open(AccountType.WorkerGrant, { ownerType: 'member_grant', ownerId: `${tag}:m1`, organizationId: org });
+    const r = await f.tx.run((em) => f.ledger.distribute(em, input(p.id, org, tag, [100, 200])));
+    expect(r.accountIds[1]).toBe(pre.id);
+    expect(await balance(pre.id)).toBe(200);
+    expect(await balance(r.accountIds[0])).toBe(100);
+    const dup = input(p.id, org, randomUUID(), [1, 1]);
+    dup.credits[1].ownerId = dup.credits[0].ownerId;
+    await expect(f.tx.run((em) => f.ledger.distribute(em, dup))).rejects.toMatchObject({ code: 'INVALID_LEDGER_ENTRY', status: 400 });
+    await expect(f.tx.run((em) => f.ledger.distribute(em, input(p.id, org, randomUUID(), [0])))).rejects.toMatchObject({ code: 'INVALID_LEDGER_ENTRY', details: { field: 'credits[0].amount' } });
+    await expect(f.tx.run((em) => f.ledger.distribute(em, input('999999999', org, randomUUID(), [1])))).rejects.toMatchObject({ code: 'ACCOUNT_NOT_FOUND', status: 422 });
+  });
+
+  it('runs on connections with JIT compilation off (it only slows big set-based statements down)', async () => {
+    expect(await f.tx.run((em) => em.query(`SHOW jit`))).toEqual([{ jit: 'off' }]);
+  });
+
+  it('never credits twice under concurrent runs of the same credits', async () => {
+    const { org, pool: p } = await pool(100_000);
+    const tag = randomUUID();
+    const amounts = Array.from({ length: 400 }, () => 3);
+    const runs = await Promise.all(Array.from({ length: 4 }, () => f.tx.run((em) => f.ledger.distribute(em, input(p.id, org, tag, amounts)))));
+    expect(runs.reduce((a, r) => a + r.posted, 0)).toBe(400);
+    expect(runs.every((r) => r.accountIds.join() === runs[0].accountIds.join())).toBe(true);
+    expect(await balance(p.id)).toBe(100_000 - 1_200);
+  });
+});
