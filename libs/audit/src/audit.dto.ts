@@ -27,7 +27,7 @@ export class VerificationsQueryDto {
   limit?: number;
 }
 
-export class VerificationProblemDto {
+export class RecordedVerificationProblemDto {
   @ApiProperty({ enum: ['entry', 'block', 'account', 'ledger'] }) kind: string;
   @ApiProperty() id: string;
   @ApiProperty() reason: string;
@@ -41,7 +41,7 @@ export class VerificationRecordDto {
   @ApiProperty() blocks: number;
   @ApiProperty() accounts: number;
   @ApiProperty() durationMs: number;
-  @ApiProperty({ type: VerificationProblemDto, nullable: true }) firstProblem: VerificationProblemDto | null;
+  @ApiProperty({ type: RecordedVerificationProblemDto, nullable: true }) firstProblem: RecordedVerificationProblemDto | null;
 }
 
 export class VerificationHistoryDto {

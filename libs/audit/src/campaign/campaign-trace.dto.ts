@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 
-export class TraceCampaignDto {
+export class CampaignTraceCampaignDto {
   @ApiProperty() id: string;
   @ApiProperty() name: string;
   @ApiProperty() status: string;
@@ -26,7 +26,7 @@ export class CategoryShareDto {
   @ApiProperty({ description: 'fen; apportioned over lines by amount where an order was paid from several campaigns' }) amountFen: number;
 }
 
-export class TraceOrderDto {
+export class CampaignTraceOrderDto {
   @ApiProperty() orderId: string;
   @ApiProperty() supplierId: string;
   @ApiProperty() state: string;
@@ -35,7 +35,7 @@ export class TraceOrderDto {
   @ApiProperty({ nullable: true, enum: ['grant', 'campaign_pool', 'union_budget'] }) refundRoute: string | null;
 }
 
-export class MemberTraceDto {
+export class CampaignMemberTraceDto {
   @ApiProperty() memberId: string;
   @ApiProperty() employeeNo: string;
   @ApiProperty() name: string;
@@ -52,7 +52,7 @@ export class MemberTraceDto {
   @ApiProperty({ description: 'kept by orders: paid and not refunded' }) netSpentFen: number;
   @ApiProperty({ type: [SupplierShareDto] }) bySupplier: SupplierShareDto[];
   @ApiProperty({ type: [CategoryShareDto] }) byCategory: CategoryShareDto[];
-  @ApiProperty({ type: [TraceOrderDto] }) orders: TraceOrderDto[];
+  @ApiProperty({ type: [CampaignTraceOrderDto] }) orders: CampaignTraceOrderDto[];
   @ApiProperty({ description: 'credited = netSpent + refundedToPool + refundedToBudget + expired + left + held, and the ledger agrees with the order payments' }) balanced: boolean;
 }
 
@@ -95,7 +95,7 @@ export class UnexplainedTransferDto {
 }
 
 export class CampaignTraceDto {
-  @ApiProperty({ type: TraceCampaignDto }) campaign: TraceCampaignDto;
+  @ApiProperty({ type: CampaignTraceCampaignDto }) campaign: CampaignTraceCampaignDto;
   @ApiProperty({ description: 'fen reserved from the union budget for the campaign' }) reservedFen: number;
   @ApiProperty({ type: PoolFlowDto }) pool: PoolFlowDto;
   @ApiProperty({ type: DestinationsDto }) destinations: DestinationsDto;
@@ -103,7 +103,7 @@ export class CampaignTraceDto {
   @ApiProperty({ description: 'fen refunded from orders (to grants, pool or budget)' }) refundedFen: number;
   @ApiProperty({ type: [SupplierShareDto] }) bySupplier: SupplierShareDto[];
   @ApiProperty({ type: [CategoryShareDto] }) byCategory: CategoryShareDto[];
-  @ApiProperty({ type: [MemberTraceDto] }) members: MemberTraceDto[];
+  @ApiProperty({ type: [CampaignMemberTraceDto] }) members: CampaignMemberTraceDto[];
   @ApiProperty({ type: [UnexplainedTransferDto] }) unexplained: UnexplainedTransferDto[];
   @ApiProperty({ type: TraceCheckDto }) check: TraceCheckDto;
   @ApiProperty({ description: 'when the trace was computed (one consistent snapshot)' }) asOf: string;

@@ -6,7 +6,7 @@ import { OrderAuditQueryService, OrderAuditView, OrderPaymentAuditView } from '@
 import { CampaignAuditQueryService, CampaignAuditView, CampaignMemberAuditView } from '@huigong/points';
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { CampaignTraceDto, CategoryShareDto, MemberTraceDto, SupplierShareDto, UnexplainedTransferDto } from './campaign-trace.dto';
+import { CampaignTraceDto, CategoryShareDto, CampaignMemberTraceDto, SupplierShareDto, UnexplainedTransferDto } from './campaign-trace.dto';
 
 /** Ledger entry kinds the points context posts on a campaign's accounts (see points' ledger keys). */
 const KIND = { cancel: 'campaign.cancel', settle: 'campaign.settle', expire: 'campaign.expire', leave: 'member.leave' } as const;
@@ -128,7 +128,7 @@ export class CampaignTraceService {
     const ordersById = new Map(orders.map((o) => [o.id, o]));
     const byGrantPaid = new Map<string, number>();
     const byGrantRefund = { grant: new Map<string, number>(), campaign_pool: new Map<string, number>(), union_budget: new Map<string, number>() };
-    const memberOrders = new Map<string, MemberTraceDto['orders']>();
+    const memberOrders = new Map<string, CampaignMemberTraceDto['orders']>();
     const memberSupplier = new Map<string, Map<string, { amount: number; orders: Set<string> }>>();
     const memberCategory = new Map<string, Map<string, number>>();
     for (const p of payments) {
@@ -152,7 +152,7 @@ export class CampaignTraceService {
     }
 
     const problems: string[] = [];
-    const memberTraces: MemberTraceDto[] = members.map((m) => {
+    const memberTraces: CampaignMemberTraceDto[] = members.map((m) => {
       const a = acc.get(m.memberId)!;
       const g = m.grantAccountId;
       const paid = g ? (byGrantPaid.get(g) ?? 0) : 0;
@@ -187,7 +187,7 @@ export class CampaignTraceService {
       };
     });
 
-    const sum = (f: (m: MemberTraceDto) => number) => memberTraces.reduce((s, m) => s + f(m), 0);
+    const sum = (f: (m: CampaignMemberTraceDto) => number) => memberTraces.reduce((s, m) => s + f(m), 0);
     const poolBalance = pool ? (balances.get(pool) ?? 0) : 0;
     const refundedToPool = sum((m) => m.refundedToPoolFen);
     if (refundedToPool !== flow.refundedIn) problems.push(`order payments route ${refundedToPool} fen of refunds to the pool, the ledger shows ${flow.refundedIn}`);

@@ -41,7 +41,7 @@ export class StatementListQuery extends PageQueryDto {
   paid?: boolean;
 }
 
-export class StatementLineDto {
+export class SettlementStatementLineDto {
   @ApiProperty() lineNo: number;
   @ApiProperty({ format: 'uuid' }) orderId: string;
   @ApiProperty({ format: 'uuid' }) unionId: string;
@@ -77,7 +77,7 @@ export class StatementSummaryDto {
 }
 
 export class StatementDetailDto extends StatementSummaryDto {
-  @ApiProperty({ type: [StatementLineDto] }) lines: StatementLineDto[];
+  @ApiProperty({ type: [SettlementStatementLineDto] }) lines: SettlementStatementLineDto[];
   @ApiProperty({ type: PayoutDto, nullable: true }) payout: PayoutDto | null;
 }
 
