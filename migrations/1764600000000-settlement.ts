@@ -109,6 +109,24 @@ export class Settlement1764600000000 implements MigrationInterface {
       END;
       $fn$;
 
+      CREATE FUNCTION settlement_check_lines() RETURNS trigger LANGUAGE plpgsql AS $fn$
+      DECLARE
+        v_bad uuid;
+      BEGIN
+        SELECT s.id INTO v_bad
+          FROM settlement_statements s
+          CROSS JOIN LATERAL (SELECT count(*) AS n, coalesce(sum(l.amount_fen), 0) AS total
+                                FROM settlement_statement_lines l WHERE l.statement_id = s.id) sums
+         WHERE s.id IN (SELECT DISTINCT statement_id FROM new_lines)
+           AND (s.line_count <> sums.n OR s.total_fen <> sums.total)
+         LIMIT 1;
+        IF v_bad IS NOT NULL OR EXISTS (SELECT 1 FROM new_lines n WHERE NOT EXISTS (SELECT 1 FROM settlement_statements s WHERE s.id = n.statement_id)) THEN
+          RAISE EXCEPTION 'settlement statement % does not add up to its lines', coalesce(v_bad::text, '(missing)') USING ERRCODE = 'check_violation';
+        END IF;
+        RETURN NULL;
+      END;
+      $fn$;
+
       -- A payout pays exactly the statement's total.
       CREATE FUNCTION settlement_check_payout() RETURNS trigger LANGUAGE plpgsql AS $fn$
       BEGIN
@@ -121,8 +139,10 @@ export class Settlement1764600000000 implements MigrationInterface {
 
       CREATE CONSTRAINT TRIGGER settlement_statements_add_up AFTER INSERT ON settlement_statements
         DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION settlement_check_statement();
-      CREATE CONSTRAINT TRIGGER settlement_statement_lines_add_up AFTER INSERT ON settlement_statement_lines
-        DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION settlement_check_statement();
+      -- lines: checked once per INSERT statement over the rows it added (a row trigger re-summing
+      -- the statement per line would cost n² at commit for a statement of n lines)
+      CREATE TRIGGER settlement_statement_lines_add_up AFTER INSERT ON settlement_statement_lines
+        REFERENCING NEW TABLE AS new_lines FOR EACH STATEMENT EXECUTE FUNCTION settlement_check_lines();
       CREATE TRIGGER settlement_payouts_match BEFORE INSERT ON settlement_payouts FOR EACH ROW EXECUTE FUNCTION settlement_check_payout();
     `);
     for (const table of ['settlement_statements', 'settlement_statement_lines', 'settlement_payouts']) {
@@ -139,7 +159,7 @@ export class Settlement1764600000000 implements MigrationInterface {
   async down(q: QueryRunner): Promise<void> {
     await q.query(`
       DROP TABLE settlement_payouts, settlement_statement_lines, settlement_statements, settlement_runs;
-      DROP FUNCTION settlement_refuse_change, settlement_check_statement, settlement_check_payout;
+      DROP FUNCTION settlement_refuse_change, settlement_check_statement, settlement_check_lines, settlement_check_payout;
       DROP SEQUENCE settlement_statement_number_seq;
       DROP INDEX orders_settleable;
       ALTER TABLE orders DROP COLUMN settlement_statement_id;

@@ -68,8 +68,10 @@ export class RunSettlementService {
       await em.query(
         `WITH st AS (
            INSERT INTO settlement_statements (id, number, run_id, supplier_id, supplier_organization_id, payable_account_id, period_start, period_end, line_count, total_fen)
-           VALUES ($1, 'ST-' || to_char(now() AT TIME ZONE $9, 'YYYYMMDD') || '-' || lpad(nextval('settlement_statement_number_seq')::text, 6, '0'),
-                   $2, $3, $4, $5, $6, $7, $8, $10)
+           -- the number never wraps: past 999999 it simply grows a digit (lpad would cut it)
+           SELECT $1, 'ST-' || to_char(now() AT TIME ZONE $9, 'YYYYMMDD') || '-' || lpad(n.v::text, greatest(6, length(n.v::text)), '0'),
+                  $2, $3, $4, $5, $6, $7, $8, $10
+             FROM (SELECT nextval('settlement_statement_number_seq') AS v) n
            RETURNING id
          )
          INSERT INTO settlement_statement_lines (statement_id, line_no, order_id, union_id, completed_at, amount_fen, completion_entry_id)
