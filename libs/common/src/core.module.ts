@@ -1,4 +1,4 @@
-import { DynamicModule, Global, Module } from '@nestjs/common';
+import { DynamicModule, Global, Module, RequestMethod } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -33,6 +33,8 @@ export class CoreModule {
       imports: [
         DatabaseModule.forRoot(config, `huigong-${appName}`),
         LoggerModule.forRoot({
+          // Express 5's path syntax: nestjs-pino's default '*' makes Nest warn on every start
+          forRoutes: [{ path: '{*path}', method: RequestMethod.ALL }],
           pinoHttp: {
             level: config.logLevel,
             name: `huigong-${appName}`,
