@@ -435,6 +435,56 @@ describe('audit: campaign trace, audit pack, ledger export (e2e)', () => {
     for (const m of ms) expect(member(final.body, m.employeeNo)).toMatchObject({ creditedFen: 50_000, spentFen: 7_500, refundedToGrantFen: 3_750, netSpentFen: 3_750, heldFen: 46_250, balanced: true });
     expect(final.body.destinations).toEqual({ spentOnOrdersFen: 7_500, heldInGrantsFen: 92_500, inPoolFen: 0, returnedToBudgetFen: 0 });
   });
+
+  it('member and order traces are one snapshot: taken during concurrent checkouts and cancellations, they always add up', async () => {
+    const u = await createUnion(t, admin, '青岛纺织机械厂工会', 200_000);
+    const nos = await importMembers(t, u, 1, 'FJ');
+    await openCampaign(t, u, { name: '端午福利', pointsPerMemberFen: 30_000 });
+    const [m] = await activateMembers(t, u, nos);
+    let stop = false;
+    const memberTraces: Response[] = [];
+    const orderTraces: Response[] = [];
+    const placed: string[] = [];
+    const tracer = (async () => {
+      while (!stop) {
+        memberTraces.push(await t.http.get(`/api/v1/audit/members/${m.memberId}/trace`).set(bearer(auditor)));
+        const last = placed[placed.length - 1];
+        if (last) orderTraces.push(await t.http.get(`/api/v1/audit/orders/${last}/trace`).set(bearer(auditor)));
+      }
+    })();
+    // eight checkouts of one 红茶 (1,250), every other one cancelled right away (back into the grant)
+    for (let k = 0; k < 8; k++) {
+      const [o] = await checkout(m, `member-snapshot-${k}`, [{ skuId: tea.skuId, quantity: 1 }]);
+      placed.push(o.id);
+      if (k % 2 === 0) ok(await t.http.post(`/api/v1/me/orders/${o.id}/cancel`).set(bearer(m.token)).send({}), 'cancel');
+    }
+    stop = true;
+    await tracer;
+    expect(memberTraces.length).toBeGreaterThanOrEqual(2);
+    for (const r of memberTraces) {
+      expect(r.status).toBe(200);
+      const { totals, orders, refunds } = r.body as {
+        totals: { grantedFen: number; spentFen: number; refundedFen: number; expiredFen: number; balanceFen: number };
+        orders: { state: string; totalFen: number }[];
+        refunds: { amountFen: number }[];
+      };
+      // the grant's balance, the orders and the refunds were read at one instant
+      expect(totals.grantedFen - totals.spentFen + totals.refundedFen - totals.expiredFen).toBe(totals.balanceFen);
+      expect(totals.spentFen).toBe(orders.length * 1_250);
+      expect(refunds.length).toBe(orders.filter((o) => o.state === 'cancelled').length);
+      expect(r.body).toMatchObject({ orderCount: orders.length, truncated: false });
+    }
+    for (const r of orderTraces) {
+      expect(r.status).toBe(200);
+      // a cancelled order shows its refund and its cancelled state together, or neither
+      expect(r.body.forward.refunds.length).toBe(r.body.order.state === 'cancelled' ? 1 : 0);
+    }
+    // 8 × 1,250 spent, 4 × 1,250 refunded: 30,000 − 5,000 = 25,000 left
+    const final = (await t.http.get(`/api/v1/audit/members/${m.memberId}/trace`).set(bearer(auditor)).expect(200)).body;
+    expect(final).toMatchObject({ orderCount: 8, truncated: false });
+    expect(final.orders).toHaveLength(8);
+    expect(final.totals).toEqual({ grantedFen: 30_000, spentFen: 10_000, refundedFen: 5_000, expiredFen: 0, balanceFen: 25_000 });
+  });
 });
 
 function verifyProofCli(file: string): Promise<{ code: number | null; stdout: string; stderr: string }> {

@@ -475,6 +475,7 @@ describe('settlement and audit traces (e2e)', () => {
       expect(tr.expiries).toEqual([expect.objectContaining({ grantAccountId: gB, campaignId: campB, kind: 'expiry', amountFen: 20_000 })]);
       expect(tr.expiries[0].entry.transfers).toEqual([expect.objectContaining({ debitAccountId: gB, creditAccountId: await poolOf(ds, campB), amount: 20_000 })]);
       expect(tr.totals).toEqual({ grantedFen: 70_000, spentFen: 20_800, refundedFen: 12_000, expiredFen: 20_000, balanceFen: 41_200 });
+      expect(tr).toMatchObject({ orderCount: 2, truncated: false });
       // 2 grant credits, 2 checkouts, 2 completions, 1 return refund, 1 expiry
       expect(tr.entries).toHaveLength(8);
       expect(tr.entries.every((e: { hash: string }) => /^[0-9a-f]{64}$/.test(e.hash))).toBe(true);

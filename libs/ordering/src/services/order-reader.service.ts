@@ -40,6 +40,7 @@ export interface OrderRow {
 
 export interface OrderFilter {
   userId?: string;
+  memberId?: string;
   supplierOrganizationId?: string;
   unionId?: string;
   states?: OrderState[];
@@ -85,6 +86,7 @@ export class OrderReader {
       where.push(sql.replace('?', `$${params.length}`));
     };
     if (f.userId) add('o.user_id = ?', f.userId);
+    if (f.memberId) add('o.member_id = ?', f.memberId);
     if (f.supplierOrganizationId) add('o.supplier_organization_id = ?', f.supplierOrganizationId);
     if (f.unionId) add('o.union_id = ?', f.unionId);
     if (f.states?.length) add('o.state = ANY(?::text[])', f.states);
