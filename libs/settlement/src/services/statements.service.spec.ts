@@ -31,6 +31,7 @@ describe('statementCsv', () => {
       { lineNo: 1, orderId: 'o1', unionId: 'u', completedAt: '2026-11-20T01:00:00.000Z', amountFen: 36_000, completionEntryId: '11' },
       { lineNo: 2, orderId: 'o2', unionId: 'u', completedAt: '2026-11-21T01:00:00.000Z', amountFen: 850, completionEntryId: '12' },
     ],
+    linesPage: { total: 2, limit: 50, offset: 0 },
     payout: { id: 'p', statementId: 's', amountFen: 36_850, bankReference: '=HYPERLINK("x")', paidOn: '2026-11-27', ledgerEntryId: '13', recordedBy: 'admin', recordedAt: '2026-11-27T02:00:00.000Z' },
   };
 
