@@ -1,3 +1,4 @@
+import { APP_CONFIG, AppConfig } from '@huigong/common';
 import { LedgerService } from '@huigong/ledger';
 import { CampaignWindowService } from '@huigong/points';
 import { INestApplicationContext } from '@nestjs/common';
@@ -319,6 +320,15 @@ describe('audit: campaign trace, audit pack, ledger export (e2e)', () => {
     expect(manifest.ledger.head).toEqual({ height: blocks[blocks.length - 1].height, hash: blocks[blocks.length - 1].hash });
     const [{ height, hash }] = await ds.query(`SELECT height::int AS height, hash FROM ledger_blocks ORDER BY height DESC LIMIT 1`);
     expect(blocks[blocks.length - 1]).toMatchObject({ height, hash });
+    expect(manifest.ledger.blockRange).toEqual({
+      from: blocks[0].height,
+      to: height,
+      included: 'linking',
+      linkingHeaders: blocks.length,
+      maxLinkingHeaders: 20_000,
+      headersInPack: blocks.length,
+      rest: null,
+    });
     const blockHashes = new Set(blocks.map((x) => x.hash));
     for (const n of proofNames) {
       const p = JSON.parse(files.get(n)!.toString('utf8'));
@@ -348,6 +358,61 @@ describe('audit: campaign trace, audit pack, ledger export (e2e)', () => {
     } finally {
       await asSuperuserAroundTriggers(`UPDATE ledger_entries SET actor = $2 WHERE id = $1`, [settle.id, actor]);
     }
+  });
+
+  it('past the cap on linking headers the pack holds only its entries’ blocks and the head, and GET /ledger/blocks pages the rest', async () => {
+    await eventually(async () => (await ds.query(`SELECT count(*)::int AS n FROM ledger_entries e WHERE NOT EXISTS (SELECT 1 FROM ledger_entry_seals s WHERE s.entry_id = e.id)`))[0].n === 0, 30_000, 'all entries sealed');
+    const config = t.app.get<AppConfig>(APP_CONFIG);
+    config.auditPackMaxBlockHeaders = 1;
+    let files: Map<string, Buffer>;
+    try {
+      files = readZip(await downloadPack());
+    } finally {
+      config.auditPackMaxBlockHeaders = 20_000;
+    }
+    const manifest = JSON.parse(files.get('manifest.json')!.toString('utf8'));
+    const entries = JSON.parse(files.get('ledger-entries.json')!.toString('utf8')) as { id: string; seal: { blockHeight: number; blockHash: string } }[];
+    const entryHeights = [...new Set(entries.map((e) => e.seal.blockHeight))];
+    const lowest = Math.min(...entryHeights);
+    const [head] = await ds.query(`SELECT height::int AS height, hash FROM ledger_blocks ORDER BY height DESC LIMIT 1`);
+    // the scenario's entries were sealed over many ticks, so from..head is more than one header
+    expect(head.height).toBeGreaterThan(lowest);
+    const blocks = JSON.parse(files.get('blocks.json')!.toString('utf8')) as { height: number; prevHash: string; hash: string }[];
+    const expectedHeights = [...new Set([...entryHeights, head.height])].sort((x, y) => x - y);
+    expect(blocks.map((b) => b.height)).toEqual(expectedHeights);
+    expect((parse(files.get('blocks.csv')!.toString('utf8'), { columns: true, bom: true }) as { height: string }[]).map((r) => Number(r.height))).toEqual(expectedHeights);
+    expect(manifest.ledger.head).toEqual({ height: head.height, hash: head.hash });
+    expect(manifest.ledger.blockRange).toEqual({
+      from: lowest,
+      to: head.height,
+      included: 'entry-blocks-only',
+      linkingHeaders: head.height - lowest + 1,
+      maxLinkingHeaders: 1,
+      headersInPack: expectedHeights.length,
+      rest: expect.stringContaining(`/api/v1/ledger/blocks?fromHeight=${lowest}`),
+    });
+    // every proof's block is still in the pack
+    const inPack = new Map(blocks.map((b) => [b.height, b.hash]));
+    for (const e of entries) expect(inPack.get(e.seal.blockHeight)).toBe(e.seal.blockHash);
+
+    // the rest, as the manifest says: pages of consecutive headers that link up to the head
+    const fetched: { height: number; prevHash: string; hash: string }[] = [];
+    for (let from: number | null = lowest; from !== null; ) {
+      const page: { items: typeof fetched; nextFromHeight: number | null } = ok(await t.http.get(`/api/v1/ledger/blocks?fromHeight=${from}&limit=3`).set(bearer(auditor)), 'blocks page').body;
+      expect(page.items.length).toBeLessThanOrEqual(3);
+      fetched.push(...page.items);
+      from = page.nextFromHeight;
+    }
+    expect(fetched[0].height).toBe(lowest);
+    for (let i = 1; i < fetched.length; i++) expect([fetched[i].height, fetched[i].prevHash]).toEqual([fetched[i - 1].height + 1, fetched[i - 1].hash]);
+    for (const b of blocks) expect(fetched.find((f) => f.height === b.height)?.hash).toBe(b.hash);
+    expect(fetched.find((f) => f.height === head.height)?.hash).toBe(head.hash);
+
+    // auditors and platform admins only; a bad page is refused
+    await t.http.get('/api/v1/ledger/blocks').set(bearer(a.token)).expect(403);
+    await t.http.get('/api/v1/ledger/blocks').set(bearer(s1.token)).expect(403);
+    const bad = await t.http.get('/api/v1/ledger/blocks?limit=0&fromHeight=-1').set(bearer(admin)).expect(400);
+    expect(bad.body.error.details.fields.map((f: { field: string }) => f.field).sort()).toEqual(['fromHeight', 'limit']);
   });
 
   it('exports a period’s ledger entries as CSV, filterable by account, and refuses a bad or too long period', async () => {
