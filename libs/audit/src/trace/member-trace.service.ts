@@ -49,7 +49,13 @@ export class MemberTraceService {
     for (let offset = 0; offset < MEMBER_TRACE_MAX_ORDERS; offset += PAGE) {
       const page = await this.orders.list({ memberId, limit: Math.min(PAGE, MEMBER_TRACE_MAX_ORDERS - offset), offset }, em);
       orderCount = page.total;
-      for (const o of page.items) details.push(await this.orders.detail(user, o.id, em));
+      details.push(
+        ...(await this.orders.details(
+          user,
+          page.items.map((o) => o.id),
+          em,
+        )),
+      );
       if (offset + PAGE >= page.total) break;
     }
 
