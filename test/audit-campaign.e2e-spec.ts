@@ -549,6 +549,10 @@ describe('audit: campaign trace, audit pack, ledger export (e2e)', () => {
     expect(final).toMatchObject({ orderCount: 8, truncated: false });
     expect(final.orders).toHaveLength(8);
     expect(final.totals).toEqual({ grantedFen: 30_000, spentFen: 10_000, refundedFen: 5_000, expiredFen: 0, balanceFen: 25_000 });
+    // the rest of a truncated trace is read from the order list, filtered by the member
+    const listed = (await t.http.get(`/api/v1/orders?memberId=${m.memberId}&limit=200`).set(bearer(auditor)).expect(200)).body;
+    expect(listed.total).toBe(8);
+    expect(listed.items.map((x: { id: string }) => x.id).sort()).toEqual([...placed].sort());
   });
 });
 
