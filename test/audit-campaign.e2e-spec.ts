@@ -1,3 +1,4 @@
+import { APP_CONFIG, AppConfig } from '@huigong/common';
 import { LedgerService } from '@huigong/ledger';
 import { CampaignWindowService } from '@huigong/points';
 import { INestApplicationContext } from '@nestjs/common';
@@ -319,6 +320,15 @@ describe('audit: campaign trace, audit pack, ledger export (e2e)', () => {
     expect(manifest.ledger.head).toEqual({ height: blocks[blocks.length - 1].height, hash: blocks[blocks.length - 1].hash });
     const [{ height, hash }] = await ds.query(`SELECT height::int AS height, hash FROM ledger_blocks ORDER BY height DESC LIMIT 1`);
     expect(blocks[blocks.length - 1]).toMatchObject({ height, hash });
+    expect(manifest.ledger.blockRange).toEqual({
+      from: blocks[0].height,
+      to: height,
+      included: 'linking',
+      linkingHeaders: blocks.length,
+      maxLinkingHeaders: 20_000,
+      headersInPack: blocks.length,
+      rest: null,
+    });
     const blockHashes = new Set(blocks.map((x) => x.hash));
     for (const n of proofNames) {
       const p = JSON.parse(files.get(n)!.toString('utf8'));
@@ -348,6 +358,61 @@ describe('audit: campaign trace, audit pack, ledger export (e2e)', () => {
     } finally {
       await asSuperuserAroundTriggers(`UPDATE ledger_entries SET actor = $2 WHERE id = $1`, [settle.id, actor]);
     }
+  });
+
+  it('past the cap on linking headers the pack holds only its entries’ blocks and the head, and GET /ledger/blocks pages the rest', async () => {
+    await eventually(async () => (await ds.query(`SELECT count(*)::int AS n FROM ledger_entries e WHERE NOT EXISTS (SELECT 1 FROM ledger_entry_seals s WHERE s.entry_id = e.id)`))[0].n === 0, 30_000, 'all entries sealed');
+    const config = t.app.get<AppConfig>(APP_CONFIG);
+    config.auditPackMaxBlockHeaders = 1;
+    let files: Map<string, Buffer>;
+    try {
+      files = readZip(await downloadPack());
+    } finally {
+      config.auditPackMaxBlockHeaders = 20_000;
+    }
+    const manifest = JSON.parse(files.get('manifest.json')!.toString('utf8'));
+    const entries = JSON.parse(files.get('ledger-entries.json')!.toString('utf8')) as { id: string; seal: { blockHeight: number; blockHash: string } }[];
+    const entryHeights = [...new Set(entries.map((e) => e.seal.blockHeight))];
+    const lowest = Math.min(...entryHeights);
+    const [head] = await ds.query(`SELECT height::int AS height, hash FROM ledger_blocks ORDER BY height DESC LIMIT 1`);
+    // the scenario's entries were sealed over many ticks, so from..head is more than one header
+    expect(head.height).toBeGreaterThan(lowest);
+    const blocks = JSON.parse(files.get('blocks.json')!.toString('utf8')) as { height: number; prevHash: string; hash: string }[];
+    const expectedHeights = [...new Set([...entryHeights, head.height])].sort((x, y) => x - y);
+    expect(blocks.map((b) => b.height)).toEqual(expectedHeights);
+    expect((parse(files.get('blocks.csv')!.toString('utf8'), { columns: true, bom: true }) as { height: string }[]).map((r) => Number(r.height))).toEqual(expectedHeights);
+    expect(manifest.ledger.head).toEqual({ height: head.height, hash: head.hash });
+    expect(manifest.ledger.blockRange).toEqual({
+      from: lowest,
+      to: head.height,
+      included: 'entry-blocks-only',
+      linkingHeaders: head.height - lowest + 1,
+      maxLinkingHeaders: 1,
+      headersInPack: expectedHeights.length,
+      rest: expect.stringContaining(`/api/v1/ledger/blocks?fromHeight=${lowest}`),
+    });
+    // every proof's block is still in the pack
+    const inPack = new Map(blocks.map((b) => [b.height, b.hash]));
+    for (const e of entries) expect(inPack.get(e.seal.blockHeight)).toBe(e.seal.blockHash);
+
+    // the rest, as the manifest says: pages of consecutive headers that link up to the head
+    const fetched: { height: number; prevHash: string; hash: string }[] = [];
+    for (let from: number | null = lowest; from !== null; ) {
+      const page: { items: typeof fetched; nextFromHeight: number | null } = ok(await t.http.get(`/api/v1/ledger/blocks?fromHeight=${from}&limit=3`).set(bearer(auditor)), 'blocks page').body;
+      expect(page.items.length).toBeLessThanOrEqual(3);
+      fetched.push(...page.items);
+      from = page.nextFromHeight;
+    }
+    expect(fetched[0].height).toBe(lowest);
+    for (let i = 1; i < fetched.length; i++) expect([fetched[i].height, fetched[i].prevHash]).toEqual([fetched[i - 1].height + 1, fetched[i - 1].hash]);
+    for (const b of blocks) expect(fetched.find((f) => f.height === b.height)?.hash).toBe(b.hash);
+    expect(fetched.find((f) => f.height === head.height)?.hash).toBe(head.hash);
+
+    // auditors and platform admins only; a bad page is refused
+    await t.http.get('/api/v1/ledger/blocks').set(bearer(a.token)).expect(403);
+    await t.http.get('/api/v1/ledger/blocks').set(bearer(s1.token)).expect(403);
+    const bad = await t.http.get('/api/v1/ledger/blocks?limit=0&fromHeight=-1').set(bearer(admin)).expect(400);
+    expect(bad.body.error.details.fields.map((f: { field: string }) => f.field).sort()).toEqual(['fromHeight', 'limit']);
   });
 
   it('exports a period’s ledger entries as CSV, filterable by account, and refuses a bad or too long period', async () => {
@@ -434,6 +499,60 @@ describe('audit: campaign trace, audit pack, ledger export (e2e)', () => {
     const final = await t.http.get(`/api/v1/audit/campaigns/${camp}/trace`).set(bearer(auditor)).expect(200);
     for (const m of ms) expect(member(final.body, m.employeeNo)).toMatchObject({ creditedFen: 50_000, spentFen: 7_500, refundedToGrantFen: 3_750, netSpentFen: 3_750, heldFen: 46_250, balanced: true });
     expect(final.body.destinations).toEqual({ spentOnOrdersFen: 7_500, heldInGrantsFen: 92_500, inPoolFen: 0, returnedToBudgetFen: 0 });
+  });
+
+  it('member and order traces are one snapshot: taken during concurrent checkouts and cancellations, they always add up', async () => {
+    const u = await createUnion(t, admin, '青岛纺织机械厂工会', 200_000);
+    const nos = await importMembers(t, u, 1, 'FJ');
+    await openCampaign(t, u, { name: '端午福利', pointsPerMemberFen: 30_000 });
+    const [m] = await activateMembers(t, u, nos);
+    let stop = false;
+    const memberTraces: Response[] = [];
+    const orderTraces: Response[] = [];
+    const placed: string[] = [];
+    const tracer = (async () => {
+      while (!stop) {
+        memberTraces.push(await t.http.get(`/api/v1/audit/members/${m.memberId}/trace`).set(bearer(auditor)));
+        const last = placed[placed.length - 1];
+        if (last) orderTraces.push(await t.http.get(`/api/v1/audit/orders/${last}/trace`).set(bearer(auditor)));
+      }
+    })();
+    // eight checkouts of one 红茶 (1,250), every other one cancelled right away (back into the grant)
+    for (let k = 0; k < 8; k++) {
+      const [o] = await checkout(m, `member-snapshot-${k}`, [{ skuId: tea.skuId, quantity: 1 }]);
+      placed.push(o.id);
+      if (k % 2 === 0) ok(await t.http.post(`/api/v1/me/orders/${o.id}/cancel`).set(bearer(m.token)).send({}), 'cancel');
+    }
+    stop = true;
+    await tracer;
+    expect(memberTraces.length).toBeGreaterThanOrEqual(2);
+    for (const r of memberTraces) {
+      expect(r.status).toBe(200);
+      const { totals, orders, refunds } = r.body as {
+        totals: { grantedFen: number; spentFen: number; refundedFen: number; expiredFen: number; balanceFen: number };
+        orders: { state: string; totalFen: number }[];
+        refunds: { amountFen: number }[];
+      };
+      // the grant's balance, the orders and the refunds were read at one instant
+      expect(totals.grantedFen - totals.spentFen + totals.refundedFen - totals.expiredFen).toBe(totals.balanceFen);
+      expect(totals.spentFen).toBe(orders.length * 1_250);
+      expect(refunds.length).toBe(orders.filter((o) => o.state === 'cancelled').length);
+      expect(r.body).toMatchObject({ orderCount: orders.length, truncated: false });
+    }
+    for (const r of orderTraces) {
+      expect(r.status).toBe(200);
+      // a cancelled order shows its refund and its cancelled state together, or neither
+      expect(r.body.forward.refunds.length).toBe(r.body.order.state === 'cancelled' ? 1 : 0);
+    }
+    // 8 × 1,250 spent, 4 × 1,250 refunded: 30,000 − 5,000 = 25,000 left
+    const final = (await t.http.get(`/api/v1/audit/members/${m.memberId}/trace`).set(bearer(auditor)).expect(200)).body;
+    expect(final).toMatchObject({ orderCount: 8, truncated: false });
+    expect(final.orders).toHaveLength(8);
+    expect(final.totals).toEqual({ grantedFen: 30_000, spentFen: 10_000, refundedFen: 5_000, expiredFen: 0, balanceFen: 25_000 });
+    // the rest of a truncated trace is read from the order list, filtered by the member
+    const listed = (await t.http.get(`/api/v1/orders?memberId=${m.memberId}&limit=200`).set(bearer(auditor)).expect(200)).body;
+    expect(listed.total).toBe(8);
+    expect(listed.items.map((x: { id: string }) => x.id).sort()).toEqual([...placed].sort());
   });
 });
 

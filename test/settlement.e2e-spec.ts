@@ -269,6 +269,20 @@ describe('settlement and audit traces (e2e)', () => {
       }
     });
 
+    it('pages a statement’s lines: limit/offset with a hard cap, the total always given', async () => {
+      const [c1, c2] = await ds.query(`SELECT id FROM orders WHERE id = ANY($1::uuid[]) ORDER BY completed_at, id`, [[o.o1, o.o2a]]);
+      const first = await t.http.get(`/api/v1/settlement/statements/${st1S1}?limit=1`).set(bearer(auditor)).expect(200);
+      expect(first.body.linesPage).toEqual({ total: 2, limit: 1, offset: 0 });
+      expect(first.body.lines.map((l: { lineNo: number; orderId: string }) => [l.lineNo, l.orderId])).toEqual([[1, c1.id]]);
+      const second = await t.http.get(`/api/v1/settlement/statements/${st1S1}?limit=1&offset=1`).set(bearer(auditor)).expect(200);
+      expect(second.body.linesPage).toEqual({ total: 2, limit: 1, offset: 1 });
+      expect(second.body.lines.map((l: { lineNo: number; orderId: string }) => [l.lineNo, l.orderId])).toEqual([[2, c2.id]]);
+      const past = await t.http.get(`/api/v1/settlement/statements/${st1S1}?offset=2`).set(bearer(auditor)).expect(200);
+      expect(past.body).toMatchObject({ lines: [], linesPage: { total: 2, limit: 50, offset: 2 }, lineCount: 2 });
+      const tooMany = await t.http.get(`/api/v1/settlement/statements/${st1S1}?limit=201`).set(bearer(auditor)).expect(400);
+      expect(tooMany.body.error.code).toBe('VALIDATION_FAILED');
+    });
+
     it('downloads a statement as CSV', async () => {
       const res = await t.http.get(`/api/v1/settlement/statements/${st1S1}/csv`).set(bearer(s1.token)).expect(200);
       expect(res.headers['content-type']).toMatch(/^text\/csv/);
@@ -475,6 +489,7 @@ describe('settlement and audit traces (e2e)', () => {
       expect(tr.expiries).toEqual([expect.objectContaining({ grantAccountId: gB, campaignId: campB, kind: 'expiry', amountFen: 20_000 })]);
       expect(tr.expiries[0].entry.transfers).toEqual([expect.objectContaining({ debitAccountId: gB, creditAccountId: await poolOf(ds, campB), amount: 20_000 })]);
       expect(tr.totals).toEqual({ grantedFen: 70_000, spentFen: 20_800, refundedFen: 12_000, expiredFen: 20_000, balanceFen: 41_200 });
+      expect(tr).toMatchObject({ orderCount: 2, truncated: false });
       // 2 grant credits, 2 checkouts, 2 completions, 1 return refund, 1 expiry
       expect(tr.entries).toHaveLength(8);
       expect(tr.entries.every((e: { hash: string }) => /^[0-9a-f]{64}$/.test(e.hash))).toBe(true);

@@ -28,7 +28,7 @@ export { LedgerVerifier } from './verify/ledger-verifier.service';
 export type { LedgerVerification, VerifyOptions } from './verify/ledger-verifier.service';
 export { LedgerQueryService } from './services/ledger-query.service';
 export { LedgerAuditQueryService } from './services/ledger-audit-query.service';
-export type { AuditTransfer, PeriodQuery, VerificationRecord } from './services/ledger-audit-query.service';
+export type { AuditTransfer, PeriodQuery, SealedBlockHeader, VerificationRecord } from './services/ledger-audit-query.service';
 export { GroupCommitPoster } from './services/group-commit-poster.service';
 export { LedgerService } from './services/ledger.service';
 export { newAccountRef } from './services/post-entries.service';

@@ -5,5 +5,5 @@ export { PAYOUT_ENTRY_KIND } from './services/record-payout.service';
 export { RunSettlementService } from './services/run-settlement.service';
 export type { RunRequest, RunTrigger } from './services/run-settlement.service';
 export { SettlementQueryService } from './services/settlement-query.service';
-export { fenToYuan, statementCsv, STATEMENT_CSV_HEADER } from './services/statements.service';
+export { fenToYuan, statementCsv, statementCsvLines, statementCsvTail, STATEMENT_CSV_HEAD, STATEMENT_CSV_HEADER } from './services/statements.service';
 export { SettlementModule } from './settlement.module';

@@ -46,7 +46,7 @@ export class CampaignAuditController {
     summary: 'The campaign’s audit pack: one zip with the distribution list, orders, deliveries, returns, expiries, ledger entries with inclusion proofs, block headers and a manifest of SHA-256 hashes',
     description:
       'Files: manifest.json (size and SHA-256 of every other file; header X-Manifest-SHA256 carries the manifest’s own hash), trace.json, distribution.csv/.json, orders.csv/.json, ' +
-      'deliveries.csv, returns.csv, expiries.csv, ledger-entries.csv/.json, blocks.csv/.json (every header from the earliest block involved to the chain head) and proofs/<entryId>.json ' +
+      'deliveries.csv, returns.csv, expiries.csv, ledger-entries.csv/.json, blocks.csv/.json (every header from the earliest block involved to the chain head when that is at most AUDIT_PACK_MAX_BLOCK_HEADERS, default 20,000; else only the entries’ blocks and the head — manifest.ledger.blockRange says which, and GET /api/v1/ledger/blocks pages the rest) and proofs/<entryId>.json ' +
       '(check each with `node dist/tools/verify-proof.js`). CSV files are UTF-8 with BOM and CRLF.',
   })
   @ApiOkResponse({ description: 'application/zip', schema: { type: 'string', format: 'binary' } })

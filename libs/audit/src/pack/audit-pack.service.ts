@@ -1,7 +1,8 @@
-import { AuthUser, CsvValue, toCsv, TransactionRunner } from '@huigong/common';
-import { LedgerAuditQueryService } from '@huigong/ledger';
-import { Injectable } from '@nestjs/common';
+import { APP_CONFIG, AppConfig, AuthUser, CsvValue, toCsv, TransactionRunner } from '@huigong/common';
+import { LedgerAuditQueryService, SealedBlockHeader } from '@huigong/ledger';
+import { Inject, Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
+import { EntityManager } from 'typeorm';
 import { CampaignAuditData, CampaignTraceService } from '../campaign/campaign-trace.service';
 import { writeZip, ZipFile } from './zip-writer';
 
@@ -9,6 +10,23 @@ export interface AuditPack {
   fileName: string;
   zip: Buffer;
   manifestSha256: string;
+}
+
+/** Which block headers `blocks.*` holds, and how to fetch the rest. */
+export interface BlockRange {
+  /** the lowest block holding one of the pack's entries */
+  from: number;
+  /** the chain head when the pack was read */
+  to: number;
+  /** `linking`: every header from..to; `entry-blocks-only`: the entries' blocks and the head (the range was over the cap) */
+  included: 'linking' | 'entry-blocks-only';
+  /** headers from..to */
+  linkingHeaders: number;
+  /** AUDIT_PACK_MAX_BLOCK_HEADERS */
+  maxLinkingHeaders: number;
+  headersInPack: number;
+  /** how to fetch the headers the pack left out; null when it has them all */
+  rest: string | null;
 }
 
 /** order actions whose reason explains a refund or a return */
@@ -23,7 +41,11 @@ const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
  * all read in one REPEATABLE READ snapshot, with `manifest.json` naming every file with its size
  * and SHA-256. Ledger entries come with their inclusion proofs (`proofs/<entryId>.json`, each
  * checkable with `node dist/tools/verify-proof.js`) and `blocks.*` holds every block header from
- * the earliest block involved up to the chain head, so the proofs' blocks link to the head.
+ * the earliest block involved up to the chain head, so the proofs' blocks link to the head — as
+ * long as that range is at most AUDIT_PACK_MAX_BLOCK_HEADERS headers. The sealer closes a block
+ * every tick, so an old campaign's range grows without bound: past the cap the pack holds only the
+ * blocks of its entries and the head, and `manifest.ledger.blockRange` says how to fetch the rest
+ * (GET /api/v1/ledger/blocks, paged).
  */
 @Injectable()
 export class AuditPackService {
@@ -31,6 +53,7 @@ export class AuditPackService {
     private readonly tx: TransactionRunner,
     private readonly traces: CampaignTraceService,
     private readonly ledgerAudit: LedgerAuditQueryService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async build(user: AuthUser, campaignId: string): Promise<AuditPack> {
@@ -43,8 +66,10 @@ export class AuditPackService {
         );
         const entries = await this.ledgerAudit.entries(entryIds, em);
         const { proofs, invalid } = await this.ledgerAudit.proofs(entryIds, em);
-        const lowest = proofs.reduce((h, p) => Math.min(h, p.block.height), Number.POSITIVE_INFINITY);
-        const blocks = proofs.length ? await this.ledgerAudit.blockHeaders(lowest, em) : [];
+        const { blocks, blockRange } = await this.blocks(
+          proofs.map((p) => p.block.height),
+          em,
+        );
         const files = this.files(data, entries, proofs, blocks);
         const manifest = {
           kind: 'huigong.campaign-audit-pack',
@@ -60,6 +85,7 @@ export class AuditPackService {
             // sealed entries whose rows no longer match their seal: no proof can be given (run the verification)
             invalidProofs: invalid,
             head: blocks.length ? { height: blocks[blocks.length - 1].height, hash: blocks[blocks.length - 1].hash } : null,
+            blockRange,
           },
           hashAlgorithm: 'sha256',
           files: files.map((f) => ({ name: f.name, bytes: f.data.length, sha256: sha256(f.data) })),
@@ -72,11 +98,42 @@ export class AuditPackService {
     );
   }
 
+  /**
+   * The headers linking the entries' blocks to the chain head: the whole range when it holds at
+   * most the configured number of headers, else only the entries' blocks and the head (bounded by
+   * the entries, however long the chain has grown since).
+   */
+  private async blocks(heights: number[], em: EntityManager): Promise<{ blocks: SealedBlockHeader[]; blockRange: BlockRange | null }> {
+    if (!heights.length) return { blocks: [], blockRange: null };
+    const head = await this.ledgerAudit.chainHead(em);
+    if (!head) return { blocks: [], blockRange: null };
+    const from = heights.reduce((h, x) => Math.min(h, x), Number.POSITIVE_INFINITY);
+    const linking = head.height - from + 1;
+    const cap = this.config.auditPackMaxBlockHeaders;
+    if (linking <= cap) {
+      const blocks = await this.ledgerAudit.blockHeaders(from, em, linking);
+      return { blocks, blockRange: { from, to: head.height, included: 'linking', linkingHeaders: linking, maxLinkingHeaders: cap, headersInPack: blocks.length, rest: null } };
+    }
+    const blocks = await this.ledgerAudit.blockHeadersAt([...new Set([...heights, head.height])], em);
+    return {
+      blocks,
+      blockRange: {
+        from,
+        to: head.height,
+        included: 'entry-blocks-only',
+        linkingHeaders: linking,
+        maxLinkingHeaders: cap,
+        headersInPack: blocks.length,
+        rest: `GET /api/v1/ledger/blocks?fromHeight=${from}&limit=5000, then again with fromHeight=nextFromHeight until it is null (or until height ${head.height}, the head this pack names)`,
+      },
+    };
+  }
+
   private files(
     data: CampaignAuditData,
     entries: Awaited<ReturnType<LedgerAuditQueryService['entries']>>,
     proofs: Awaited<ReturnType<LedgerAuditQueryService['proofs']>>['proofs'],
-    blocks: Awaited<ReturnType<LedgerAuditQueryService['blockHeaders']>>,
+    blocks: SealedBlockHeader[],
   ): ZipFile[] {
     const { trace, members, orders, payments, transfers, supplierNames, categories } = data;
     const memberById = new Map(members.map((m) => [m.memberId, m]));

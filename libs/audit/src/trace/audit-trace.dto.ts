@@ -213,7 +213,13 @@ export class MemberTraceTotalsDto {
 export class MemberTraceDto {
   @ApiProperty({ type: MemberIdentityDto }) member: MemberIdentityDto;
   @ApiProperty({ type: [MemberTraceGrantDto] }) grants: MemberTraceGrantDto[];
-  @ApiProperty({ type: [MemberTraceOrderDto] }) orders: MemberTraceOrderDto[];
+  @ApiProperty({ type: [MemberTraceOrderDto], description: 'newest first, at most 1,000 (see `truncated`)' }) orders: MemberTraceOrderDto[];
+  @ApiProperty({ description: 'how many orders the member has in all' }) orderCount: number;
+  @ApiProperty({
+    description:
+      'true when `orders` stops at 1,000 (newest first) and the member has more: `refunds` and `totals.spentFen`/`refundedFen` then cover only the listed orders (grants, balances and expiries are always complete); read the rest with GET /api/v1/orders?memberId=… and the order traces',
+  })
+  truncated: boolean;
   @ApiProperty({ type: [MemberTraceRefundDto] }) refunds: MemberTraceRefundDto[];
   @ApiProperty({ type: [MemberTraceExpiryDto] }) expiries: MemberTraceExpiryDto[];
   @ApiProperty({ type: MemberTraceTotalsDto }) totals: MemberTraceTotalsDto;

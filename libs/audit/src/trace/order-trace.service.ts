@@ -1,9 +1,10 @@
-import { AuthUser } from '@huigong/common';
+import { AuthUser, TransactionRunner } from '@huigong/common';
 import { LedgerQueryService } from '@huigong/ledger';
 import { OrderDetailView, PlatformOrdersService } from '@huigong/ordering';
 import { PointsTraceQueryService } from '@huigong/points';
 import { SettlementQueryService } from '@huigong/settlement';
 import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
 import { loadTraceEntries, sortedEntries } from './trace-entries';
 import { OrderTraceView, TraceOrderEntry } from './trace-views';
 
@@ -12,7 +13,8 @@ import { OrderTraceView, TraceOrderEntry } from './trace-views';
  * backward — checkout (grants → escrow) → the grants that paid (campaign pool → grant) → their
  * campaigns (union budget → pool) → the union's deposits (funding → budget); forward — completion
  * (escrow → supplier payable) → the settlement statement → the payout (payable → paid out), and
- * any refund on the way. Reads only the other contexts' exported query services.
+ * any refund on the way. Reads only the other contexts' exported query services, all in one
+ * REPEATABLE READ snapshot (a refund committing meanwhile is either wholly in the trace or not at all).
  */
 @Injectable()
 export class OrderTraceService {
@@ -21,18 +23,26 @@ export class OrderTraceService {
     private readonly points: PointsTraceQueryService,
     private readonly settlement: SettlementQueryService,
     private readonly ledger: LedgerQueryService,
+    private readonly tx: TransactionRunner,
   ) {}
 
-  async trace(user: AuthUser, orderId: string): Promise<OrderTraceView> {
-    const order = await this.orders.detail(user, orderId);
-    const grants = await this.points.grants(order.payments.map((p) => p.grantAccountId));
+  trace(user: AuthUser, orderId: string): Promise<OrderTraceView> {
+    return this.tx.run((em) => this.collect(user, orderId, em), { isolation: 'REPEATABLE READ' });
+  }
+
+  private async collect(user: AuthUser, orderId: string, em: EntityManager): Promise<OrderTraceView> {
+    const order = await this.orders.detail(user, orderId, em);
+    const grants = await this.points.grants(
+      order.payments.map((p) => p.grantAccountId),
+      em,
+    );
     const grantCredits = new Map<string, string[]>();
-    for (const g of grants) grantCredits.set(g.grantAccountId, (await this.points.grantEntries(g.grantAccountId)).credit);
+    for (const g of grants) grantCredits.set(g.grantAccountId, (await this.points.grantEntries(g.grantAccountId, em)).credit);
     const campaignIds = [...new Set(grants.map((g) => g.campaignId))];
     const funding = new Map<string, string[]>();
-    for (const c of campaignIds) funding.set(c, await this.points.campaignFundingEntryIds(c));
-    const deposits = await this.points.unionDeposits(order.unionId);
-    const settled = await this.settlement.forOrder(order.id);
+    for (const c of campaignIds) funding.set(c, await this.points.campaignFundingEntryIds(c, em));
+    const deposits = await this.points.unionDeposits(order.unionId, em);
+    const settled = await this.settlement.forOrder(order.id, em);
 
     const entries = await loadTraceEntries(this.ledger, [
       ...order.ledgerEntries.map((e) => e.ledgerEntryId),
@@ -40,7 +50,7 @@ export class OrderTraceService {
       ...[...funding.values()].flat(),
       ...deposits.map((d) => d.ledgerEntryId),
       ...(settled?.payout ? [settled.payout.ledgerEntryId] : []),
-    ]);
+    ], em);
     const orderEntry = (e: OrderDetailView['ledgerEntries'][number]): TraceOrderEntry => ({ kind: e.kind, amountFen: e.amountFen, at: e.at, entry: entries.get(e.ledgerEntryId) ?? null });
     const byGrant = new Map(grants.map((g) => [g.grantAccountId, g]));
     const union = grants[0] ?? null;

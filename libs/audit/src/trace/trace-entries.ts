@@ -1,14 +1,15 @@
 import type { EntryWithSeal, LedgerQueryService } from '@huigong/ledger';
+import type { EntityManager } from 'typeorm';
 import type { TraceEntry } from './trace-views';
 
 const CHUNK = 1000;
 
 /** Loads entries with their seals by id (any number, in chunks the ledger accepts), keyed by id. */
-export async function loadTraceEntries(ledger: LedgerQueryService, ids: Iterable<string>): Promise<Map<string, TraceEntry>> {
+export async function loadTraceEntries(ledger: LedgerQueryService, ids: Iterable<string>, em?: EntityManager): Promise<Map<string, TraceEntry>> {
   const unique = [...new Set(ids)];
   const out = new Map<string, TraceEntry>();
   for (let i = 0; i < unique.length; i += CHUNK) {
-    for (const e of await ledger.entriesWithSeals(unique.slice(i, i + CHUNK))) out.set(e.id, toTraceEntry(e));
+    for (const e of await ledger.entriesWithSeals(unique.slice(i, i + CHUNK), em)) out.set(e.id, toTraceEntry(e));
   }
   return out;
 }

@@ -126,6 +126,10 @@ export interface MemberTraceView {
   member: { memberId: string; unionId: string; userId: string | null; name: string; employeeNo: string; status: string };
   grants: MemberTraceGrant[];
   orders: MemberTraceOrder[];
+  /** how many orders the member has in all */
+  orderCount: number;
+  /** true when `orders` stops at MEMBER_TRACE_MAX_ORDERS (newest first) and holds fewer than `orderCount` */
+  truncated: boolean;
   refunds: MemberTraceRefund[];
   expiries: MemberTraceExpiry[];
   totals: { grantedFen: number; spentFen: number; refundedFen: number; expiredFen: number; balanceFen: number };

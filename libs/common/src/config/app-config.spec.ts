@@ -49,6 +49,13 @@ describe('loadConfig', () => {
     expect(loadConfig({ LEDGER_VERIFY_CRON: '0 2,14 * * MON-FRI' }).ledgerVerifyCron).toBe('0 2,14 * * MON-FRI');
   });
 
+  it('reads the audit pack’s cap on linking block headers, within bounds', () => {
+    expect(loadConfig({}).auditPackMaxBlockHeaders).toBe(20_000);
+    expect(loadConfig({ AUDIT_PACK_MAX_BLOCK_HEADERS: '3' }).auditPackMaxBlockHeaders).toBe(3);
+    expect(() => loadConfig({ AUDIT_PACK_MAX_BLOCK_HEADERS: '0' })).toThrow(/AUDIT_PACK_MAX_BLOCK_HEADERS/);
+    expect(() => loadConfig({ AUDIT_PACK_MAX_BLOCK_HEADERS: 'many' })).toThrow(/AUDIT_PACK_MAX_BLOCK_HEADERS/);
+  });
+
   it('reads the settlement schedule: a cron pattern, or off', () => {
     expect(loadConfig({}).settlementSchedule).toBe('0 2 * * *');
     expect(loadConfig({}).settlementTimezone).toBe('Asia/Shanghai');

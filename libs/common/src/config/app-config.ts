@@ -35,6 +35,8 @@ export interface AppConfig {
   settlementSchedule: string | null;
   /** IANA time zone the schedule is read in */
   settlementTimezone: string;
+  /** an audit pack holds every block header linking its entries to the chain head only up to this many; past it, just the entries' blocks and the head */
+  auditPackMaxBlockHeaders: number;
 }
 
 export class ConfigError extends Error {
@@ -142,6 +144,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     settlementHoldDays: int(env, 'SETTLEMENT_HOLD_DAYS', 7, 0, 90),
     settlementSchedule: cron(env, 'SETTLEMENT_SCHEDULE', '0 2 * * *'),
     settlementTimezone: timeZone(env, 'SETTLEMENT_TIMEZONE', 'Asia/Shanghai'),
+    auditPackMaxBlockHeaders: int(env, 'AUDIT_PACK_MAX_BLOCK_HEADERS', 20_000, 1, 1_000_000),
   };
 }
 

@@ -19,6 +19,9 @@ export interface AuditTransfer {
   amount: number;
 }
 
+/** A block header with its own hash (what the next block's prevHash points at). */
+export type SealedBlockHeader = BlockHeader & { hash: string };
+
 export interface VerificationRecord {
   id: string;
   at: string;
@@ -166,10 +169,30 @@ export class LedgerAuditQueryService {
     return { proofs: out, invalid };
   }
 
-  /** Block headers from `fromHeight` up to the chain head, in height order, with their hashes. */
-  async blockHeaders(fromHeight: number, em: EntityManager = this.dataSource.manager): Promise<(BlockHeader & { hash: string })[]> {
-    const rows: BlockSqlRow[] = await em.query(`${BLOCK_SELECT} WHERE height >= $1 ORDER BY height`, [fromHeight]);
+  /**
+   * Block headers from `fromHeight` up, in height order, with their hashes: up to the chain head, or
+   * at most `limit` of them (callers page with `limit`: the sealer adds a block every tick, so an
+   * old height's range grows without bound).
+   */
+  async blockHeaders(fromHeight: number, em: EntityManager = this.dataSource.manager, limit?: number): Promise<SealedBlockHeader[]> {
+    const rows: BlockSqlRow[] =
+      limit === undefined
+        ? await em.query(`${BLOCK_SELECT} WHERE height >= $1 ORDER BY height`, [fromHeight])
+        : await em.query(`${BLOCK_SELECT} WHERE height >= $1 ORDER BY height LIMIT $2`, [fromHeight, limit]);
     return rows.map((b) => ({ ...toBlockHeader(b), hash: b.hash }));
+  }
+
+  /** The headers of these blocks (unknown heights are absent), in height order. */
+  async blockHeadersAt(heights: number[], em: EntityManager = this.dataSource.manager): Promise<SealedBlockHeader[]> {
+    if (!heights.length) return [];
+    const rows: BlockSqlRow[] = await em.query(`${BLOCK_SELECT} WHERE height = ANY ($1::bigint[]) ORDER BY height`, [heights]);
+    return rows.map((b) => ({ ...toBlockHeader(b), hash: b.hash }));
+  }
+
+  /** The latest sealed block (the chain head), or null before the first seal. */
+  async chainHead(em: EntityManager = this.dataSource.manager): Promise<SealedBlockHeader | null> {
+    const [row]: BlockSqlRow[] = await em.query(`${BLOCK_SELECT} ORDER BY height DESC LIMIT 1`);
+    return row ? { ...toBlockHeader(row), hash: row.hash } : null;
   }
 
   /** Recorded verification runs (the nightly job's and on-demand ones), newest first. */

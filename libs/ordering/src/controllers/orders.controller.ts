@@ -16,10 +16,10 @@ export class OrdersController {
 
   @Get('orders')
   @Roles(Role.PlatformAdmin, Role.Auditor)
-  @ApiOperation({ summary: 'Every order, filtered by state, supplier, union or member user' })
+  @ApiOperation({ summary: 'Every order, filtered by state, supplier, union, member user or union member' })
   @ApiOkResponse({ type: OrderPageDto })
   list(@Query() q: PlatformOrderListQuery): Promise<OrderPageDto> {
-    return this.orders.list({ state: q.state, supplierOrganizationId: q.supplierOrganizationId, unionId: q.unionId, userId: q.userId, ...pageOf(q) });
+    return this.orders.list({ state: q.state, supplierOrganizationId: q.supplierOrganizationId, unionId: q.unionId, userId: q.userId, memberId: q.memberId, ...pageOf(q) });
   }
 
   @Get('orders/:id')

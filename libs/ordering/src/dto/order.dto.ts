@@ -13,6 +13,7 @@ export class PlatformOrderListQuery extends OrderListQuery {
   @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID() supplierOrganizationId?: string;
   @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID() unionId?: string;
   @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID() userId?: string;
+  @ApiPropertyOptional({ format: 'uuid', description: 'a union member (roster id): the orders placed under that membership' }) @IsOptional() @IsUUID() memberId?: string;
 }
 
 export class PickListQuery {

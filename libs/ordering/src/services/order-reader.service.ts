@@ -40,11 +40,21 @@ export interface OrderRow {
 
 export interface OrderFilter {
   userId?: string;
+  memberId?: string;
   supplierOrganizationId?: string;
   unionId?: string;
   states?: OrderState[];
   limit: number;
   offset: number;
+}
+
+/** One order's lines, payments, history and entries as JSON arrays of raw rows (mapped field by field below). */
+interface AggregateRow {
+  id: string;
+  lines: Record<string, unknown>[];
+  payments: Record<string, unknown>[];
+  history: Record<string, unknown>[];
+  entries: Record<string, unknown>[];
 }
 
 const iso = (d: Date | string | null | undefined): string | null => (d ? new Date(d).toISOString() : null);
@@ -85,6 +95,7 @@ export class OrderReader {
       where.push(sql.replace('?', `$${params.length}`));
     };
     if (f.userId) add('o.user_id = ?', f.userId);
+    if (f.memberId) add('o.member_id = ?', f.memberId);
     if (f.supplierOrganizationId) add('o.supplier_organization_id = ?', f.supplierOrganizationId);
     if (f.unionId) add('o.union_id = ?', f.unionId);
     if (f.states?.length) add('o.state = ANY(?::text[])', f.states);
@@ -101,27 +112,48 @@ export class OrderReader {
   }
 
   async detail(order: OrderRow, viewer: OrderActorKind | 'platform', em: EntityManager = this.dataSource.manager): Promise<OrderDetailView> {
-    // one round trip (and never two queries at once on a transaction's connection)
-    const [{ lines, payments, history, entries }] = await em.query(
-      `SELECT
+    return (await this.details([order], viewer, em))[0];
+  }
+
+  /** Orders by id (unknown ids are absent), in no particular order. */
+  async findMany(ids: string[], em: EntityManager = this.dataSource.manager): Promise<OrderRow[]> {
+    if (!ids.length) return [];
+    return em.query(`SELECT * FROM orders WHERE id = ANY ($1::uuid[])`, [ids]);
+  }
+
+  /** Details of many orders in one round trip (and never two queries at once on a transaction's connection), in the given order. */
+  async details(orders: OrderRow[], viewer: OrderActorKind | 'platform', em: EntityManager = this.dataSource.manager): Promise<OrderDetailView[]> {
+    if (!orders.length) return [];
+    const rows: AggregateRow[] = await em.query(
+      `SELECT o.id,
          (SELECT coalesce(json_agg(x ORDER BY x.line_no), '[]') FROM (
             SELECT l.*, r.stars, r.text AS review_text, r.created_at AS reviewed_at
-              FROM order_lines l LEFT JOIN order_reviews r ON r.order_line_id = l.id WHERE l.order_id = $1) x) AS lines,
-         (SELECT coalesce(json_agg(p ORDER BY p.grant_account_id), '[]') FROM order_payments p WHERE p.order_id = $1) AS payments,
-         (SELECT coalesce(json_agg(h ORDER BY h.id), '[]') FROM order_history h WHERE h.order_id = $1) AS history,
-         (SELECT coalesce(json_agg(e ORDER BY e.at, e.ledger_entry_id), '[]') FROM order_ledger_entries e WHERE e.order_id = $1) AS entries`,
-      [order.id],
+              FROM order_lines l LEFT JOIN order_reviews r ON r.order_line_id = l.id WHERE l.order_id = o.id) x) AS lines,
+         (SELECT coalesce(json_agg(p ORDER BY p.grant_account_id), '[]') FROM order_payments p WHERE p.order_id = o.id) AS payments,
+         (SELECT coalesce(json_agg(h ORDER BY h.id), '[]') FROM order_history h WHERE h.order_id = o.id) AS history,
+         (SELECT coalesce(json_agg(e ORDER BY e.at, e.ledger_entry_id), '[]') FROM order_ledger_entries e WHERE e.order_id = o.id) AS entries
+       FROM unnest($1::uuid[]) AS o(id)`,
+      [orders.map((o) => o.id)],
     );
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    return orders.map((order) => this.toDetail(order, byId.get(order.id)!, viewer));
+  }
+
+  private toDetail(
+    order: OrderRow,
+    { lines, payments, history, entries }: AggregateRow,
+    viewer: OrderActorKind | 'platform',
+  ): OrderDetailView {
     const lineViews: OrderLineView[] = lines.map((l: Record<string, unknown>) => ({
-      id: l.id,
-      lineNo: l.line_no,
-      skuId: l.sku_id,
-      productId: l.product_id,
-      productName: l.product_name,
-      spec: l.spec,
-      categoryId: l.category_id,
+      id: l.id as string,
+      lineNo: l.line_no as number,
+      skuId: l.sku_id as string,
+      productId: l.product_id as string,
+      productName: l.product_name as string,
+      spec: l.spec as string,
+      categoryId: l.category_id as string,
       unitPriceFen: toSafeNumber(l.unit_price_fen as string),
-      quantity: l.quantity,
+      quantity: l.quantity as number,
       amountFen: toSafeNumber(l.amount_fen as string),
       review: l.stars ? { stars: Number(l.stars), text: l.review_text as string, createdAt: iso(l.reviewed_at as Date)! } : null,
     }));

@@ -1,4 +1,4 @@
-import { ApiIdempotencyKey, AuthUser, CurrentUser, ErrorBodyDto, IdempotencyKey, pageOf, Role, Roles } from '@huigong/common';
+import { ApiIdempotencyKey, AuthUser, CurrentUser, ErrorBodyDto, IdempotencyKey, PageQueryDto, pageOf, Role, Roles } from '@huigong/common';
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
 import {
   ApiConflictResponse,
@@ -69,12 +69,15 @@ export class SettlementController {
 
   @Get('statements/:id')
   @Roles(Role.PlatformAdmin, Role.Auditor, Role.SupplierStaff)
-  @ApiOperation({ summary: 'One statement with its lines (one per order) and its payout' })
+  @ApiOperation({
+    summary: 'One statement with a page of its lines (one per order, in line order) and its payout',
+    description: '`limit`/`offset` page the lines (default 50, at most 200); `linesPage.total` is the number of lines in all. The CSV has every line.',
+  })
   @ApiOkResponse({ type: StatementDetailDto })
   @ApiNotFoundResponse({ description: 'NOT_FOUND', type: ErrorBodyDto })
   @ApiForbiddenResponse({ description: 'OUT_OF_SCOPE: another supplier’s statement', type: ErrorBodyDto })
-  detail(@CurrentUser() user: AuthUser, @Param('id', ParseUUIDPipe) id: string): Promise<StatementDetailDto> {
-    return this.statements.detail(user, id);
+  detail(@CurrentUser() user: AuthUser, @Param('id', ParseUUIDPipe) id: string, @Query() q: PageQueryDto): Promise<StatementDetailDto> {
+    return this.statements.detail(user, id, pageOf(q));
   }
 
   @Get('statements/:id/csv')
@@ -82,16 +85,23 @@ export class SettlementController {
   @ApiProduces('text/csv')
   @ApiOperation({
     summary: 'One statement as CSV: a row per order, a total row, and the payout once paid',
-    description: 'UTF-8 with BOM, CRLF; formula-like cells are neutralised. Amounts in fen and in yuan.',
+    description: 'Every line, streamed from one consistent snapshot. UTF-8 with BOM, CRLF; formula-like cells are neutralised. Amounts in fen and in yuan.',
   })
   @ApiOkResponse({ description: 'CSV', schema: { type: 'string' } })
   @ApiNotFoundResponse({ description: 'NOT_FOUND', type: ErrorBodyDto })
   @ApiForbiddenResponse({ description: 'OUT_OF_SCOPE: another supplier’s statement', type: ErrorBodyDto })
-  async csv(@CurrentUser() user: AuthUser, @Param('id', ParseUUIDPipe) id: string, @Res({ passthrough: true }) res: Response): Promise<string> {
-    const { number, csv } = await this.statements.csv(user, id);
+  async csv(@CurrentUser() user: AuthUser, @Param('id', ParseUUIDPipe) id: string, @Res() res: Response): Promise<void> {
+    const summary = await this.statements.reach(user, id); // 404/403 answer before anything is sent
+    res.status(200);
     res.setHeader('Content-Type', 'text/csv; charset=utf-8');
-    res.setHeader('Content-Disposition', `attachment; filename="${number}.csv"`);
-    return csv;
+    res.setHeader('Content-Disposition', `attachment; filename="${summary.number}.csv"`);
+    try {
+      await this.statements.csv(summary, (chunk) => writeWithBackpressure(res, chunk));
+      res.end();
+    } catch (err) {
+      // the status line is gone: cut the stream so the client sees an incomplete download
+      res.destroy(err as Error);
+    }
   }
 
   @Post('statements/:id/payout')
@@ -117,4 +127,22 @@ export class SettlementController {
     if (replayed) res.setHeader('Idempotent-Replayed', 'true');
     return statement;
   }
+}
+
+/** Waits for the client to take the chunk; fails (ending the export's transaction) if it went away. */
+function writeWithBackpressure(res: Response, chunk: string): Promise<void> {
+  if (res.destroyed || res.writableEnded) return Promise.reject(new Error('the client closed the connection'));
+  if (res.write(chunk)) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const done = (err?: Error) => {
+      res.off('drain', onDrain);
+      res.off('close', onClose);
+      if (err) reject(err);
+      else resolve();
+    };
+    const onDrain = () => done();
+    const onClose = () => done(new Error('the client closed the connection'));
+    res.on('drain', onDrain);
+    res.on('close', onClose);
+  });
 }

@@ -37,7 +37,9 @@ export interface StatementSummaryView {
 }
 
 export interface StatementDetailView extends StatementSummaryView {
+  /** one page of the lines, in line order */
   lines: StatementLineView[];
+  linesPage: { total: number; limit: number; offset: number };
   payout: PayoutView | null;
 }
 

@@ -77,7 +77,8 @@ export class StatementSummaryDto {
 }
 
 export class StatementDetailDto extends StatementSummaryDto {
-  @ApiProperty({ type: [SettlementStatementLineDto] }) lines: SettlementStatementLineDto[];
+  @ApiProperty({ type: [SettlementStatementLineDto], description: 'one page of the lines, in line order (see `linesPage`)' }) lines: SettlementStatementLineDto[];
+  @ApiProperty({ type: PageMetaDto, description: 'which lines `lines` holds: `total` lines in all' }) linesPage: PageMetaDto;
   @ApiProperty({ type: PayoutDto, nullable: true }) payout: PayoutDto | null;
 }
 

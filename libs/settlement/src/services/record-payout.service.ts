@@ -85,6 +85,6 @@ export class RecordPayoutService {
       `INSERT INTO settlement_payouts (statement_id, supplier_id, amount_fen, bank_reference, paid_on, ledger_entry_id, recorded_by) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
       [statementId, s.supplier_id, total, input.bankReference, input.paidOn, entry.id, user.id],
     );
-    return this.reader.detail((await this.reader.summary(statementId, em))!, em);
+    return this.reader.detail((await this.reader.summary(statementId, em))!, undefined, em);
   }
 }

@@ -88,10 +88,17 @@ export class StatementReader {
     return (await em.query(`${STATEMENT_SELECT} WHERE s.id = ANY ($1::uuid[]) ORDER BY s.number`, [ids])).map(toSummary);
   }
 
-  async detail(summary: StatementSummaryView, em: EntityManager = this.dataSource.manager): Promise<StatementDetailView> {
-    const lines = await em.query(`SELECT * FROM settlement_statement_lines WHERE statement_id = $1 ORDER BY line_no`, [summary.id]);
+  /** The statement with one page of its lines (by line number) and its payout. */
+  async detail(summary: StatementSummaryView, page: { limit: number; offset: number } = { limit: 50, offset: 0 }, em: EntityManager = this.dataSource.manager): Promise<StatementDetailView> {
+    const lines = await em.query(`SELECT * FROM settlement_statement_lines WHERE statement_id = $1 ORDER BY line_no LIMIT $2 OFFSET $3`, [summary.id, page.limit, page.offset]);
     const [payout] = await em.query(`SELECT *, paid_on::text AS paid_on FROM settlement_payouts WHERE statement_id = $1`, [summary.id]);
-    return { ...summary, lines: lines.map(toLine), payout: payout ? toPayout(payout) : null };
+    return { ...summary, lines: lines.map(toLine), linesPage: { total: summary.lineCount, limit: page.limit, offset: page.offset }, payout: payout ? toPayout(payout) : null };
+  }
+
+  /** Lines after `afterLineNo`, in line order: keyset pages for streaming a statement of any size. */
+  async linesAfter(statementId: string, afterLineNo: number, limit: number, em: EntityManager = this.dataSource.manager): Promise<StatementLineView[]> {
+    const rows = await em.query(`SELECT * FROM settlement_statement_lines WHERE statement_id = $1 AND line_no > $2 ORDER BY line_no LIMIT $3`, [statementId, afterLineNo, limit]);
+    return rows.map(toLine);
   }
 
   async lineForOrder(orderId: string, em: EntityManager = this.dataSource.manager): Promise<{ statementId: string; line: StatementLineView } | null> {

@@ -1,7 +1,7 @@
-import { AppError, AuthUser, hasRole, Page, Role, toCsv } from '@huigong/common';
+import { AppError, AuthUser, csvLine, hasRole, Page, Role, TransactionRunner } from '@huigong/common';
 import { AccessScopeService } from '@huigong/identity';
 import { Injectable } from '@nestjs/common';
-import { RunView, StatementDetailView, StatementSummaryView } from '../domain/settlement-views';
+import { PayoutView, RunView, StatementDetailView, StatementLineView, StatementSummaryView } from '../domain/settlement-views';
 import { StatementReader } from './statement-reader.service';
 
 export const STATEMENT_CSV_HEADER = [
@@ -22,13 +22,28 @@ export function fenToYuan(fen: number): string {
   return `${sign}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, '0')}`;
 }
 
-/** The statement as CSV: one row per order, then a total row, then the payout if there is one. */
-export function statementCsv(s: StatementDetailView): string {
-  const rows: (string | number | null)[][] = s.lines.map((l) => [s.number, l.lineNo, l.orderId, l.unionId, l.completedAt, l.amountFen, fenToYuan(l.amountFen), l.completionEntryId]);
-  rows.push([s.number, 'total', `${s.lineCount} orders`, null, `${s.periodStart} – ${s.periodEnd}`, s.totalFen, fenToYuan(s.totalFen), null]);
-  if (s.payout) rows.push([s.number, 'paid', s.payout.bankReference, null, s.payout.paidOn, s.payout.amountFen, fenToYuan(s.payout.amountFen), s.payout.ledgerEntryId]);
-  return toCsv(STATEMENT_CSV_HEADER, rows);
+/** CSV rows for statement lines (no header). */
+export function statementCsvLines(s: StatementSummaryView, lines: StatementLineView[]): string {
+  let out = '';
+  for (const l of lines) out += csvLine([s.number, l.lineNo, l.orderId, l.unionId, l.completedAt, l.amountFen, fenToYuan(l.amountFen), l.completionEntryId]);
+  return out;
 }
+
+/** The closing rows: the total, then the payout if there is one. */
+export function statementCsvTail(s: StatementSummaryView, payout: PayoutView | null): string {
+  let out = csvLine([s.number, 'total', `${s.lineCount} orders`, null, `${s.periodStart} – ${s.periodEnd}`, s.totalFen, fenToYuan(s.totalFen), null]);
+  if (payout) out += csvLine([s.number, 'paid', payout.bankReference, null, payout.paidOn, payout.amountFen, fenToYuan(payout.amountFen), payout.ledgerEntryId]);
+  return out;
+}
+
+export const STATEMENT_CSV_HEAD = '\uFEFF' + csvLine(STATEMENT_CSV_HEADER);
+
+/** A statement already in memory as CSV: header, one row per line, total row, payout row. */
+export function statementCsv(s: StatementDetailView): string {
+  return STATEMENT_CSV_HEAD + statementCsvLines(s, s.lines) + statementCsvTail(s, s.payout);
+}
+
+const CSV_PAGE = 2000;
 
 /**
  * Statements as each audience may see them: supplier staff their own supplier's only (anything
@@ -39,6 +54,7 @@ export class StatementsService {
   constructor(
     private readonly reader: StatementReader,
     private readonly scope: AccessScopeService,
+    private readonly tx: TransactionRunner,
   ) {}
 
   list(user: AuthUser, q: { supplierId?: string; paid?: boolean; limit: number; offset: number }): Promise<Page<StatementSummaryView>> {
@@ -46,18 +62,40 @@ export class StatementsService {
     return this.reader.list({ ...q, supplierOrganizationId: this.ownSupplierOrganization(user) });
   }
 
-  async detail(user: AuthUser, id: string): Promise<StatementDetailView> {
+  /** The statement with one page of its lines (`linesPage` says which and how many in all). */
+  async detail(user: AuthUser, id: string, page?: { limit: number; offset: number }): Promise<StatementDetailView> {
+    return this.reader.detail(await this.reach(user, id), page);
+  }
+
+  /** 404 for an unknown statement; 403 OUT_OF_SCOPE (recorded) for another supplier's. */
+  async reach(user: AuthUser, id: string): Promise<StatementSummaryView> {
     const summary = await this.reader.summary(id);
     if (!summary) throw AppError.notFound('Settlement statement', id);
     if (!this.scope.seesEverything(user) && summary.supplierOrganizationId !== this.ownSupplierOrganization(user)) {
       await this.scope.refuse(user, 'Settlement statement', { statementId: id });
     }
-    return this.reader.detail(summary);
+    return summary;
   }
 
-  async csv(user: AuthUser, id: string): Promise<{ number: string; csv: string }> {
-    const s = await this.detail(user, id);
-    return { number: s.number, csv: statementCsv(s) };
+  /**
+   * Streams a statement (already reached) as CSV through `write`, page by page in line order from
+   * one REPEATABLE READ snapshot, so a statement of any size never sits whole in memory.
+   */
+  async csv(summary: StatementSummaryView, write: (chunk: string) => Promise<void>): Promise<void> {
+    await this.tx.run(
+      async (em) => {
+        await write(STATEMENT_CSV_HEAD);
+        let after = 0;
+        for (;;) {
+          const lines = await this.reader.linesAfter(summary.id, after, CSV_PAGE, em);
+          if (lines.length) await write(statementCsvLines(summary, lines));
+          if (lines.length < CSV_PAGE) break;
+          after = lines[lines.length - 1].lineNo;
+        }
+        await write(statementCsvTail(summary, await this.reader.payout(summary.id, em)));
+      },
+      { isolation: 'REPEATABLE READ', attempts: 1 },
+    );
   }
 
   runs(q: { limit: number; offset: number }): Promise<Page<RunView>> {
