@@ -26,7 +26,7 @@ import { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { fork } from 'node:child_process';
 import { DataSource } from 'typeorm';
 import { createApiApp } from '../apps/api/src/create-api-app';
 
@@ -90,7 +90,7 @@ interface PlacedRef {
   lineId: string;
 }
 
-/** The traffic, run in a worker thread so its JavaScript never shares the API's event loop. */
+/** The traffic, run in a process of its own so it never shares the API's event loop or memory. */
 async function runTraffic(plan: Plan): Promise<Tally> {
   const base = `http://127.0.0.1:${plan.port}/api/v1`;
   const tally: Tally = { requests: 0, byAction: {}, codes: {}, unexpected: {}, networkErrors: 0, latencies: [], seconds: 0 };
@@ -217,20 +217,27 @@ async function runTraffic(plan: Plan): Promise<Tally> {
   return tally;
 }
 
-if (!isMainThread) {
-  runTraffic(workerData as Plan).then(
-    (t) => parentPort!.postMessage(t),
-    (err) => {
-      throw err;
-    },
-  );
+// The traffic runs in its own process, so the API process's memory (sampled here) is the API's alone.
+const IS_TRAFFIC = process.env.SOAK_TRAFFIC_PROCESS === '1';
+if (IS_TRAFFIC) {
+  process.once('message', (plan: Plan) => {
+    runTraffic(plan).then(
+      (t) => process.send!(t, () => process.exit(0)),
+      (err) => {
+        console.error(err);
+        process.exit(1);
+      },
+    );
+  });
 }
 
-function trafficInWorker(plan: Plan): Promise<Tally> {
+function trafficInChild(plan: Plan): Promise<Tally> {
   return new Promise((done, fail) => {
-    const w = new Worker(__filename, { workerData: plan });
-    w.once('message', done);
-    w.once('error', fail);
+    const child = fork(__filename, [], { env: { ...process.env, SOAK_TRAFFIC_PROCESS: '1' }, serialization: 'advanced' });
+    child.once('message', (t) => done(t as Tally));
+    child.once('error', fail);
+    child.once('exit', (code) => code !== 0 && fail(new Error(`traffic process exited with ${code}`)));
+    child.send(plan);
   });
 }
 
@@ -438,7 +445,7 @@ async function main(): Promise<void> {
   sample();
   const timer = setInterval(sample, SAMPLE_EVERY_MS);
   const [{ entriesBefore }] = await ds.query(`SELECT count(*)::int AS "entriesBefore" FROM ledger_entries`);
-  const tally = await trafficInWorker({ port, seconds, connections, members, supplierTokens, unionAdmin, admin, unionId: union.id, campaignId: campaign.id, skus, products: productIds });
+  const tally = await trafficInChild({ port, seconds, connections, members, supplierTokens, unionAdmin, admin, unionId: union.id, campaignId: campaign.id, skus, products: productIds });
   clearInterval(timer);
   sample();
 
@@ -487,7 +494,7 @@ async function main(): Promise<void> {
   console.log('| memory (MB) | start | end | slope after warm-up (MB/min) |');
   console.log('|---|---:|---:|---:|');
   console.log(`| API heap (after GC) | ${mb(first.heap)} | ${mb(last.heap)} | ${heapSlope} |`);
-  console.log(`| API process RSS (incl. the traffic thread) | ${mb(first.rss)} | ${mb(last.rss)} | ${rssSlope} |`);
+  console.log(`| API process RSS | ${mb(first.rss)} | ${mb(last.rss)} | ${rssSlope} |`);
   console.log(`| worker process RSS | ${mb(first.workerRss)} | ${mb(last.workerRss)} | ${workerRssSlope} |`);
   console.log(`memory: ${flat === null ? 'too short to tell' : flat ? 'flat' : 'GROWING'} (${samples.length} samples every ${SAMPLE_EVERY_MS / 1000} s)`);
   console.log(`ledger: ${entriesAfter - entriesBefore} entries posted during the run; verification ${verification.ok ? 'OK' : `FAILED ${verification.firstProblem?.kind} ${verification.firstProblem?.id}: ${verification.firstProblem?.reason}`} (${verification.entries} entries, ${verification.unsealed} unsealed, ${verification.blocks} blocks)`);
@@ -526,7 +533,7 @@ async function main(): Promise<void> {
   process.exit(verification.ok && unexpectedCount + tally.networkErrors === 0 ? 0 : 1);
 }
 
-if (isMainThread) {
+if (!IS_TRAFFIC) {
   main().catch((err) => {
     console.error(err);
     process.exit(1);
