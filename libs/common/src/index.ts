@@ -12,3 +12,4 @@ export * from './queue';
 export * from './rate-limit/rate-limiter.service';
 export * from './csv/csv-export';
 export * from './csv/csv-encoding';
+export * from './http/write-with-backpressure';

@@ -1,4 +1,4 @@
-import { ErrorBodyDto, Role, Roles } from '@huigong/common';
+import { ErrorBodyDto, Role, Roles, writeWithBackpressure } from '@huigong/common';
 import { Controller, Get, Query, Res } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
@@ -47,22 +47,4 @@ export class LedgerAuditExportsController {
   verifications(@Query() q: VerificationsQueryDto): Promise<VerificationHistoryDto> {
     return this.history.recent(q.limit ?? 20);
   }
-}
-
-/** Waits for the client to take the chunk; fails (ending the export's transaction) if it went away. */
-function writeWithBackpressure(res: Response, chunk: string): Promise<void> {
-  if (res.destroyed || res.writableEnded) return Promise.reject(new Error('the client closed the connection'));
-  if (res.write(chunk)) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const done = (err?: Error) => {
-      res.off('drain', onDrain);
-      res.off('close', onClose);
-      if (err) reject(err);
-      else resolve();
-    };
-    const onDrain = () => done();
-    const onClose = () => done(new Error('the client closed the connection'));
-    res.on('drain', onDrain);
-    res.on('close', onClose);
-  });
 }

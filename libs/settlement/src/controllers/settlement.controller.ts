@@ -1,4 +1,4 @@
-import { ApiIdempotencyKey, AuthUser, CurrentUser, ErrorBodyDto, IdempotencyKey, PageQueryDto, pageOf, Role, Roles } from '@huigong/common';
+import { ApiIdempotencyKey, AuthUser, CurrentUser, ErrorBodyDto, IdempotencyKey, PageQueryDto, pageOf, Role, Roles, writeWithBackpressure } from '@huigong/common';
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
 import {
   ApiConflictResponse,
@@ -127,22 +127,4 @@ export class SettlementController {
     if (replayed) res.setHeader('Idempotent-Replayed', 'true');
     return statement;
   }
-}
-
-/** Waits for the client to take the chunk; fails (ending the export's transaction) if it went away. */
-function writeWithBackpressure(res: Response, chunk: string): Promise<void> {
-  if (res.destroyed || res.writableEnded) return Promise.reject(new Error('the client closed the connection'));
-  if (res.write(chunk)) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const done = (err?: Error) => {
-      res.off('drain', onDrain);
-      res.off('close', onClose);
-      if (err) reject(err);
-      else resolve();
-    };
-    const onDrain = () => done();
-    const onClose = () => done(new Error('the client closed the connection'));
-    res.on('drain', onDrain);
-    res.on('close', onClose);
-  });
 }
