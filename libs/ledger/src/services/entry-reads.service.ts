@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import type { EntryWithSeal } from '../model/ledger.types';
 import { BlockHeader, buildEntryProof, EntryProof } from '../sealing';
-import { assertLedgerId, canonicalEntry, canonicalTime, ENTRY_SELECT, EntrySqlRow, toPostedEntry, TransferSqlRow } from './ledger-sql';
+import { assertLedgerId, canonicalEntry, canonicalTime, loadEntriesWithSeals } from './ledger-sql';
 
 const MAX_BY_REFERENCE = 1000;
 
@@ -102,23 +102,7 @@ export class EntryReadsService {
     }
   }
 
-  private async load(em: EntityManager, where: string, params: unknown[]): Promise<EntryWithSeal[]> {
-    const entries: EntrySqlRow[] = await em.query(`${ENTRY_SELECT} ${where}`, params);
-    if (!entries.length) return [];
-    const transfers: TransferSqlRow[] = await em.query(
-      `SELECT id, entry_id, debit_account_id, credit_account_id, amount FROM ledger_transfers WHERE entry_id = ANY ($1::bigint[]) ORDER BY id`,
-      [entries.map((e) => e.id)],
-    );
-    const byEntry = new Map<string, TransferSqlRow[]>();
-    for (const t of transfers) {
-      const key = String(t.entry_id);
-      const list = byEntry.get(key);
-      if (list) list.push(t);
-      else byEntry.set(key, [t]);
-    }
-    return entries.map((e) => ({
-      ...toPostedEntry(e, byEntry.get(String(e.id)) ?? []),
-      seal: e.block_height == null ? null : { blockHeight: Number(e.block_height), blockHash: String(e.block_hash) },
-    }));
+  private load(em: EntityManager, where: string, params: unknown[]): Promise<EntryWithSeal[]> {
+    return loadEntriesWithSeals(em, where, params);
   }
 }

@@ -2,7 +2,8 @@
 import { AppError, toSafeNumber } from '@huigong/common';
 import { CanonicalEntry, hashEntry } from '../sealing';
 import type { AccountGuard } from '../model/account-type';
-import type { LedgerAccountView, PostedEntry } from '../model/ledger.types';
+import type { EntityManager } from 'typeorm';
+import type { EntryWithSeal, LedgerAccountView, PostedEntry } from '../model/ledger.types';
 
 /** A timestamptz as the canonical encoding wants it: UTC, microseconds, exactly as stored. */
 export const canonicalTime = (column: string): string => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
@@ -113,4 +114,25 @@ export function toPostedEntry(e: EntrySqlRow, transfers: TransferSqlRow[], repla
     transfers: ts,
     replayed,
   };
+}
+
+/** Entries matching `where` (appended to ENTRY_SELECT) with their transfers and seal, in two queries. */
+export async function loadEntriesWithSeals(em: EntityManager, where: string, params: unknown[]): Promise<EntryWithSeal[]> {
+  const entries: EntrySqlRow[] = await em.query(`${ENTRY_SELECT} ${where}`, params);
+  if (!entries.length) return [];
+  const transfers: TransferSqlRow[] = await em.query(
+    `SELECT id, entry_id, debit_account_id, credit_account_id, amount FROM ledger_transfers WHERE entry_id = ANY ($1::bigint[]) ORDER BY id`,
+    [entries.map((e) => e.id)],
+  );
+  const byEntry = new Map<string, TransferSqlRow[]>();
+  for (const t of transfers) {
+    const key = String(t.entry_id);
+    const list = byEntry.get(key);
+    if (list) list.push(t);
+    else byEntry.set(key, [t]);
+  }
+  return entries.map((e) => ({
+    ...toPostedEntry(e, byEntry.get(String(e.id)) ?? []),
+    seal: e.block_height == null ? null : { blockHeight: Number(e.block_height), blockHash: String(e.block_hash) },
+  }));
 }
