@@ -1,6 +1,7 @@
 import { toSafeNumber } from '@huigong/common';
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import type { OrderLineView } from '../domain/order-views';
 
 /** Which grant paid how much of an order, and where its refund went (if any). */
 export interface OrderPaymentAuditView {
@@ -13,17 +14,8 @@ export interface OrderPaymentAuditView {
   refundedAt: string | null;
 }
 
-export interface OrderLineAuditView {
-  lineNo: number;
-  skuId: string;
-  productId: string;
-  productName: string;
-  spec: string;
-  categoryId: string;
-  unitPriceFen: number;
-  quantity: number;
-  amountFen: number;
-}
+/** An order line as the audit sees it: the member's view without its row id and review. */
+export type OrderLineAuditView = Omit<OrderLineView, 'id' | 'review'>;
 
 export interface OrderHistoryAuditView {
   action: string;
