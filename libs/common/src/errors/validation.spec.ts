@@ -15,4 +15,8 @@ describe('hostileFields', () => {
     expect(hostileFields('a\u0000b').map((f) => f.field)).toEqual(['value']);
     expect(hostileFields({ address: { detail: '1号\u0000' }, ok: '好' }).map((f) => f.field)).toEqual(['address.detail']);
   });
+
+  it('names strings with lone UTF-16 surrogates, and leaves real astral characters alone', () => {
+    expect(hostileFields({ contactEmail: '\ud800', name: 'x\udc00y', ok: '𝦗青岛😀' }).map((f) => f.field)).toEqual(['contactEmail', 'name']);
+  });
 });

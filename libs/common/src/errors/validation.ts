@@ -23,15 +23,21 @@ export function validationFailed(fields: FieldError[]): AppError {
  * target (hasOwnProperty, constructor, __defineGetter__...), so `forbidNonWhitelisted` never sees
  * them and such a body passed as valid; `__proto__` and `prototype` are prototype-pollution probes.
  */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 const FORBIDDEN_KEYS = new Set(['__proto__', 'prototype', ...Object.getOwnPropertyNames(Object.prototype)]);
 
 /**
  * Paths of forbidden keys, of integers beyond 2^53 (JSON.parse already rounded them) and of strings
- * with NUL characters (PostgreSQL text cannot hold them) anywhere in a value.
+ * with NUL characters (PostgreSQL text cannot hold them) or lone UTF-16 surrogates (not text at all:
+ * validators that URI-encode, like isEmail, throw on them) anywhere in a value.
  */
 export function hostileFields(value: unknown, path = '', out: FieldError[] = [], depth = 0): FieldError[] {
   if (typeof value === 'string' && value.includes('\u0000')) {
     out.push({ field: path || 'value', reasons: [`${path || 'value'} must not contain NUL characters`] });
+  }
+  if (typeof value === 'string' && LONE_SURROGATE.test(value)) {
+    out.push({ field: path || 'value', reasons: [`${path || 'value'} must be well-formed Unicode text`] });
   }
   if (typeof value === 'number' && Number.isInteger(value) && !Number.isSafeInteger(value)) {
     out.push({ field: path || 'body', reasons: [`${path || 'value'} must be an integer between -(2^53 - 1) and 2^53 - 1`] });
