@@ -1,15 +1,22 @@
-// `npm run bench -- distribution [--sizes 100000,1000000] [--chunk 5000] [--keep]`
+// `npm run bench -- distribution [--sizes 100000,1000000] [--chunk 5000] [--verify] [--keep]`
 //
-// Grants credited per second by the real distribution code (DistributionRunner: chunked
-// transactions of openAccounts + postMany + progress, through the ledger), for each roster size,
-// beside a raw COPY of the same number of rows into a table shaped like ledger_transfers (same
-// indexes) in the same run, and PostgreSQL's own pgbench baseline before and after. Also times a
-// 15,000-row roster import (and its no-op re-import). Prints a table; the last line is one JSON
-// object with the figures. Uses its own database (BENCH_DATABASE_URL, default
-// huigong_bench_distribution on the local server), dropped at the end unless --keep.
+// Issue 5's figure: the time to credit every member of an approved campaign — DistributionRunner.run,
+// the real distribution code (chunked transactions: select the pending rows, LedgerService.distribute
+// = ledger_distribute opening the grant accounts and posting one entry per member, mark the rows
+// credited, progress), from the first chunk to the last commit. The approval (the snapshot of who
+// gets what and the pool's reserve) is timed and shown separately. Beside it, for each roster size, a
+// raw COPY of the same number of rows into a table shaped like ledger_transfers (same indexes) in the
+// same run, and PostgreSQL's own pgbench baseline before and after. After each size the ledger is
+// checked with SQL (one entry and one grant per member, the pool emptied, the totals conserved);
+// with --verify the sealer then seals everything and LedgerVerifier verifies the whole ledger (both
+// timed; off by default: sealing a million entries takes minutes). Also times a 15,000-row roster
+// import (and its no-op re-import). Prints a table; the last line is one JSON object with the
+// figures. Uses its own database (BENCH_DATABASE_URL, default huigong_bench_distribution on the local
+// server), dropped at the end unless --keep.
 import 'reflect-metadata';
 import { AuthUser, CoreModule, dropDatabase, loadConfig, migrateDatabase, Role, TransactionRunner, withDatabase } from '@huigong/common';
 import { IdentityModule, OrganizationsService, OrganizationType, UsersService } from '@huigong/identity';
+import { LedgerSealer, LedgerVerifier } from '@huigong/ledger';
 import { DEFAULT_CHUNK_SIZE, DistributionRunner, PointsModule } from '@huigong/points';
 import { DynamicModule, INestApplicationContext, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -62,7 +69,7 @@ async function timed<T>(fn: () => Promise<T>): Promise<{ result: T; seconds: num
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { sizes: { type: 'string' }, chunk: { type: 'string' }, keep: { type: 'boolean' } } });
+  const { values } = parseArgs({ options: { sizes: { type: 'string' }, chunk: { type: 'string' }, keep: { type: 'boolean' }, verify: { type: 'boolean' } } });
   const sizes = (values.sizes ?? '100000,1000000').split(',').map(Number);
   const chunkSize = Number(values.chunk ?? DEFAULT_CHUNK_SIZE);
   const url = process.env.BENCH_DATABASE_URL ?? withDatabase(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres', 'huigong_bench_distribution');
@@ -77,6 +84,7 @@ async function main(): Promise<void> {
   const tmp = mkdtempSync(join(tmpdir(), 'hg-bench-'));
   const results: Record<string, number>[] = [];
   let roster: Record<string, number> = {};
+  let verification: Record<string, number | boolean> | null = null;
   try {
     const ds = app.get(DataSource);
     const admin = await platformAdmin(app);
@@ -106,6 +114,19 @@ async function main(): Promise<void> {
         [campaign.id, `campaign:${campaign.id}`],
       );
       if (check.credited !== n || check.entries !== n || dist.result.credited !== n) throw new Error(`expected ${n} grants, got ${JSON.stringify(check)}`);
+      // conservation (set-based, seconds at a million): each grant account received exactly its
+      // member's amount from the pool in transfers and its cached totals say so; the pool's cached
+      // debits equal its transfers out, and it is empty
+      const [books] = await ds.query(
+        `WITH c AS (SELECT pool_account_id AS pool FROM campaigns WHERE id = $1),
+              t AS (SELECT t.credit_account_id AS acc, sum(t.amount) AS fen FROM ledger_transfers t, c WHERE t.debit_account_id = c.pool GROUP BY 1)
+         SELECT (SELECT count(*) FROM campaign_members cm JOIN ledger_accounts a ON a.id = cm.grant_account_id LEFT JOIN t ON t.acc = cm.grant_account_id
+                  WHERE cm.campaign_id = $1 AND (t.fen IS DISTINCT FROM cm.amount_fen OR a.credits_posted <> cm.amount_fen OR a.debits_posted <> 0))::int AS wrong_grants,
+                (SELECT a.credits_posted - a.debits_posted FROM ledger_accounts a, c WHERE a.id = c.pool)::text AS pool,
+                (SELECT a.debits_posted = (SELECT sum(fen) FROM t) FROM ledger_accounts a, c WHERE a.id = c.pool) AS pool_debits_match`,
+        [campaign.id],
+      );
+      if (books.wrong_grants !== 0 || books.pool !== '0' || books.pool_debits_match !== true) throw new Error(`the books do not balance after ${n} grants: ${JSON.stringify(books)}`);
 
       const copySeconds = rawCopy(url, tmp, n);
       const r = {
@@ -125,6 +146,18 @@ async function main(): Promise<void> {
           `raw COPY of ${n} rows ${r.copySeconds}s = ${r.copyRowsPerSecond} rows/s; distribution/COPY time ratio ${r.slowerThanCopy}`,
       );
     }
+    if (values.verify) {
+      const sealer = app.get(LedgerSealer);
+      const seal = await timed(async () => {
+        let entries = 0;
+        for (let r = await sealer.sealPending({ maxEntries: 100_000 }); r.entries > 0; r = await sealer.sealPending({ maxEntries: 100_000 })) entries += r.entries;
+        return entries;
+      });
+      const check = await timed(() => app.get(LedgerVerifier).verify({ record: false }));
+      verification = { sealedEntries: seal.result, sealSeconds: round(seal.seconds), verifiedEntries: check.result.entries, verifySeconds: round(check.seconds), ok: check.result.ok };
+      console.log(`sealed ${seal.result} entries in ${verification.sealSeconds}s; verification of ${check.result.entries} entries in ${verification.verifySeconds}s: ${check.result.ok ? 'ok' : `FAILED ${JSON.stringify(check.result.firstProblem)}`}`);
+      if (!check.result.ok) throw new Error('the ledger does not verify');
+    }
     roster = await rosterImport(app, admin);
     console.log(`roster import of ${roster.rows} rows: ${roster.importSeconds}s; re-import of the same file (no change): ${roster.reimportSeconds}s`);
   } finally {
@@ -143,8 +176,8 @@ async function main(): Promise<void> {
     );
   }
   console.log(`pgbench 16 clients: before ${before?.tps ?? 'n/a'} tps, after ${after?.tps ?? 'n/a'} tps`);
-  console.log('rerun: npm run bench -- distribution' + (values.sizes ? ` --sizes ${values.sizes}` : '') + (values.chunk ? ` --chunk ${values.chunk}` : ''));
-  console.log(JSON.stringify({ bench: 'distribution', chunkSize, grantFen: GRANT_FEN, baselineBefore: before, baselineAfter: after, results, roster }));
+  console.log('rerun: npm run bench -- distribution' + (values.sizes ? ` --sizes ${values.sizes}` : '') + (values.chunk ? ` --chunk ${values.chunk}` : '') + (values.verify ? ' --verify' : ''));
+  console.log(JSON.stringify({ bench: 'distribution', chunkSize, grantFen: GRANT_FEN, baselineBefore: before, baselineAfter: after, results, verification, roster }));
 }
 
 function round(x: number): number {

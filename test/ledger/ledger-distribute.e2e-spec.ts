@@ -136,6 +136,55 @@ describe('ledger: bulk distribute (e2e)', () => {
     expect(await f.tx.run((em) => em.query(`SHOW jit`))).toEqual([{ jit: 'off' }]);
   });
 
+  it('keeps what the foreign keys it replaces kept: transfers need their entry, accounts a known type, a used type stays (23503)', async () => {
+    const { org, pool: p } = await pool(1_000);
+    // one transaction, rolled back at the end: the probes leave nothing behind (an entry without
+    // transfers would not verify); each refusal is undone to its savepoint
+    const qr = t.dataSource.createQueryRunner();
+    await qr.startTransaction();
+    const refused = async (sql: string, params: unknown[] = []) => {
+      await qr.query('SAVEPOINT probe');
+      const err = await qr.query(sql, params).then(
+        () => null,
+        (e: { code?: string; constraint?: string }) => e,
+      );
+      await qr.query('ROLLBACK TO SAVEPOINT probe');
+      expect(err).toMatchObject({ code: '23503' });
+      return err as { constraint?: string };
+    };
+    try {
+      const [{ max }] = await qr.query(`SELECT coalesce(max(id), 0)::text AS max FROM ledger_entries`);
+      // a statement inserting two transfers, one of them pointing at no entry: both refused
+      const [{ id: entry }] = await qr.query(
+        `INSERT INTO ledger_entries (idempotency_key, kind, reference, transfer_count, content_hash) VALUES ($1, 'test', 'test', 1, 'x') RETURNING id::text`,
+        [`fk-test:${randomUUID()}`],
+      );
+      const t1 = await refused(
+        `INSERT INTO ledger_transfers (entry_id, debit_account_id, credit_account_id, amount, created_at) VALUES ($1::bigint, $3::bigint, $3::bigint + 1, 1, now()), ($2::bigint, $3::bigint, $3::bigint + 1, 1, now())`,
+        [entry, String(BigInt(max) + 1_000_000n), p.id],
+      );
+      expect(t1.constraint).toBe('ledger_transfers_entry_id_fkey');
+      const [{ n }] = await qr.query(`SELECT count(*)::int AS n FROM ledger_transfers WHERE entry_id = $1`, [entry]);
+      expect(n).toBe(0);
+      // an account of a type that does not exist, beside a good one
+      const a1 = await refused(
+        `INSERT INTO ledger_accounts (type, owner_type, owner_id, organization_id, guard) VALUES ('worker_grant', 'fk_test', $2, $1, 'debits_le_credits'), ('no_such_type', 'fk_test', $3, $1, 'none')`,
+        [org, randomUUID(), randomUUID()],
+      );
+      expect(a1.constraint).toBe('ledger_accounts_type_fkey');
+      await refused(`UPDATE ledger_accounts SET type = 'no_such_type' WHERE id = $1`, [p.id]);
+      // a type in use is neither deleted nor renamed; an unused one may be changed and deleted
+      await refused(`DELETE FROM ledger_account_types WHERE code = 'campaign_pool'`);
+      await refused(`UPDATE ledger_account_types SET code = 'campaign_pool_renamed' WHERE code = 'campaign_pool'`);
+      await qr.query(`INSERT INTO ledger_account_types (code, default_guard) VALUES ('fk_test_unused', 'none')`);
+      await qr.query(`UPDATE ledger_account_types SET code = 'fk_test_unused2' WHERE code = 'fk_test_unused'`);
+      await qr.query(`DELETE FROM ledger_account_types WHERE code = 'fk_test_unused2'`);
+    } finally {
+      await qr.rollbackTransaction();
+      await qr.release();
+    }
+  });
+
   it('never credits twice under concurrent runs of the same credits', async () => {
     const { org, pool: p } = await pool(100_000);
     const tag = randomUUID();

@@ -105,9 +105,9 @@ export class DistributionRunner {
     const [c] = await em.query(`SELECT status FROM campaigns WHERE id = $1 FOR SHARE`, [campaignId]);
     if (c.status !== CampaignStatus.Distributing && c.status !== CampaignStatus.Open) return null;
     await em.query(`SELECT 1 FROM campaign_distributions WHERE campaign_id = $1 FOR UPDATE`, [campaignId]);
-    const rows: { member_id: string; amount_fen: string; user_id: string | null }[] = await em.query(
+    const rows: { member_id: string; amount_fen: string; user_id: string | null; row: string }[] = await em.query(
       // (the holder by a per-row lookup: a join lets the planner merge-scan members from its start)
-      `SELECT cm.member_id, cm.amount_fen, (SELECT m.user_id FROM members m WHERE m.id = cm.member_id) AS user_id
+      `SELECT cm.member_id, cm.amount_fen, (SELECT m.user_id FROM members m WHERE m.id = cm.member_id) AS user_id, cm.ctid::text AS row
          FROM campaign_members cm
         WHERE cm.campaign_id = $1 AND cm.state = 'pending' AND cm.member_id > $3 ORDER BY cm.member_id LIMIT $2`,
       [campaignId, size, after],
@@ -131,12 +131,20 @@ export class DistributionRunner {
       })),
     });
     const fen = credited.totalFen;
-    await em.query(
-      `UPDATE campaign_members cm SET state = 'credited', grant_account_id = v.account_id, credited_at = now()
-         FROM unnest($2::uuid[], $3::bigint[]) AS v(member_id, account_id)
-        WHERE cm.campaign_id = $1 AND cm.member_id = v.member_id`,
-      [campaignId, rows.map((r) => r.member_id), credited.accountIds],
+    // Marked by the rows' physical addresses (a TID scan, not 5,000 primary-key probes): nobody else
+    // updates them meanwhile — closing, cancelling and top-ups wait on the campaign row (FOR SHARE
+    // above), leaving and activation on the progress row (FOR UPDATE above). The member and state are
+    // checked again on the row itself, and the count must match, or the chunk rolls back.
+    const [{ marked }] = await em.query(
+      `WITH upd AS (
+         UPDATE campaign_members cm SET state = 'credited', grant_account_id = v.account_id, credited_at = now()
+           FROM unnest($2::tid[], $3::uuid[], $4::bigint[]) AS v(row, member_id, account_id)
+          WHERE cm.ctid = v.row AND cm.campaign_id = $1 AND cm.member_id = v.member_id AND cm.state = 'pending'
+          RETURNING 1)
+       SELECT count(*)::int AS marked FROM upd`,
+      [campaignId, rows.map((r) => r.row), rows.map((r) => r.member_id), credited.accountIds],
     );
+    if (marked !== rows.length) throw new Error(`campaign ${campaignId}: marked ${marked} of ${rows.length} rows credited; the chunk is rolled back`);
     await em.query(
       `UPDATE campaign_distributions SET credited_members = credited_members + $2, credited_fen = credited_fen + $3, chunks = chunks + 1, last_progress_at = now()
         WHERE campaign_id = $1`,
