@@ -60,7 +60,7 @@ const PROBLEM_ORDER: Record<VerificationProblem['kind'], number> = { entry: 0, b
  * next range prefetched while Node hashes the current one; on a big ledger the ranges go to worker
  * threads (verify-entries.worker.ts), each on its own connection in the same snapshot, so parsing
  * and hashing use every core. The set checks (account totals against their transfers, the ledger
- * summing to zero, seals without an entry) run in PostgreSQL on other connections meanwhile.
+ * summing to zero, counting the seals) run in PostgreSQL on other connections meanwhile.
  */
 @Injectable()
 export class LedgerVerifier {
@@ -82,11 +82,13 @@ export class LedgerVerifier {
       }
       const accountsCheck = this.checkAccounts(totals);
       accountsCheck.catch(() => undefined); // awaited below; avoid an unhandled rejection meanwhile
-      const orphanSeals = this.firstOrphanSeal(side);
-      orphanSeals.catch(() => undefined);
+      const sealCount = side.query(`SELECT count(*)::text AS n FROM ledger_entry_seals`);
+      sealCount.catch(() => undefined);
       const { blocks, problems: blockProblems } = await this.loadBlocks(main);
       const stream = await this.streamEntries(main, blocks, String(snapshot), opts);
-      const orphan = await orphanSeals;
+      // every seal belongs to an entry the stream met, unless there are more seals than sealed entries
+      const { rows: [{ n: seals }] } = await sealCount;
+      const orphan = seals !== String(stream.entries - stream.unsealed) ? await this.firstOrphanSeal(side) : undefined;
       if (orphan && (!stream.problem || cmpId(orphan.id, stream.problem.id) < 0)) stream.problem = orphan;
       blockProblems.push(...this.checkBlockContents(blocks));
       blockProblems.sort((a, b) => cmpId(a.id, b.id)); // stable: the lowest height first
@@ -158,7 +160,7 @@ export class LedgerVerifier {
     return { blocks, problems };
   }
 
-  /** Seals are joined to their entries in the range stream: a seal without an entry is looked for here. */
+  /** Seals are joined to their entries in the range stream: a seal without an entry is named here. */
   private async firstOrphanSeal(c: PoolClient): Promise<VerificationProblem | undefined> {
     const { rows: [orphan] } = await c.query(`
       SELECT s.entry_id::text AS id FROM ledger_entry_seals s
