@@ -55,7 +55,8 @@ export async function checkRange(c: ClientBase, from: bigint, to: bigint, packed
 /**
  * The same checks as checkEntryBatch over a packed range, or null when the packing cannot be split
  * exactly (the caller then reads the range as rows). Seals whose entry does not exist are not in a
- * packed range (entries are joined to seals): the verifier looks for them in one query of its own.
+ * packed range (entries are joined to seals): the verifier counts the seals against the sealed
+ * entries, and names the first orphan with one query when they differ.
  *
  * Works on the UTF-8 bytes: fields are found in one pass and an entry's canonical encoding is
  * copied together in one reused buffer (PreimageWriter) instead of being built from strings; an
