@@ -1,4 +1,4 @@
-// npm run bench -- ledger-verify [--entries 1000000] [--reuse] [--seconds 10] [--no-baseline]
+// npm run bench -- ledger-verify [--entries 1000000] [--reuse] [--seconds 10] [--no-baseline] [--db huigong_bench_ledger_verify]
 //
 // Entries per second verified by LedgerVerifier (what `npm run cli -- ledger:verify` and
 // GET /api/v1/audit/ledger/verify run) over a ledger of one million entries. The entries are
@@ -20,7 +20,7 @@ async function main(): Promise<void> {
   const baseline = a['no-baseline'] !== 'true';
   const before = baseline ? pgbenchBaseline(seconds, [16, 64]) : [];
 
-  const name = 'huigong_bench_ledger_verify';
+  const name = a.db ?? 'huigong_bench_ledger_verify';
   const { ctx } = await benchContext(name, 8, a.reuse === 'true');
   const ds = ctx.get(DataSource);
   const [{ n: existing }] = await ds.query(`SELECT count(*)::int AS n FROM ledger_entries`);

@@ -263,6 +263,17 @@ describe('ledger sealing, proofs and verification (e2e)', () => {
       expect((await verifier.verify(threaded)).ok).toBe(true);
     });
 
+    it('names a seal whose entry does not exist, beyond the last entry too', async () => {
+      await someEntries(2);
+      await sealer.sealPending();
+      const [b] = await t.dataSource.query(`SELECT height::text FROM ledger_blocks ORDER BY height DESC LIMIT 1`);
+      const [{ id }] = await t.dataSource.query(`SELECT (max(id) + 1000)::text AS id FROM ledger_entries`);
+      await asSuperuserAroundTriggers(`INSERT INTO ledger_entry_seals (entry_id, block_height, leaf_index, entry_hash) VALUES ($1, $2, 999999, $3)`, [id, b.height, 'a'.repeat(64)]);
+      expect((await verifier.verify({ record: false })).firstProblem).toEqual({ kind: 'entry', id, reason: 'sealed, but the entry does not exist' });
+      await asSuperuserAroundTriggers(`DELETE FROM ledger_entry_seals WHERE entry_id = $1`, [id]);
+      expect((await verifier.verify({ record: false })).ok).toBe(true);
+    });
+
     it('names the account whose cached totals were changed, on the row or in a shard', async () => {
       const { account, escrow } = await someEntries(2);
       await t.dataSource.query(`UPDATE ledger_accounts SET credits_posted = credits_posted + 7 WHERE id = $1`, [account.id]);

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
-import { CanonicalEncodingError, hashEntry } from '../sealing';
-import { fastHashEntry, TransferTuple } from './fast-entry-hash';
+import { CanonicalEncodingError, canonicalJson, hashEntry } from '../sealing';
+import { fastHashEntry, parsedJsonCanonical, TransferTuple } from './fast-entry-hash';
 
 const text = fc.oneof(fc.string({ unit: 'binary', maxLength: 30 }), fc.constantFrom('', '"', '\\', '\u0000\u001f\u007f', '\u2028/\u2029', '中秋福利', '\ud800', '\udfff\ud83d\ude00'));
 const decimal = fc.bigInt({ min: 0n, max: 2n ** 63n - 1n }).map(String);
@@ -62,5 +62,22 @@ describe('fastHashEntry', () => {
       args[i] = value;
       expect(() => fastHashEntry(...(args as Parameters<typeof fastHashEntry>))).toThrow(CanonicalEncodingError);
     }
+  });
+
+  it('encodes parsed JSON (metadata as pg decodes jsonb) exactly as canonicalJson, or leaves it to canonicalJson', () => {
+    const json = fc.oneof(fc.jsonValue(), metadata, fc.constantFrom(1.5, -0, 1e21, { a: 0.1 }, [1, 2.5], { b: 1, a: [true, null, '\u2028'] }));
+    fc.assert(
+      fc.property(json, (v) => {
+        const parsed: unknown = JSON.parse(JSON.stringify(v) ?? 'null');
+        let expected: string | undefined;
+        try {
+          expected = canonicalJson(parsed);
+        } catch (err) {
+          if (!(err instanceof CanonicalEncodingError)) throw err;
+        }
+        expect(parsedJsonCanonical(parsed)).toBe(expected);
+      }),
+      { numRuns: 3000 },
+    );
   });
 });

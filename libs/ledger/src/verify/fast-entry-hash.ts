@@ -69,11 +69,58 @@ export function fastHashEntry(
       ',"kind":' +
       JSON.stringify(kind) +
       ',"metadata":' +
-      (metadata === null ? 'null' : canonicalJson(metadata)) +
+      (metadata === null ? 'null' : (parsedJsonCanonical(metadata) ?? canonicalJson(metadata))) +
       ',"reference":' +
       nullableString(reference, 'entry.reference') +
       ',"transfers":[' +
       ts +
       ']}',
   );
+}
+
+/**
+ * canonicalJson for what JSON.parse returns (metadata as pg decodes jsonb): plain objects, arrays,
+ * strings, booleans, null and numbers, never cycles — so no cycle set and no error paths built per
+ * member. Anything else (a float, an unexpected object) gives undefined and the caller takes
+ * canonicalJson, which encodes it or names the exact problem. fast-entry-hash.spec.ts proves the two equal.
+ */
+export function parsedJsonCanonical(v: unknown): string | undefined {
+  switch (typeof v) {
+    case 'string':
+      return JSON.stringify(v);
+    case 'number':
+      return Number.isSafeInteger(v) ? JSON.stringify(v) : undefined;
+    case 'boolean':
+      return v ? 'true' : 'false';
+    case 'object':
+      break;
+    default:
+      return undefined;
+  }
+  if (v === null) return 'null';
+  if (Array.isArray(v)) {
+    let out = '[';
+    for (let i = 0; i < v.length; i++) {
+      if (!(i in v)) return undefined;
+      const item = parsedJsonCanonical(v[i]);
+      if (item === undefined) return undefined;
+      out += i ? ',' + item : item;
+    }
+    return out + ']';
+  }
+  if (Object.getPrototypeOf(v) !== Object.prototype) return undefined;
+  const record = v as Record<string, unknown>;
+  const keys = Object.keys(record);
+  if (keys.length > 1) keys.sort(); // UTF-16 code units, as canonicalJson
+  let out = '{';
+  let first = true;
+  for (let i = 0; i < keys.length; i++) {
+    const member = record[keys[i]];
+    if (member === undefined) continue;
+    const encoded = parsedJsonCanonical(member);
+    if (encoded === undefined) return undefined;
+    out += (first ? '' : ',') + JSON.stringify(keys[i]) + ':' + encoded;
+    first = false;
+  }
+  return out + '}';
 }

@@ -1,0 +1,338 @@
+// The verifier's fast range loader: one round trip per id range, and the rows packed by PostgreSQL
+// into two strings (entries with their seals; transfers), because decoding a million pg rows field
+// by field cost Node more than hashing them. Kept free of framework imports (worker threads load it).
+//
+// The packing is exact or refused: entry fields are joined by U+0001 and entries by U+0002; a text
+// column holding either character (allowed, if odd) changes the number of fields or records, so the
+// range is read again as rows (verify-range-sql.ts) — never parsed by guess. Any NULL in a packed
+// record drops the record and shows in the counts too.
+import type { ClientBase } from 'pg';
+import { hash } from 'node:crypto';
+import { ENTRY_DOMAIN_TAG } from '../sealing/canonical-encoding';
+import { checkEntryBatch, EntryBatchBuilder, EntryBatchResult, EntryRow, EntrySeal, SealRow, TransferRow } from './entry-batch-check';
+import { parsedJsonCanonical, TransferTuple } from './fast-entry-hash';
+import { ENTRY_RANGE_SQL, SEAL_RANGE_SQL, TRANSFER_RANGE_SQL } from './verify-range-sql';
+
+/** [entries, packed entries, entries packed, transfers, transfers packed]; created_at as canonicalTime renders it. */
+export const PACKED_RANGE_SQL = `
+SELECT p.n, p.packed_n, p.packed, t.n, t.packed
+  FROM (SELECT count(*)::int AS n, count(r)::int AS packed_n, string_agg(r, chr(2)) AS packed
+          FROM (SELECT e.id || chr(1) || e.kind || chr(1) || e.idempotency_key || chr(1) || e.reference || chr(1)
+                       || coalesce('=' || e.actor, '') || chr(1) || coalesce(e.metadata::text, '') || chr(1)
+                       || to_char(e.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') || chr(1) || e.transfer_count || chr(1)
+                       || coalesce(s.block_height || chr(1) || s.leaf_index || chr(1) || s.entry_hash, chr(1) || chr(1)) AS r
+                  FROM ledger_entries e
+                  LEFT JOIN ledger_entry_seals s ON s.entry_id = e.id AND s.entry_id >= $1 AND s.entry_id < $2
+                 WHERE e.id >= $1 AND e.id < $2
+                 ORDER BY e.id) x) p,
+       (SELECT count(*)::int AS n,
+               string_agg(entry_id || ',' || debit_account_id || ',' || credit_account_id || ',' || amount, ';' ORDER BY entry_id, id) AS packed
+          FROM ledger_transfers WHERE entry_id >= $1 AND entry_id < $2) t`;
+
+export type PackedRange = [entries: number, packedEntries: number, entries: string | null, transfers: number, transfers: string | null];
+
+const ENTRY_FIELDS = 11;
+
+/** Sends the range's query (on a pg client: queries queue, so the next range can be asked for before this one is checked). */
+export async function fetchPackedRange(c: ClientBase, from: bigint, to: bigint): Promise<PackedRange> {
+  const { rows } = await c.query({ text: PACKED_RANGE_SQL, values: [from.toString(), to.toString()], rowMode: 'array' });
+  return rows[0] as PackedRange;
+}
+
+/** Checks a fetched range; a range whose packing is ambiguous is read again as rows on the same client. */
+export async function checkRange(c: ClientBase, from: bigint, to: bigint, packed: PackedRange): Promise<EntryBatchResult> {
+  const r = checkPackedRange(packed);
+  if (r) return r;
+  const values = [from.toString(), to.toString()];
+  const [er, sr, tr] = [
+    await c.query({ text: ENTRY_RANGE_SQL, values, rowMode: 'array' }),
+    await c.query({ text: SEAL_RANGE_SQL, values, rowMode: 'array' }),
+    await c.query({ text: TRANSFER_RANGE_SQL, values, rowMode: 'array' }),
+  ];
+  return checkEntryBatch(er.rows as EntryRow[], sr.rows as SealRow[], tr.rows as TransferRow[]);
+}
+
+/**
+ * The same checks as checkEntryBatch over a packed range, or null when the packing cannot be split
+ * exactly (the caller then reads the range as rows). Seals whose entry does not exist are not in a
+ * packed range (entries are joined to seals): the verifier counts the seals against the sealed
+ * entries, and names the first orphan with one query when they differ.
+ *
+ * Works on the UTF-8 bytes: fields are found in one pass and an entry's canonical encoding is
+ * copied together in one reused buffer (PreimageWriter) instead of being built from strings; an
+ * entry the byte path cannot encode plainly (a field to escape is fine; a malformed one is not)
+ * goes through EntryBatchBuilder.entry as strings, which names its problem exactly as before.
+ */
+export function checkPackedRange([n, packedN, packed, tn, tpacked]: PackedRange): EntryBatchResult | null {
+  if (n !== packedN || (n > 0) !== (packed !== null) || (tn > 0) !== (tpacked !== null)) return null;
+  const buf = Buffer.from(packed ?? '', 'utf8');
+  const tbuf = Buffer.from(tpacked ?? '', 'latin1'); // digits, commas and semicolons only
+  const b = new EntryBatchBuilder();
+  const f = new Int32Array(2 * ENTRY_FIELDS); // [start, end) of each field of the current record
+  const w = writer;
+  let records = 0;
+  let p = 0;
+  let prevS = 0;
+  let prevE = 0;
+  // transfers: the current one's [entry id, debit, credit, amount] bounds in tbuf
+  const t = new Int32Array(8);
+  let tp = 0;
+  let tcount = 0;
+  let tHave = tn > 0 && nextTransfer(tbuf, 0, t);
+  if (tn > 0 && !tHave) return null;
+  while (n > 0 && p <= buf.length) {
+    // one record: ENTRY_FIELDS fields split by 0x01, ended by 0x02 or the end
+    let k = 0;
+    let escape = 0; // bit i: field i holds a byte JSON must escape
+    f[0] = p;
+    let q = p;
+    for (; q < buf.length; q++) {
+      const c = buf[q];
+      if (c < 0x20 || c === 0x22 || c === 0x5c) {
+        if (c === 1) {
+          if (++k === ENTRY_FIELDS) return null;
+          f[2 * k - 1] = q;
+          f[2 * k] = q + 1;
+        } else if (c === 2) break;
+        else escape |= 1 << k;
+      }
+    }
+    if (k !== ENTRY_FIELDS - 1) return null;
+    f[2 * k + 1] = q;
+    p = q + 1;
+    records++;
+    // ids strictly ascending, or the packing is not what it seems
+    if (records > 1 && cmpBytes(buf, prevS, prevE, buf, f[0], f[1]) >= 0) return null;
+    prevS = f[0];
+    prevE = f[1];
+    // transfers before this entry's id belong to no entry
+    while (tHave && cmpBytes(tbuf, t[0], t[1], buf, f[0], f[1]) < 0) {
+      b.flag(tbuf.toString('latin1', t[0], t[1]), 'transfer belongs to an entry that does not exist');
+      tp = t[7] + 1;
+      tcount++;
+      tHave = tp < tbuf.length && nextTransfer(tbuf, tp, t);
+    }
+    const tFirst = tp;
+    let mine = 0;
+    while (tHave && cmpBytes(tbuf, t[0], t[1], buf, f[0], f[1]) === 0) {
+      mine++;
+      tp = t[7] + 1;
+      tHave = tp < tbuf.length && nextTransfer(tbuf, tp, t);
+    }
+    tcount += mine;
+    if (!fastEntry(b, w, buf, f, escape, tbuf, tFirst, mine)) slowEntry(b, buf, f, tbuf, tFirst, mine);
+  }
+  if (records !== n) return null;
+  // transfers after the last entry belong to no entry; the count proves none was lost in packing
+  while (tHave) {
+    b.flag(tbuf.toString('latin1', t[0], t[1]), 'transfer belongs to an entry that does not exist');
+    tp = t[7] + 1;
+    tcount++;
+    tHave = tp < tbuf.length && nextTransfer(tbuf, tp, t);
+  }
+  if (tcount !== tn || tp < tbuf.length) return null;
+  return b.out;
+}
+
+/** Bounds of the transfer "entry,debit,credit,amount" at p into t ([s,e) ×3, amount start, end): false if malformed. */
+function nextTransfer(tbuf: Buffer, p: number, t: Int32Array): boolean {
+  let k = 0;
+  t[0] = p;
+  let q = p;
+  for (; q < tbuf.length; q++) {
+    const c = tbuf[q];
+    if (c === 0x2c) {
+      if (++k === 4) return false;
+      t[2 * k - 1] = q;
+      t[2 * k] = q + 1;
+    } else if (c === 0x3b) break;
+  }
+  if (k !== 3) return false;
+  t[7] = q;
+  return true;
+}
+
+/** Like cmpId over two decimal byte ranges: by length, then bytes. */
+function cmpBytes(a: Buffer, as: number, ae: number, b: Buffer, bs: number, be: number): number {
+  const d = ae - as - (be - bs);
+  if (d !== 0) return d;
+  for (let i = 0; i < ae - as; i++) {
+    const x = a[as + i] - b[bs + i];
+    if (x !== 0) return x;
+  }
+  return 0;
+}
+
+/** A canonical decimal: digits, no leading zero (CANONICAL_DECIMAL_RE). */
+function isDecimal(a: Buffer, s: number, e: number): boolean {
+  if (e <= s || (a[s] === 0x30 && e - s > 1)) return false;
+  for (let i = s; i < e; i++) if (a[i] < 0x30 || a[i] > 0x39) return false;
+  return true;
+}
+
+/** 2026-11-26T19:20:34.123456Z (CANONICAL_TIMESTAMP_RE) */
+function isTimestamp(a: Buffer, s: number, e: number): boolean {
+  if (e - s !== 27) return false;
+  for (let i = 0; i < 27; i++) {
+    const c = a[s + i];
+    const want = TIMESTAMP_SHAPE.charCodeAt(i);
+    if (want === 0x39 ? c < 0x30 || c > 0x39 : c !== want) return false;
+  }
+  return true;
+}
+const TIMESTAMP_SHAPE = '9999-99-99T99:99:99.999999Z';
+
+/** Reused output buffer of the canonical encoding (one per thread; everything here is synchronous). */
+class PreimageWriter {
+  out = Buffer.allocUnsafe(1 << 16);
+  pos = 0;
+
+  ensure(n: number): void {
+    if (this.pos + n <= this.out.length) return;
+    const next = Buffer.allocUnsafe(Math.max(2 * this.out.length, this.pos + n));
+    this.out.copy(next, 0, 0, this.pos);
+    this.out = next;
+  }
+
+  bytes(src: Buffer, s: number, e: number): void {
+    this.ensure(e - s);
+    if (e - s > 64) {
+      this.pos += src.copy(this.out, this.pos, s, e);
+      return;
+    }
+    // Buffer#copy costs more than the copy itself at these sizes
+    const out = this.out;
+    let pos = this.pos;
+    for (let i = s; i < e; i++) out[pos++] = src[i];
+    this.pos = pos;
+  }
+
+  constant(c: Buffer): void {
+    this.bytes(c, 0, c.length);
+  }
+
+  /** a JSON string of src[s,e): the bytes as they are, or JSON.stringify where something must be escaped */
+  json(src: Buffer, s: number, e: number, escape: boolean): void {
+    if (!escape) {
+      this.ensure(e - s + 2);
+      this.out[this.pos++] = 0x22;
+      this.bytes(src, s, e);
+      this.out[this.pos++] = 0x22;
+    } else this.text(JSON.stringify(src.toString('utf8', s, e)));
+  }
+
+  text(v: string): void {
+    this.ensure(3 * v.length);
+    this.pos += this.out.write(v, this.pos, 'utf8');
+  }
+}
+const writer = new PreimageWriter();
+const C = (v: string) => Buffer.from(v, 'utf8');
+const K_ACTOR = C(`${ENTRY_DOMAIN_TAG}{"actor":`);
+const K_NULL = C('null');
+const K_CREATED = C(',"createdAt":"');
+const K_ID = C('","id":"');
+const K_KEY = C('","idempotencyKey":');
+const K_KIND = C(',"kind":');
+const K_META = C(',"metadata":');
+const K_REF = C(',"reference":');
+const K_TRANSFERS = C(',"transfers":[');
+const K_AMOUNT_FIRST = C('{"amount":"');
+const K_AMOUNT = C(',{"amount":"');
+const K_CREDIT = C('","creditAccountId":"');
+const K_DEBIT = C('","debitAccountId":"');
+const K_TRANSFER_END = C('"}');
+const K_END = C(']}');
+
+const bit = (escape: number, field: number) => (escape & (1 << field)) !== 0;
+
+/**
+ * The byte path for one entry: false (having changed nothing) when it is not plain — a field that
+ * is not canonical, metadata canonicalJson must judge — so that slowEntry names the problem.
+ */
+function fastEntry(b: EntryBatchBuilder, w: PreimageWriter, buf: Buffer, f: Int32Array, escape: number, tbuf: Buffer, ts: number, count: number): boolean {
+  if (!isDecimal(buf, f[0], f[1]) || !isTimestamp(buf, f[12], f[13])) return false;
+  const posted = parseCount(buf, f[14], f[15]);
+  if (posted < 0) return false;
+  let metadata: string | undefined = 'null';
+  if (f[11] > f[10]) {
+    metadata = parsedJsonCanonical(JSON.parse(buf.toString('utf8', f[10], f[11]))); // jsonb text, parsed as pg parses jsonb
+    if (metadata === undefined) return false;
+  }
+  // transfers: all canonical, or the slow path says which is not
+  const t = transferBounds;
+  for (let p = ts, i = 0; i < count; i++) {
+    nextTransfer(tbuf, p, t);
+    if (!isDecimal(tbuf, t[2], t[3]) || !isDecimal(tbuf, t[4], t[5]) || !isDecimal(tbuf, t[6], t[7])) return false;
+    p = t[7] + 1;
+  }
+  const id = buf.toString('latin1', f[0], f[1]);
+  w.pos = 0;
+  w.constant(K_ACTOR);
+  if (f[9] > f[8]) w.json(buf, f[8] + 1, f[9], bit(escape, 4));
+  else w.constant(K_NULL);
+  w.constant(K_CREATED);
+  w.bytes(buf, f[12], f[13]);
+  w.constant(K_ID);
+  w.bytes(buf, f[0], f[1]);
+  w.constant(K_KEY);
+  w.json(buf, f[4], f[5], bit(escape, 2));
+  w.constant(K_KIND);
+  w.json(buf, f[2], f[3], bit(escape, 1));
+  w.constant(K_META);
+  w.text(metadata);
+  w.constant(K_REF);
+  w.json(buf, f[6], f[7], bit(escape, 3));
+  w.constant(K_TRANSFERS);
+  for (let p = ts, i = 0; i < count; i++) {
+    nextTransfer(tbuf, p, t);
+    // amounts are canonical decimals here: positive unless "0"; the accounts must differ
+    if (cmpBytes(tbuf, t[2], t[3], tbuf, t[4], t[5]) === 0) b.flag(id, 'a transfer debits and credits the same account');
+    if (t[7] - t[6] === 1 && tbuf[t[6]] === 0x30) b.flag(id, 'a transfer amount is not positive');
+    w.constant(i ? K_AMOUNT : K_AMOUNT_FIRST);
+    w.bytes(tbuf, t[6], t[7]);
+    w.constant(K_CREDIT);
+    w.bytes(tbuf, t[4], t[5]);
+    w.constant(K_DEBIT);
+    w.bytes(tbuf, t[2], t[3]);
+    w.constant(K_TRANSFER_END);
+    p = t[7] + 1;
+  }
+  w.constant(K_END);
+  b.hashed(id, hash('sha256', w.out.subarray(0, w.pos), 'hex'), count, posted, seal(buf, f));
+  return true;
+}
+const transferBounds = new Int32Array(8);
+
+function parseCount(a: Buffer, s: number, e: number): number {
+  if (e <= s || e - s > 9) return -1;
+  let v = 0;
+  for (let i = s; i < e; i++) {
+    const c = a[i] - 0x30;
+    if (c < 0 || c > 9) return -1;
+    v = v * 10 + c;
+  }
+  return v;
+}
+
+function seal(buf: Buffer, f: Int32Array): EntrySeal | null {
+  return f[17] > f[16] ? { height: buf.toString('latin1', f[16], f[17]), leafIndex: Number(buf.toString('latin1', f[18], f[19])), hash: buf.toString('utf8', f[20], f[21]) } : null;
+}
+
+/** The string path (as checkEntryBatch): every field decoded, checked and encoded by fastHashEntry. */
+function slowEntry(b: EntryBatchBuilder, buf: Buffer, f: Int32Array, tbuf: Buffer, ts: number, count: number): void {
+  const field = (i: number) => buf.toString('utf8', f[2 * i], f[2 * i + 1]);
+  const id = field(0);
+  const transfers: TransferTuple[] = [];
+  const t = transferBounds;
+  for (let p = ts, i = 0; i < count; i++) {
+    nextTransfer(tbuf, p, t);
+    const tt: TransferTuple = [tbuf.toString('latin1', t[2], t[3]), tbuf.toString('latin1', t[4], t[5]), tbuf.toString('latin1', t[6], t[7])];
+    b.checkTransfer(id, tt[0], tt[1], tt[2]);
+    transfers.push(tt);
+    p = t[7] + 1;
+  }
+  const actor = f[9] > f[8] ? buf.toString('utf8', f[8] + 1, f[9]) : null;
+  const metadata: unknown = f[11] > f[10] ? JSON.parse(field(5)) : null;
+  b.entry(id, field(1), field(2), field(3), actor, metadata, field(6), Number(field(7)), transfers, seal(buf, f));
+}
