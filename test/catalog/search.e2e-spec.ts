@@ -171,6 +171,34 @@ describe('catalog: browsing and Chinese search (e2e)', () => {
     expect(res.body.items).toHaveLength(5);
   });
 
+  it('counts a keyword that matches more than 1,000 products up to 1,000, and pages it in order without gaps or repeats', async () => {
+    // every demo description ends with 。: the broad-keyword path (capped count, walking the sort order)
+    const expected = listed.filter((p) => `${p.name} ${p.description}`.includes('。'));
+    expect(expected.length).toBeGreaterThan(1000);
+    for (const sort of ['sales', 'price_asc', 'price_desc', 'rating'] as const) {
+      const first = await t.http.get('/api/v1/catalog/products').query({ q: '。', sort, limit: 20 }).set(bearer(worker)).expect(200);
+      expect(first.body).toMatchObject({ total: 1000, totalCapped: true, limit: 20, offset: 0 });
+      expect(first.body.items).toHaveLength(20);
+      // the same order as the listing of everything (the sort index), restricted to the matches
+      const everything = await searchAll(t, worker, { sort });
+      const inOrder = everything.filter((p) => expected.some((e) => e.id === p.id)).map((p) => p.id);
+      expect(first.body.items.map((i: { id: string }) => i.id)).toEqual(inOrder.slice(0, 20));
+      const all = await searchAll(t, worker, { q: '。', sort });
+      expect(all.map((p) => p.id)).toEqual(inOrder);
+      // past the 1,000th match the page is still exact (the walk falls short and the matches are sorted)
+      const deep = await t.http.get('/api/v1/catalog/products').query({ q: '。', sort, limit: 7, offset: expected.length - 3 }).set(bearer(worker)).expect(200);
+      expect(deep.body.items.map((i: { id: string }) => i.id)).toEqual(inOrder.slice(-3));
+      expect(deep.body).toMatchObject({ total: 1000, totalCapped: true });
+    }
+    const none = await t.http.get('/api/v1/catalog/products').query({ q: '。', offset: 5000 }).set(bearer(worker)).expect(200);
+    expect(none.body).toMatchObject({ items: [], total: 1000, totalCapped: true });
+    // a broad term with a narrow one: few matches, counted exactly
+    const rice = listed.filter((p) => `${p.name} ${p.description}`.includes('。') && `${p.name} ${p.description}`.includes('大米'));
+    const both = await t.http.get('/api/v1/catalog/products').query({ q: '。 大米', limit: 200 }).set(bearer(worker)).expect(200);
+    expect(both.body).toMatchObject({ total: rice.length, totalCapped: false });
+    expect(ids(both.body.items)).toEqual(ids(rice));
+  });
+
   it('serves the category tree to every signed-in role, and nothing to strangers', async () => {
     const tree = await t.http.get('/api/v1/catalog/categories').set(bearer(worker)).expect(200);
     expect(tree.body.filter((c: { forbidden: boolean }) => !c.forbidden)).toHaveLength(30);

@@ -23,6 +23,10 @@ export const LOG_REDACT = [
   '*.activationCode',
 ];
 
+function withUser(req: IncomingMessage & { user?: { id: string } }, line: object): object {
+  return req.user?.id === undefined ? line : { ...line, userId: req.user.id };
+}
+
 /** Everything both processes share: config, PostgreSQL, Redis/BullMQ, logging, outbox, health. */
 @Global()
 @Module({})
@@ -45,7 +49,11 @@ export class CoreModule {
               res.setHeader('X-Request-Id', id);
               return id;
             },
-            customProps: (req: IncomingMessage & { user?: { id: string } }) => ({ userId: req.user?.id }),
+            // the user on the request's own log line. Not customProps: pino-http evaluates those twice
+            // per request and builds a child logger (bindings serialized, redaction run) each time,
+            // whatever the level; these run only when the line is written.
+            customSuccessObject: (req: IncomingMessage & { user?: { id: string } }, _res: ServerResponse, line: object) => withUser(req, line),
+            customErrorObject: (req: IncomingMessage & { user?: { id: string } }, _res: ServerResponse, _err: Error, line: object) => withUser(req, line),
             autoLogging: { ignore: (req: IncomingMessage) => req.url === '/health' },
             serializers: {
               req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),

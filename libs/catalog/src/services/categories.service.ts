@@ -37,6 +37,11 @@ export class CategoriesService {
     return (await this.load()).byId.get(id);
   }
 
+  /** Every category by id, for naming many at once (a result page) with one await. */
+  async byId(): Promise<ReadonlyMap<string, CategoryNode>> {
+    return (await this.load()).byId;
+  }
+
   /** The category and every category below it (a category page lists them all). */
   async subtreeIds(id: string): Promise<string[]> {
     const node = (await this.load()).byId.get(id);

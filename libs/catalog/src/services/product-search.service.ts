@@ -49,6 +49,8 @@ export interface ProductSearchPage extends Page<ProductSummary> {
 /** Counting every match of a one-character query (茶) costs more than the page itself; count up to here. */
 export const TOTAL_CAP = 1000;
 export const MAX_TERMS = 5;
+/** Rows a keyword page may read walking the sort order before the matches are sorted instead. */
+export const WALK_ROWS = 2000;
 
 const ORDER: Record<ProductSort, string> = {
   sales: 'p.sales_count DESC, p.id',
@@ -101,81 +103,114 @@ export class ProductSearchService {
       return `$${params.length}`;
     };
     const cityPrefix = await this.locality.cityPrefix(user);
-    const where = [`p.status = 'active'`, 'p.supplier_listed'];
+    const listed = [`p.status = 'active'`, 'p.supplier_listed'];
     const terms = searchTerms(query.q);
+    // per term: what the gram index answers, and the exact test a row can be checked with alone
+    const grams: string[] = [];
+    const exact: string[] = [];
     for (const term of terms) {
       const t = param(term);
-      // the grams narrow through the index; for 3+ characters the substring itself is checked too
-      where.push(`catalog_product_grams(p.name, p.description) @> catalog_query_grams(${t}::text)`);
-      where.push(`(length(catalog_normalize(${t}::text)) <= 2 OR strpos(catalog_normalize(p.name || ' ' || p.description), catalog_normalize(${t}::text)) > 0)`);
+      const substring = `strpos(catalog_normalize(p.name || ' ' || p.description), catalog_normalize(${t}::text)) > 0`;
+      // The grams narrow through the index; for 3+ characters the substring itself is checked too.
+      // Decided here, not in SQL: in a generic plan `length(catalog_normalize($n)) <= 2` was evaluated
+      // for every matching row. catalog_normalize keeps the length in characters (lower() and
+      // translate() map one character to one), and a term holds no whitespace.
+      grams.push(`catalog_product_grams(p.name, p.description) @> catalog_query_grams(${t}::text)`);
+      if ([...term].length > 2) grams.push(substring);
+      // a term has no whitespace, so containing it is exactly what the grams (and the substring) test
+      exact.push(substring);
     }
-    if (query.categoryId) where.push(`p.category_id = ANY(${param(await this.categories.subtreeIds(query.categoryId))}::uuid[])`);
-    if (query.supplierId) where.push(`p.supplier_id = ${param(query.supplierId)}::uuid`);
+    const rest: string[] = [];
+    if (query.categoryId) rest.push(`p.category_id = ANY(${param(await this.categories.subtreeIds(query.categoryId))}::uuid[])`);
+    if (query.supplierId) rest.push(`p.supplier_id = ${param(query.supplierId)}::uuid`);
     if (query.localOnly) {
       // the range lets the local-goods index find them; starts_with states the rule
       const lo = param(cityPrefix);
       const hi = param(String(Number(cityPrefix) + 1).padStart(cityPrefix.length, '0'));
-      where.push(`p.origin_certified AND p.origin_region_code >= ${lo}::text AND p.origin_region_code < ${hi}::text AND starts_with(p.origin_region_code, ${lo}::text)`);
+      rest.push(`p.origin_certified AND p.origin_region_code >= ${lo}::text AND p.origin_region_code < ${hi}::text AND starts_with(p.origin_region_code, ${lo}::text)`);
     }
     const sku: string[] = [];
     // the cached price range of the product rules most products out before their SKUs are looked at
     if (query.minPrice !== undefined) {
       const min = param(query.minPrice);
-      where.push(`p.max_price_fen >= ${min}::bigint`);
+      rest.push(`p.max_price_fen >= ${min}::bigint`);
       sku.push(`k.price_fen >= ${min}::bigint`);
     }
     if (query.maxPrice !== undefined) {
       const max = param(query.maxPrice);
-      where.push(`p.min_price_fen <= ${max}::bigint`);
+      rest.push(`p.min_price_fen <= ${max}::bigint`);
       sku.push(`k.price_fen <= ${max}::bigint`);
     }
     if (query.inStock) sku.push('k.stock > 0');
     // a product matches when one of its SKUs meets every SKU condition at once
-    if (sku.length) where.push(`EXISTS (SELECT 1 FROM skus k WHERE k.product_id = p.id AND ${sku.join(' AND ')})`);
+    if (sku.length) rest.push(`EXISTS (SELECT 1 FROM skus k WHERE k.product_id = p.id AND ${sku.join(' AND ')})`);
     const sort = query.sort ?? 'sales';
     // in stock alone passes nearly everything: not selective
     const selective =
       terms.length > 0 || !!query.categoryId || !!query.supplierId || !!query.localOnly || query.minPrice !== undefined || query.maxPrice !== undefined;
-    const filter = where.join(' AND ');
+    const filter = [...listed, ...grams, ...rest].join(' AND ');
+    const filterParams = params.slice();
     const prefix = param(cityPrefix);
     // LIMIT is written into the text (a validated integer, 1-200): as a parameter, generic plans
     // assume a tenth of the table, and the inflated cost switched on JIT compilation (10-50 ms a query)
-    const limit = String(Math.min(MAX_PAGE_SIZE, Math.max(1, Math.trunc(query.limit) || 1)));
+    const limit = Math.min(MAX_PAGE_SIZE, Math.max(1, Math.trunc(query.limit) || 1));
     const offset = param(query.offset);
+    const countUpTo = (cap: number) => this.prepared(`SELECT count(*)::int AS n FROM (SELECT 1 FROM products p WHERE ${filter} LIMIT ${cap}) x`, filterParams);
+    const fenced = `SELECT p.id, ${SORT_COLUMNS} FROM products p WHERE ${filter} ORDER BY ${FENCED[sort]} LIMIT ${limit} OFFSET ${offset}`;
 
-    // Selective (keyword, category, supplier, origin, price): one pass over the matches computes the
-    // exact total and the page. Otherwise (everything, or everything in stock): walk the sort index
-    // for the page and count up to TOTAL_CAP.
-    const page = selective
-      ? `SELECT p.id, ${SORT_COLUMNS}, count(*) OVER () AS n FROM products p WHERE ${filter} ORDER BY ${FENCED[sort]} LIMIT ${limit} OFFSET ${offset}`
-      : `SELECT p.id, ${SORT_COLUMNS}, (SELECT count(*) FROM (SELECT 1 FROM products p WHERE ${filter} LIMIT ${TOTAL_CAP + 1}) c) AS n
-           FROM products p WHERE ${filter} ORDER BY ${ORDER[sort]} LIMIT ${limit} OFFSET ${offset}`;
-    const rows = await this.prepared(
-      `WITH page AS (${page})
-       SELECT page.n::int AS n, p.id, p.name, p.image_urls, p.category_id, p.supplier_id, s.company_name, p.origin_region_code,
-              p.origin_certified AND starts_with(p.origin_region_code, ${prefix}::text) AS local,
-              p.min_price_fen, p.max_price_fen, p.sales_count, p.rating_avg, p.rating_count,
-              (SELECT coalesce(sum(k.stock), 0) FROM skus k WHERE k.product_id = p.id)::int AS stock
-         FROM page
-        -- the page's rows by primary key (OFFSET 0 keeps the planner from turning this into a join it
-        -- would size for an unknown LIMIT: a generic plan once read the whole table to fetch 20 rows)
-        CROSS JOIN LATERAL (SELECT * FROM products x WHERE x.id = page.id OFFSET 0) p
-         JOIN suppliers s ON s.id = p.supplier_id
-        ORDER BY ${ORDER[sort]}`,
-      params,
-    );
+    let rows: QueryResultRow[];
     let n: number;
-    if (rows.length) n = rows[0].n;
-    else if (query.offset === 0) n = 0;
-    else {
+    let capped = false;
+    if (terms.length) {
+      // Keywords: counting every match of a broad word (青岛 is in 8,000 of 50,000 products) cost more
+      // than the page, so the total is counted up to TOTAL_CAP here too, as for the whole listing. One
+      // query takes up to TOTAL_CAP + 1 matches, counts them and sorts them: with at most TOTAL_CAP
+      // matches that is the whole answer.
+      const sample = `SELECT p.*, count(*) OVER () AS n
+          FROM (SELECT p.id, ${SORT_COLUMNS} FROM products p WHERE ${filter} LIMIT ${TOTAL_CAP + 1}) p
+         ORDER BY ${FENCED[sort]} LIMIT ${limit} OFFSET ${offset}`;
+      rows = await this.page(sample, true, sort, prefix, params);
+      if (rows.length) n = rows[0].n;
+      else if (query.offset === 0) n = 0;
+      else [{ n }] = await countUpTo(TOTAL_CAP + 1);
+      capped = n > TOTAL_CAP;
+      if (!capped) {
+        // the sample was every match
+      } else if (await this.walkPays(query.offset + limit)) {
+        // Many matches: walk the sort order and test each product until the page is full — a few
+        // hundred rows for a broad word, where sorting every match means reading thousands. The walk is
+        // bounded (WALK_ROWS); should it end short of the page, the matches are sorted after all.
+        const walk = `SELECT p.id, ${SORT_COLUMNS}
+            FROM (SELECT p.id, p.name, p.description, ${SORT_COLUMNS} FROM products p WHERE ${[...listed, ...rest].join(' AND ')}
+                   ORDER BY ${ORDER[sort]} LIMIT ${WALK_ROWS}) p
+           WHERE ${exact.join(' AND ')} ORDER BY ${ORDER[sort]} LIMIT ${limit} OFFSET ${offset}`;
+        rows = await this.page(walk, false, sort, prefix, params);
+        if (rows.length < limit) rows = await this.page(fenced, false, sort, prefix, params);
+      } else rows = await this.page(fenced, false, sort, prefix, params);
+    } else {
+      // Selective (category, supplier, origin, price): one pass over the matches computes the exact
+      // total and the page. Otherwise (everything, or everything in stock): walk the sort index for the
+      // page and count up to TOTAL_CAP.
+      // Category and local-goods filters are answered from covering indexes (index-only): counting in
+      // a scan of its own is then cheaper than count(*) OVER (), which stores every match before the
+      // sort (category pages: -15 %). Otherwise one pass keeps the heap and SKU look-ups to one each.
+      const indexOnly = !sku.length && !query.supplierId;
+      const total = indexOnly ? `(SELECT count(*) FROM products p WHERE ${filter})` : 'count(*) OVER ()';
+      const page = selective
+        ? `SELECT p.id, ${SORT_COLUMNS}, ${total} AS n FROM products p WHERE ${filter} ORDER BY ${FENCED[sort]} LIMIT ${limit} OFFSET ${offset}`
+        : `SELECT p.id, ${SORT_COLUMNS}, (SELECT count(*) FROM (SELECT 1 FROM products p WHERE ${filter} LIMIT ${TOTAL_CAP + 1}) c) AS n
+             FROM products p WHERE ${filter} ORDER BY ${ORDER[sort]} LIMIT ${limit} OFFSET ${offset}`;
+      rows = await this.page(page, true, sort, prefix, params);
+      if (rows.length) n = rows[0].n;
+      else if (query.offset === 0) n = 0;
       // past the last page: the page query saw no row to carry the count
-      const cap = selective ? '' : `LIMIT ${TOTAL_CAP + 1}`;
-      const [c] = await this.prepared(`SELECT count(*)::int AS n FROM (SELECT 1 FROM products p WHERE ${filter} ${cap}) x`, params.slice(0, -2));
-      n = c.n;
+      else [{ n }] = selective ? await this.prepared(`SELECT count(*)::int AS n FROM products p WHERE ${filter}`, filterParams) : await countUpTo(TOTAL_CAP + 1);
+      capped = !selective && n > TOTAL_CAP;
     }
+    const categories = rows.length ? await this.categories.byId() : undefined;
     const items: ProductSummary[] = [];
     for (const r of rows) {
-      const category = await this.categories.find(r.category_id);
+      const category = categories?.get(r.category_id);
       items.push({
         id: r.id,
         name: r.name,
@@ -196,8 +231,48 @@ export class ProductSearchService {
         ratingCount: r.rating_count,
       });
     }
-    const capped = !selective && n > TOTAL_CAP;
     return { items, total: capped ? TOTAL_CAP : n, totalCapped: capped, limit: query.limit, offset: query.offset };
+  }
+
+  /** The page's rows in full, from the ids and sort keys `page` selects (and its count `n`, when it has one). */
+  private page(page: string, counted: boolean, sort: ProductSort, prefix: string, params: unknown[]): Promise<QueryResultRow[]> {
+    return this.prepared(
+      `WITH page AS (${page})
+       SELECT ${counted ? 'page.n::int AS n, ' : ''}p.id, p.name, p.image_urls, p.category_id, p.supplier_id, s.company_name, p.origin_region_code,
+              p.origin_certified AND starts_with(p.origin_region_code, ${prefix}::text) AS local,
+              p.min_price_fen, p.max_price_fen, p.sales_count, p.rating_avg, p.rating_count,
+              (SELECT coalesce(sum(k.stock), 0) FROM skus k WHERE k.product_id = p.id)::int AS stock
+         FROM page
+        -- the page's rows by primary key (OFFSET 0 keeps the planner from turning this into a join it
+        -- would size for an unknown LIMIT: a generic plan once read the whole table to fetch 20 rows)
+        CROSS JOIN LATERAL (SELECT * FROM products x WHERE x.id = page.id OFFSET 0) p
+         JOIN suppliers s ON s.id = p.supplier_id
+        ORDER BY ${ORDER[sort]}`,
+      params,
+    );
+  }
+
+  /**
+   * Whether walking the sort order should fill a page ending at `end`: with more than TOTAL_CAP matches
+   * among about `products` rows, one row in products / TOTAL_CAP matches at worst, so the walk is
+   * expected to read end * products / TOTAL_CAP rows at most; past WALK_ROWS, sorting the matches wins.
+   */
+  private async walkPays(end: number): Promise<boolean> {
+    return (end * (await this.productCount())) / (TOTAL_CAP + 1) <= WALK_ROWS;
+  }
+
+  private estimate?: { at: number; rows: Promise<number> };
+
+  /** The planner's row count of products (kept by ANALYZE and autovacuum), re-read once a minute. */
+  private productCount(): Promise<number> {
+    if (!this.estimate || Date.now() - this.estimate.at > 60_000) {
+      const rows = this.dataSource
+        .query(`SELECT greatest(reltuples, 0)::bigint AS n FROM pg_class WHERE oid = 'products'::regclass`)
+        .then((r: { n: string }[]) => Number(r[0]?.n ?? 0))
+        .catch(() => Number.POSITIVE_INFINITY);
+      this.estimate = { at: Date.now(), rows };
+    }
+    return this.estimate.rows;
   }
 
   /**
@@ -208,7 +283,20 @@ export class ProductSearchService {
    */
   private async prepared(text: string, values: unknown[]): Promise<QueryResultRow[]> {
     const pool = (this.dataSource.driver as unknown as { master: Pool }).master;
-    const name = `catalog_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`;
-    return (await pool.query({ name, text, values })).rows;
+    return (await pool.query({ name: this.statementName(text), text, values })).rows;
+  }
+
+  /** Hashing the text (a few kB) on every request cost more than the rest of the service's JavaScript. */
+  private readonly names = new Map<string, string>();
+
+  private statementName(text: string): string {
+    let name = this.names.get(text);
+    if (!name) {
+      name = `catalog_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`;
+      // the shapes are a few hundred at most (filters x sorts x page sizes); a bound all the same
+      if (this.names.size >= 2000) this.names.clear();
+      this.names.set(text, name);
+    }
+    return name;
   }
 }

@@ -6,6 +6,7 @@ import { DataSource } from 'typeorm';
 import { PasswordService } from './password.service';
 import { SecurityEventsService } from './security-events.service';
 import { UsersService } from './users.service';
+import { VerifiedTokens } from './verified-tokens';
 
 export interface TokenPair {
   accessToken: string;
@@ -19,12 +20,16 @@ export interface TokenPair {
 interface AccessClaims {
   sub: string;
   typ: 'access';
+  exp?: number;
+  nbf?: number;
 }
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
 @Injectable()
 export class AuthService {
+  private readonly verified = new VerifiedTokens<AccessClaims>();
+
   constructor(
     private readonly users: UsersService,
     private readonly passwords: PasswordService,
@@ -104,11 +109,14 @@ export class AuthService {
 
   /** Verifies an access token and loads its user; null when invalid, expired or the user is disabled. */
   async authenticate(token: string): Promise<AuthUser | null> {
-    let claims: AccessClaims;
-    try {
-      claims = this.jwt.verify<AccessClaims>(token); // synchronous HMAC: no promise per request
-    } catch {
-      return null;
+    let claims = this.verified.get(token);
+    if (!claims) {
+      try {
+        claims = this.jwt.verify<AccessClaims>(token); // synchronous HMAC: no promise per request
+      } catch {
+        return null;
+      }
+      this.verified.remember(token, claims);
     }
     if (claims.typ !== 'access') return null;
     return this.loadAuthUser(claims.sub);
