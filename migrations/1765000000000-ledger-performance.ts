@@ -33,7 +33,7 @@ export class LedgerPerformance1765000000000 implements MigrationInterface {
  * HGK01 when a key already has an entry (the caller's exception block takes everything back).
  * Returns the credited account ids in input order. Internal: call ledger_distribute.
  */
-const DISTRIBUTE_FRESH_FUNCTION = `
+export const DISTRIBUTE_FRESH_FUNCTION = `
 CREATE FUNCTION ledger_distribute_fresh(
   p_debit bigint, p_debit_guard text, p_kind text, p_ref text, p_actor text, p_type text, p_owner_type text, p_org uuid, p_hash_head text,
   p_owner_ids text[], p_holders uuid[], p_keys text[], p_amounts bigint[]

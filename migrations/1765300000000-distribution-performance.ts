@@ -1,4 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
+import { DISTRIBUTE_FRESH_FUNCTION as PREVIOUS_DISTRIBUTE_FRESH } from './1765000000000-ledger-performance';
 
 /**
  * Distribution performance (issue 5: a million grants in under a minute). Two per-row costs of
@@ -40,11 +41,13 @@ export class DistributionPerformance1765300000000 implements MigrationInterface 
       CREATE TRIGGER ledger_account_types_in_use BEFORE DELETE OR UPDATE OF code ON ledger_account_types
         FOR EACH ROW EXECUTE FUNCTION ledger_account_types_in_use();
     `);
+    await q.query(DISTRIBUTE_CAREFUL_FUNCTION);
     await q.query(DISTRIBUTE_FRESH_FUNCTION);
   }
 
   async down(q: QueryRunner): Promise<void> {
     await q.query(PREVIOUS_DISTRIBUTE_FRESH_FUNCTION);
+    await q.query(`DROP FUNCTION ledger_distribute_careful`);
     await q.query(`
       DROP TRIGGER ledger_account_types_in_use ON ledger_account_types;
       DROP TRIGGER ledger_accounts_type_exists_on_update ON ledger_accounts;
@@ -140,7 +143,7 @@ $fn$;
  * As before (1765000000000), but a fresh chunk — every owner and key new — is written with plain
  * INSERTs: ON CONFLICT's speculative insertion cost a quarter of the accounts' and entries' time.
  * When something existed already (a unique violation), the inner block is rolled back and the
- * ON CONFLICT statements of the previous version sort it out.
+ * previous version, kept as ledger_distribute_careful, does the whole chunk with ON CONFLICT.
  */
 const DISTRIBUTE_FRESH_FUNCTION = `
 CREATE OR REPLACE FUNCTION ledger_distribute_fresh(
@@ -149,12 +152,8 @@ CREATE OR REPLACE FUNCTION ledger_distribute_fresh(
 ) RETURNS bigint[]
 LANGUAGE plpgsql AS $fn$
 DECLARE
-  v_n int := cardinality(p_keys);
   v_acc bigint[];
-  v_opened int;
-  v_inserted int;
   v_total bigint;
-  v_plain boolean := true;
 BEGIN
   BEGIN
     -- accounts (with their credit on the row), entries and transfers, all new
@@ -179,57 +178,12 @@ BEGIN
     INSERT INTO ledger_transfers (entry_id, debit_account_id, credit_account_id, amount, created_at)
     SELECT ins.id, p_debit, i.acc, i.amt, now() FROM ins JOIN i ON i.k = ins.idempotency_key ORDER BY i.ord;
   EXCEPTION WHEN unique_violation THEN
-    v_plain := false; -- an owner or a key existed: the careful statements below
+    -- an owner or a key existed: the inner block is undone and the careful version does it all
+    RETURN ledger_distribute_careful(p_debit, p_debit_guard, p_kind, p_ref, p_actor, p_type, p_owner_type, p_org, p_hash_head,
+                                     p_owner_ids, p_holders, p_keys, p_amounts);
   END;
 
-  IF NOT v_plain THEN
-    -- 1. credited accounts: new ones carry their credit from the start
-    WITH i AS (
-      SELECT u.owner_id, u.holder, u.amt, u.ord FROM unnest(p_owner_ids, p_holders, p_amounts) WITH ORDINALITY AS u (owner_id, holder, amt, ord)
-    ), ins AS (
-      INSERT INTO ledger_accounts AS a (type, owner_type, owner_id, organization_id, holder_user_id, guard, credits_posted)
-      SELECT p_type, p_owner_type, i.owner_id, p_org, i.holder, 'debits_le_credits', i.amt FROM i ORDER BY i.ord
-      ON CONFLICT (type, owner_type, owner_id) DO NOTHING
-      RETURNING a.id, a.owner_id
-    )
-    SELECT array_agg(ins.id ORDER BY i.ord), count(ins.id) INTO v_acc, v_opened FROM i LEFT JOIN ins ON ins.owner_id = i.owner_id;
-
-    IF v_opened < v_n THEN
-      -- accounts that existed already (opened earlier by someone else): lock in id order, then credit
-      PERFORM 1 FROM ledger_accounts a JOIN unnest(p_owner_ids) AS u (owner_id) ON a.owner_id = u.owner_id
-        WHERE a.type = p_type AND a.owner_type = p_owner_type AND a.id <> ALL (array_remove(v_acc, NULL)) ORDER BY a.id FOR NO KEY UPDATE OF a;
-      WITH i AS (
-        SELECT u.owner_id, u.amt, u.ord, u.acc FROM unnest(p_owner_ids, p_amounts, v_acc) WITH ORDINALITY AS u (owner_id, amt, acc, ord)
-      ), upd AS (
-        UPDATE ledger_accounts a SET credits_posted = a.credits_posted + i.amt
-          FROM i WHERE i.acc IS NULL AND a.type = p_type AND a.owner_type = p_owner_type AND a.owner_id = i.owner_id
-        RETURNING a.id, a.owner_id
-      )
-      SELECT array_agg(coalesce(i.acc, upd.id) ORDER BY i.ord) INTO v_acc FROM i LEFT JOIN upd ON upd.owner_id = i.owner_id AND i.acc IS NULL;
-    END IF;
-
-    -- 2. entries and their transfers (content_hash as PostEntriesService computes it: a replay through
-    -- postMany of the same grant is recognised as one)
-    WITH i AS (
-      SELECT u.k, u.amt, u.acc, u.ord FROM unnest(p_keys, p_amounts, v_acc) WITH ORDINALITY AS u (k, amt, acc, ord)
-    ), ins AS (
-      INSERT INTO ledger_entries (idempotency_key, kind, reference, actor, metadata, transfer_count, content_hash)
-      SELECT i.k, p_kind, p_ref, p_actor, NULL, 1,
-             encode(sha256(convert_to(p_hash_head || '["' || p_debit || '","' || i.acc || '",' || i.amt || ']]}', 'UTF8')), 'hex')
-        FROM i ORDER BY i.ord
-      ON CONFLICT (idempotency_key) DO NOTHING
-      RETURNING ledger_entries.id, ledger_entries.idempotency_key
-    ), tr AS (
-      INSERT INTO ledger_transfers (entry_id, debit_account_id, credit_account_id, amount, created_at)
-      SELECT ins.id, p_debit, i.acc, i.amt, now() FROM ins JOIN i ON i.k = ins.idempotency_key ORDER BY i.ord
-    )
-    SELECT count(*) INTO v_inserted FROM ins;
-    IF v_inserted < v_n THEN
-      RAISE EXCEPTION 'ledger_distribute: an idempotency key already has an entry' USING ERRCODE = 'HGK01';
-    END IF;
-  END IF;
-
-  -- 3. the debited account's total (its row is locked by ledger_distribute)
+  -- the debited account's total (its row is locked by ledger_distribute)
   SELECT sum(x) INTO v_total FROM unnest(p_amounts) AS x;
   IF p_debit_guard = 'none' THEN
     INSERT INTO ledger_account_totals AS s (account_id, shard, debits, credits) VALUES (p_debit, pg_backend_pid() % 64, v_total, 0)
@@ -242,74 +196,14 @@ END;
 $fn$;
 `;
 
-/** ledger_distribute_fresh as migration 1765000000000 defined it (for down). */
-const PREVIOUS_DISTRIBUTE_FRESH_FUNCTION = `
-CREATE OR REPLACE FUNCTION ledger_distribute_fresh(
-  p_debit bigint, p_debit_guard text, p_kind text, p_ref text, p_actor text, p_type text, p_owner_type text, p_org uuid, p_hash_head text,
-  p_owner_ids text[], p_holders uuid[], p_keys text[], p_amounts bigint[]
-) RETURNS bigint[]
-LANGUAGE plpgsql AS $fn$
-DECLARE
-  v_n int := cardinality(p_keys);
-  v_acc bigint[];
-  v_opened int;
-  v_inserted int;
-  v_total bigint;
-BEGIN
-  -- 1. credited accounts: new ones carry their credit from the start
-  WITH i AS (
-    SELECT u.owner_id, u.holder, u.amt, u.ord FROM unnest(p_owner_ids, p_holders, p_amounts) WITH ORDINALITY AS u (owner_id, holder, amt, ord)
-  ), ins AS (
-    INSERT INTO ledger_accounts AS a (type, owner_type, owner_id, organization_id, holder_user_id, guard, credits_posted)
-    SELECT p_type, p_owner_type, i.owner_id, p_org, i.holder, 'debits_le_credits', i.amt FROM i ORDER BY i.ord
-    ON CONFLICT (type, owner_type, owner_id) DO NOTHING
-    RETURNING a.id, a.owner_id
-  )
-  SELECT array_agg(ins.id ORDER BY i.ord), count(ins.id) INTO v_acc, v_opened FROM i LEFT JOIN ins ON ins.owner_id = i.owner_id;
-
-  IF v_opened < v_n THEN
-    -- accounts that existed already (opened earlier by someone else): lock in id order, then credit
-    PERFORM 1 FROM ledger_accounts a JOIN unnest(p_owner_ids) AS u (owner_id) ON a.owner_id = u.owner_id
-      WHERE a.type = p_type AND a.owner_type = p_owner_type AND a.id <> ALL (array_remove(v_acc, NULL)) ORDER BY a.id FOR NO KEY UPDATE OF a;
-    WITH i AS (
-      SELECT u.owner_id, u.amt, u.ord, u.acc FROM unnest(p_owner_ids, p_amounts, v_acc) WITH ORDINALITY AS u (owner_id, amt, acc, ord)
-    ), upd AS (
-      UPDATE ledger_accounts a SET credits_posted = a.credits_posted + i.amt
-        FROM i WHERE i.acc IS NULL AND a.type = p_type AND a.owner_type = p_owner_type AND a.owner_id = i.owner_id
-      RETURNING a.id, a.owner_id
-    )
-    SELECT array_agg(coalesce(i.acc, upd.id) ORDER BY i.ord) INTO v_acc FROM i LEFT JOIN upd ON upd.owner_id = i.owner_id AND i.acc IS NULL;
-  END IF;
-
-  -- 2. entries and their transfers (content_hash as PostEntriesService computes it: a replay through
-  -- postMany of the same grant is recognised as one)
-  WITH i AS (
-    SELECT u.k, u.amt, u.acc, u.ord FROM unnest(p_keys, p_amounts, v_acc) WITH ORDINALITY AS u (k, amt, acc, ord)
-  ), ins AS (
-    INSERT INTO ledger_entries (idempotency_key, kind, reference, actor, metadata, transfer_count, content_hash)
-    SELECT i.k, p_kind, p_ref, p_actor, NULL, 1,
-           encode(sha256(convert_to(p_hash_head || '["' || p_debit || '","' || i.acc || '",' || i.amt || ']]}', 'UTF8')), 'hex')
-      FROM i ORDER BY i.ord
-    ON CONFLICT (idempotency_key) DO NOTHING
-    RETURNING ledger_entries.id, ledger_entries.idempotency_key
-  ), tr AS (
-    INSERT INTO ledger_transfers (entry_id, debit_account_id, credit_account_id, amount, created_at)
-    SELECT ins.id, p_debit, i.acc, i.amt, now() FROM ins JOIN i ON i.k = ins.idempotency_key ORDER BY i.ord
-  )
-  SELECT count(*) INTO v_inserted FROM ins;
-  IF v_inserted < v_n THEN
-    RAISE EXCEPTION 'ledger_distribute: an idempotency key already has an entry' USING ERRCODE = 'HGK01';
-  END IF;
-
-  -- 3. the debited account's total (its row is locked by ledger_distribute)
-  SELECT sum(x) INTO v_total FROM unnest(p_amounts) AS x;
-  IF p_debit_guard = 'none' THEN
-    INSERT INTO ledger_account_totals AS s (account_id, shard, debits, credits) VALUES (p_debit, pg_backend_pid() % 64, v_total, 0)
-    ON CONFLICT (account_id, shard) DO UPDATE SET debits = s.debits + excluded.debits;
-  ELSE
-    UPDATE ledger_accounts SET debits_posted = debits_posted + v_total WHERE id = p_debit;
-  END IF;
-  RETURN v_acc;
-END;
-$fn$;
-`;
+/**
+ * The version of migration 1765000000000 (ON CONFLICT throughout), kept under its own name as the
+ * fallback of the plain-insert path, and restored under its old name by `down`.
+ */
+function previousDistributeFresh(name: string, create: string): string {
+  const head = 'CREATE FUNCTION ledger_distribute_fresh(';
+  if (!PREVIOUS_DISTRIBUTE_FRESH.includes(head)) throw new Error('migration 1765000000000 no longer defines ledger_distribute_fresh as expected');
+  return PREVIOUS_DISTRIBUTE_FRESH.replace(head, `${create} ${name}(`);
+}
+const DISTRIBUTE_CAREFUL_FUNCTION = previousDistributeFresh('ledger_distribute_careful', 'CREATE FUNCTION');
+const PREVIOUS_DISTRIBUTE_FRESH_FUNCTION = previousDistributeFresh('ledger_distribute_fresh', 'CREATE OR REPLACE FUNCTION');
