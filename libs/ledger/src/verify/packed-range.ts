@@ -138,7 +138,7 @@ export function checkPackedRange([n, packedN, packed, tn, tpacked]: PackedRange)
     tHave = tp < tbuf.length && nextTransfer(tbuf, tp, t);
   }
   if (tcount !== tn || tp < tbuf.length) return null;
-  return b.out;
+  return b.result();
 }
 
 /** Bounds of the transfer "entry,debit,credit,amount" at p into t ([s,e) ×3, amount start, end): false if malformed. */
