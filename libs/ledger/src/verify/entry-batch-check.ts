@@ -1,5 +1,6 @@
 import { CanonicalEncodingError } from '../sealing';
 import { fastHashEntry, TransferTuple } from './fast-entry-hash';
+import { leafNodeInto, NODE_BYTES } from './merkle-leaf-nodes';
 
 /** Rows of one id range, as the verifier fetches them (rowMode 'array'). */
 export type EntryRow = [id: string, kind: string, idempotencyKey: string, reference: string, actor: string | null, metadata: unknown, createdAt: string, transferCount: number];
@@ -20,7 +21,8 @@ export interface EntryBatchResult {
   leafIds: string[];
   leafHeights: string[];
   leafIndexes: number[];
-  leafHashes: string[];
+  /** 32 bytes per sealed entry: its RFC 6962 leaf hash, from what it hashes to now (or, if it cannot be encoded, the hash it was sealed with) */
+  leafNodes: Uint8Array;
 }
 
 /** Compares decimal id strings exactly (no precision limits). */
@@ -40,7 +42,18 @@ export interface EntrySeal {
  * format its rows came in, are these — so the row and the packed loaders name the same problem.
  */
 export class EntryBatchBuilder {
-  readonly out: EntryBatchResult = { entries: 0, unsealed: 0, leafIds: [], leafHeights: [], leafIndexes: [], leafHashes: [] };
+  private readonly out: EntryBatchResult = { entries: 0, unsealed: 0, leafIds: [], leafHeights: [], leafIndexes: [], leafNodes: new Uint8Array(0) };
+  // leaf hashes are computed here (in the worker that hashed the entries), not by the verifier's thread
+  private nodes = Buffer.alloc(256 * NODE_BYTES);
+
+  /** The range's result; leafNodes is its own ArrayBuffer, exactly sized (it is posted between threads). */
+  result(): EntryBatchResult {
+    const n = this.out.leafIds.length * NODE_BYTES;
+    const nodes = new Uint8Array(n);
+    nodes.set(this.nodes.subarray(0, n));
+    this.out.leafNodes = nodes;
+    return this.out;
+  }
 
   flag(id: string, reason: string): void {
     this.out.problem ??= { id, reason };
@@ -74,7 +87,13 @@ export class EntryBatchBuilder {
     out.leafHeights.push(seal.height);
     out.leafIndexes.push(seal.leafIndex);
     // the Merkle root is recomputed from what the entries hash to now, not from stored hashes
-    out.leafHashes.push(hash ?? seal.hash);
+    const at = (out.leafIds.length - 1) * NODE_BYTES;
+    if (at + NODE_BYTES > this.nodes.length) {
+      const next = Buffer.alloc(2 * this.nodes.length);
+      this.nodes.copy(next);
+      this.nodes = next;
+    }
+    leafNodeInto(hash ?? seal.hash, this.nodes, at);
   }
 
   /** each transfer debits one account and credits another by the same amount: an entry's debits
@@ -111,5 +130,5 @@ export function checkEntryBatch(es: EntryRow[], ss: SealRow[], ts: TransferRow[]
   }
   while (ti < ts.length) b.flag(ts[ti++][0], 'transfer belongs to an entry that does not exist');
   while (si < ss.length) b.flag(ss[si++][0], 'sealed, but the entry does not exist');
-  return b.out;
+  return b.result();
 }

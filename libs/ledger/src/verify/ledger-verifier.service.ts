@@ -6,9 +6,10 @@ import { availableParallelism } from 'node:os';
 import { extname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { PostgresConnectionOptions } from 'typeorm/driver/postgres/PostgresConnectionOptions';
-import { BlockHeader, GENESIS_PREV_HASH, hashBlockHeader, merkleRoot } from '../sealing';
+import { BlockHeader, GENESIS_PREV_HASH, hashBlockHeader } from '../sealing';
 import { canonicalTime } from '../services/ledger-sql';
 import { BatchProblem, cmpId, EntryBatchResult } from './entry-batch-check';
+import { NODE_BYTES, rootOfLeafNodes } from './merkle-leaf-nodes';
 import { checkRange, fetchPackedRange } from './packed-range';
 import type { VerifyWorkerData, VerifyWorkerMessage } from './verify-entries.worker';
 
@@ -34,7 +35,10 @@ export interface LedgerVerification extends VerificationResult {
 interface BlockState {
   header: BlockHeader;
   storedHash: string;
-  leaves: (string | undefined)[];
+  /** RFC 6962 leaf hashes by leaf index, 32 bytes each, as the ranges bring them */
+  leaves: Buffer;
+  /** which leaves arrived */
+  taken: Uint8Array;
   filled: number;
   leafIds: (string | undefined)[];
   /** set once every leaf arrived */
@@ -155,7 +159,8 @@ export class LedgerVerifier {
       if (hash !== r[7]) problems.push({ kind: 'block', id, reason: 'stored block hash does not match the recomputed header hash' });
       if (header.prevHash !== prevHash) problems.push({ kind: 'block', id, reason: `prevHash does not match the hash of block ${header.height - 1}` });
       prevHash = hash;
-      blocks.push({ header, storedHash: r[7], leaves: new Array(Math.max(0, header.entryCount)), filled: 0, leafIds: [] });
+      const count = Math.max(0, header.entryCount);
+      blocks.push({ header, storedHash: r[7], leaves: Buffer.alloc(count * NODE_BYTES), taken: new Uint8Array(count), filled: 0, leafIds: [] });
     }
     return { blocks, problems };
   }
@@ -277,15 +282,17 @@ export class LedgerVerifier {
   /** Puts a range's sealed entries into their blocks; the first misplaced one (lowest id) comes back. */
   private placeLeaves(r: EntryBatchResult, heightIndex: Map<string, BlockState>): BatchProblem | undefined {
     let problem: BatchProblem | undefined;
+    const nodes = r.leafNodes;
     for (let i = 0; i < r.leafIds.length; i++) {
       const id = r.leafIds[i];
       const height = r.leafHeights[i];
       const leaf = r.leafIndexes[i];
       const block = heightIndex.get(height);
       if (!block) problem ??= { id, reason: `sealed into block ${height}, which does not exist` };
-      else if (leaf >= block.leaves.length || block.leaves[leaf] !== undefined) problem ??= { id, reason: `leaf index ${leaf} is outside block ${height} or taken twice` };
+      else if (!(Number.isInteger(leaf) && leaf >= 0 && leaf < block.taken.length) || block.taken[leaf]) problem ??= { id, reason: `leaf index ${leaf} is outside block ${height} or taken twice` };
       else {
-        block.leaves[leaf] = r.leafHashes[i];
+        block.taken[leaf] = 1;
+        block.leaves.set(nodes.subarray(i * NODE_BYTES, (i + 1) * NODE_BYTES), leaf * NODE_BYTES);
         block.leafIds[leaf] = id;
         if (++block.filled === block.header.entryCount) this.closeBlock(block);
       }
@@ -295,10 +302,11 @@ export class LedgerVerifier {
 
   /** A block whose last leaf arrived: its root now, while the stream goes on (and its leaves can go). */
   private closeBlock(b: BlockState): void {
-    b.root = merkleRoot(b.leaves as string[]);
+    b.root = rootOfLeafNodes(b.leaves, b.header.entryCount);
     b.firstId = b.leafIds[0];
     b.lastId = b.leafIds[b.leafIds.length - 1];
-    b.leaves = [];
+    b.leaves = Buffer.alloc(0);
+    b.taken = new Uint8Array(0);
     b.leafIds = [];
   }
 

@@ -3,13 +3,16 @@ import { checkEntryBatch, EntryRow, SealRow, TransferRow } from './entry-batch-c
 import { fastHashEntry } from './fast-entry-hash';
 import { checkPackedRange, PackedRange } from './packed-range';
 
+// created_at as PACKED_RANGE_SQL sends it (timestamp_out, ISO DateStyle): the fraction's trailing zeros dropped, none if zero.
+const raw = (canonical: string) => canonical.replace('T', ' ').replace(/Z$/, '').replace(/0+$/, '').replace(/\.$/, '');
+
 // What PACKED_RANGE_SQL returns for these rows (metadata as jsonb text: JSON with a space after ':' and ',').
 function pack(es: EntryRow[], ss: SealRow[], ts: TransferRow[]): PackedRange {
   const seals = new Map(ss.map((s) => [s[0], s]));
   const records = es.map((e) => {
     const s = seals.get(e[0]);
     const meta = e[5] === null ? '' : JSON.stringify(e[5], null, 1).replace(/\n\s*/g, ' ').replace(/\{ /g, '{').replace(/ \}/g, '}').replace(/\[ /g, '[').replace(/ \]/g, ']');
-    return [e[0], e[1], e[2], e[3], e[4] === null ? '' : `=${e[4]}`, meta, e[6], String(e[7]), ...(s ? [s[1], String(s[2]), s[3]] : ['', '', ''])].join('\u0001');
+    return [e[0], e[1], e[2], e[3], e[4] === null ? '' : `=${e[4]}`, meta, raw(e[6]), String(e[7]), ...(s ? [s[1], String(s[2]), s[3]] : ['', '', ''])].join('\u0001');
   });
   return [es.length, es.length, es.length ? records.join('\u0002') : null, ts.length, ts.length ? ts.map((t) => t.join(',')).join(';') : null];
 }
@@ -31,7 +34,7 @@ const ledger = fc
       posted: fc.integer({ min: 0, max: 3 }),
       sealed: fc.boolean(),
       tamper: fc.boolean(),
-      createdAt: fc.constantFrom(TS, '2026-11-26T19:21:02.001Z'),
+      createdAt: fc.constantFrom(TS, '2026-11-26T19:21:02.000000Z', '2026-11-26T19:21:02.120000Z', '2026-11-26T00:00:00.999990Z', '2026-11-26T19:21:02.123456Z'),
     }),
     { maxLength: 12 },
   )
@@ -83,5 +86,23 @@ describe('checkPackedRange', () => {
     expect(checkPackedRange([n, n - 1, p, tn, tp])).toBeNull();
     expect(checkPackedRange([n, n, p, tn + 1, tp])).toBeNull();
     expect(checkPackedRange([n + 1, n + 1, p, tn, tp])).toBeNull();
+  });
+
+  it('rewrites created_at to the canonical form exactly, and refuses a shape it does not know', () => {
+    for (const [sent, canonical] of [
+      ['2026-11-26 19:21:02', '2026-11-26T19:21:02.000000Z'],
+      ['2026-11-26 19:21:02.1', '2026-11-26T19:21:02.100000Z'],
+      ['2026-11-26 19:21:02.00001', '2026-11-26T19:21:02.000010Z'],
+      ['2026-11-26 19:21:02.123456', '2026-11-26T19:21:02.123456Z'],
+    ]) {
+      const [n, pn, p, tn, tp] = pack([['5', 'k', 'key', 'r', null, null, canonical, 0]], [['5', '1', 0, fastHashEntry('5', 'k', 'key', 'r', null, canonical, null, [])]], []);
+      expect(p).toContain(sent + SOH);
+      const r = checkPackedRange([n, pn, p, tn, tp]);
+      expect([r?.entries, r?.unsealed, r?.problem]).toEqual([1, 0, undefined]); // hashed as sealed: same bytes
+    }
+    for (const other of ['11/26/2026 19:21:02', 'infinity', '12026-11-26 19:21:02', '2026-11-26 19:21:02.', '2026-11-26 19:21:02.1234567', '0026-11-26 19:21:02 BC']) {
+      const [n, pn, p, tn, tp] = pack([['5', 'k', 'key', 'r', null, null, TS, 0]], [], []);
+      expect(checkPackedRange([n, pn, p!.replace(raw(TS), other), tn, tp])).toBeNull();
+    }
   });
 });

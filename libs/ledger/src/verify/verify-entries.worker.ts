@@ -41,7 +41,7 @@ async function main(data: VerifyWorkerData): Promise<void> {
       pending = fetch(next); // PostgreSQL reads the next range while we hash this one
       pending?.catch(() => undefined);
       const result = await checkRange(client, from(k), from(k + 1), packed);
-      parentPort!.postMessage({ type: 'batch', k, result } satisfies VerifyWorkerMessage);
+      parentPort!.postMessage({ type: 'batch', k, result } satisfies VerifyWorkerMessage, [result.leafNodes.buffer as ArrayBuffer]);
       k = next;
     }
   } finally {
