@@ -119,7 +119,8 @@ $fn$;
 /**
  * The referenced side of the former foreign key: a type still used by an account is neither deleted
  * nor renamed. The row is locked first, so an account being inserted concurrently (which holds a
- * KEY SHARE lock on its type) has committed or rolled back before the check looks for it.
+ * KEY SHARE lock on its type) has committed or rolled back before the check looks for it; at READ
+ * COMMITTED the check then sees it. Under an older snapshot it would not, so other levels are refused.
  */
 const TYPES_IN_USE_CHECK = `
 CREATE FUNCTION ledger_account_types_in_use() RETURNS trigger
@@ -127,6 +128,12 @@ LANGUAGE plpgsql AS $fn$
 BEGIN
   IF TG_OP = 'UPDATE' AND OLD.code = NEW.code THEN
     RETURN NEW;
+  END IF;
+  -- a snapshot older than this statement would miss an account committed after it (a foreign key's
+  -- check sees those): the check is only sound at READ COMMITTED, so other levels must retry there
+  IF current_setting('transaction_isolation') <> 'read committed' THEN
+    RAISE EXCEPTION 'ledger_account_types may be renamed or deleted only at READ COMMITTED isolation'
+      USING ERRCODE = 'serialization_failure';
   END IF;
   PERFORM 1 FROM ledger_account_types t WHERE t.code = OLD.code FOR UPDATE;
   IF EXISTS (SELECT 1 FROM ledger_accounts a WHERE a.type = OLD.code) THEN

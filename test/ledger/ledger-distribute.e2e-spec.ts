@@ -183,6 +183,21 @@ describe('ledger: bulk distribute (e2e)', () => {
       await qr.rollbackTransaction();
       await qr.release();
     }
+    // under REPEATABLE READ the in-use check could miss an account committed after the snapshot:
+    // renaming or deleting a type is refused there (40001, retry at READ COMMITTED)
+    const rr = t.dataSource.createQueryRunner();
+    await rr.startTransaction('REPEATABLE READ');
+    try {
+      await rr.query(`INSERT INTO ledger_account_types (code, default_guard) VALUES ('fk_test_rr', 'none')`);
+      const err = await rr.query(`UPDATE ledger_account_types SET code = 'fk_test_rr2' WHERE code = 'fk_test_rr'`).then(
+        () => null,
+        (e: { code?: string }) => e,
+      );
+      expect(err).toMatchObject({ code: '40001' });
+    } finally {
+      await rr.rollbackTransaction();
+      await rr.release();
+    }
   });
 
   it('never credits twice under concurrent runs of the same credits', async () => {
