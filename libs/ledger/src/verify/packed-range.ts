@@ -1,12 +1,17 @@
-// The verifier's fast range loader: one round trip per id range, and the rows packed by PostgreSQL
-// into two strings (entries with their seals; transfers), because decoding a million pg rows field
-// by field cost Node more than hashing them. Kept free of framework imports (worker threads load it).
+// The verifier's fast range loader: one round trip per id range (two COPY ... TO STDOUT commands,
+// pipelined), because decoding a million pg rows field by field cost Node more than hashing them, and
+// packing them into strings in SQL (string concatenation and string_agg, the previous loader) cost
+// PostgreSQL twice what COPY's own text output costs. Kept free of framework imports (worker threads
+// load it).
 //
-// The packing is exact or refused: entry fields are joined by U+0001 and entries by U+0002; a text
-// column holding either character (allowed, if odd) changes the number of fields or records, so the
-// range is read again as rows (verify-range-sql.ts) — never parsed by guess. Any NULL in a packed
-// record drops the record and shows in the counts too.
+// COPY's text format is exact by construction: fields end at a tab, rows at a newline, a NULL is \N
+// and every tab, newline, carriage return, backslash (and \b \f \v) inside a value is escaped with a
+// backslash. A field holding a backslash is unescaped and goes the string path; anything that does
+// not have the expected shape (field count, ids ascending, a NULL where the schema forbids one, a
+// timestamp not in ISO DateStyle) refuses the range, which is then read as rows (verify-range-sql.ts)
+// — never parsed by guess.
 import type { ClientBase } from 'pg';
+import { to as copyTo } from 'pg-copy-streams';
 import { hash } from 'node:crypto';
 import { ENTRY_DOMAIN_TAG } from '../sealing/canonical-encoding';
 import { checkEntryBatch, EntryBatchBuilder, EntryBatchResult, EntryRow, EntrySeal, SealRow, TransferRow } from './entry-batch-check';
@@ -14,38 +19,56 @@ import { parsedJsonCanonical, TransferTuple } from './fast-entry-hash';
 import { ENTRY_RANGE_SQL, SEAL_RANGE_SQL, TRANSFER_RANGE_SQL } from './verify-range-sql';
 
 /**
- * [entries, packed entries, entries packed, transfers, transfers packed]. created_at goes as
- * timestamp_out writes the UTC wall time (ISO DateStyle: `2026-11-26 19:20:34.1234`, trailing zeros
- * of the fraction dropped) and is rewritten to the canonical form here: to_char cost ~0.7 µs per
- * entry of the server's CPU. Any other shape (another DateStyle, infinity, a year outside 4 digits)
- * refuses the range, which is then read as rows with to_char.
+ * The range's entries with their seals, one row each: created_at goes as timestamp_out writes the
+ * UTC wall time (ISO DateStyle: `2026-11-26 19:20:34.1234`, trailing zeros of the fraction dropped)
+ * and is rewritten to the canonical form here (to_char cost ~0.7 µs per entry of the server's CPU).
+ * COPY takes no parameters: the bounds are bigints this module formats itself.
  */
-export const PACKED_RANGE_SQL = `
-SELECT p.n, p.packed_n, p.packed, t.n, t.packed
-  FROM (SELECT count(*)::int AS n, count(r)::int AS packed_n, string_agg(r, chr(2)) AS packed
-          FROM (SELECT e.id || chr(1) || e.kind || chr(1) || e.idempotency_key || chr(1) || e.reference || chr(1)
-                       || coalesce('=' || e.actor, '') || chr(1) || coalesce(e.metadata::text, '') || chr(1)
-                       || (e.created_at AT TIME ZONE 'UTC') || chr(1) || e.transfer_count || chr(1)
-                       || coalesce(s.block_height || chr(1) || s.leaf_index || chr(1) || s.entry_hash, chr(1) || chr(1)) AS r
-                  FROM ledger_entries e
-                  LEFT JOIN ledger_entry_seals s ON s.entry_id = e.id AND s.entry_id >= $1 AND s.entry_id < $2
-                 WHERE e.id >= $1 AND e.id < $2
-                 ORDER BY e.id) x) p,
-       (SELECT count(*)::int AS n,
-               string_agg(entry_id || ',' || debit_account_id || ',' || credit_account_id || ',' || amount, ';' ORDER BY entry_id, id) AS packed
-          FROM ledger_transfers WHERE entry_id >= $1 AND entry_id < $2) t`;
+export const entryCopySql = (from: bigint, to: bigint): string => `COPY (
+  SELECT e.id, e.kind, e.idempotency_key, e.reference, e.actor, e.metadata, e.created_at AT TIME ZONE 'UTC', e.transfer_count,
+         s.block_height, s.leaf_index, s.entry_hash
+    FROM ledger_entries e
+    LEFT JOIN ledger_entry_seals s ON s.entry_id = e.id AND s.entry_id >= ${bound(from)} AND s.entry_id < ${bound(to)}
+   WHERE e.id >= ${bound(from)} AND e.id < ${bound(to)}
+   ORDER BY e.id) TO STDOUT`;
 
-export type PackedRange = [entries: number, packedEntries: number, entries: string | null, transfers: number, transfers: string | null];
+export const transferCopySql = (from: bigint, to: bigint): string => `COPY (
+  SELECT entry_id, debit_account_id, credit_account_id, amount FROM ledger_transfers
+   WHERE entry_id >= ${bound(from)} AND entry_id < ${bound(to)} ORDER BY entry_id, id) TO STDOUT`;
 
-const ENTRY_FIELDS = 11;
-
-/** Sends the range's query (on a pg client: queries queue, so the next range can be asked for before this one is checked). */
-export async function fetchPackedRange(c: ClientBase, from: bigint, to: bigint): Promise<PackedRange> {
-  const { rows } = await c.query({ text: PACKED_RANGE_SQL, values: [from.toString(), to.toString()], rowMode: 'array' });
-  return rows[0] as PackedRange;
+function bound(v: bigint): string {
+  if (typeof v !== 'bigint') throw new TypeError('range bounds must be bigints');
+  return v.toString();
 }
 
-/** Checks a fetched range; a range whose packing is ambiguous is read again as rows on the same client. */
+/** A range as COPY sent it: the entries (with seals) and the transfers, each in COPY's text format. */
+export interface PackedRange {
+  entries: Buffer;
+  transfers: Buffer;
+}
+
+const ENTRY_FIELDS = 11;
+const TAB = 0x09;
+const NL = 0x0a;
+const BACKSLASH = 0x5c;
+
+/** Sends the range's two COPY commands (on a pg client: queries queue, so the next range can be asked for before this one is checked). */
+export async function fetchPackedRange(c: ClientBase, from: bigint, to: bigint): Promise<PackedRange> {
+  const [entries, transfers] = await Promise.all([copyOut(c, entryCopySql(from, to)), copyOut(c, transferCopySql(from, to))]);
+  return { entries, transfers };
+}
+
+function copyOut(c: ClientBase, sql: string): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    const stream = c.query(copyTo(sql));
+    stream.on('data', (b: Buffer) => chunks.push(b));
+    stream.on('end', () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)));
+    stream.on('error', reject);
+  });
+}
+
+/** Checks a fetched range; a range that does not have the expected shape is read again as rows on the same client. */
 export async function checkRange(c: ClientBase, from: bigint, to: bigint, packed: PackedRange): Promise<EntryBatchResult> {
   const r = checkPackedRange(packed);
   if (r) return r;
@@ -59,20 +82,19 @@ export async function checkRange(c: ClientBase, from: bigint, to: bigint, packed
 }
 
 /**
- * The same checks as checkEntryBatch over a packed range, or null when the packing cannot be split
- * exactly (the caller then reads the range as rows). Seals whose entry does not exist are not in a
- * packed range (entries are joined to seals): the verifier counts the seals against the sealed
- * entries, and names the first orphan with one query when they differ.
+ * The same checks as checkEntryBatch over a range in COPY's text format, or null when the range does
+ * not have the expected shape (the caller then reads it as rows). Seals whose entry does not exist
+ * are not in a range (entries are joined to seals): the verifier counts the seals against the
+ * sealed entries, and names the first orphan with one query when they differ.
  *
  * Works on the UTF-8 bytes: fields are found in one pass and an entry's canonical encoding is
  * copied together in one reused buffer (PreimageWriter) instead of being built from strings; an
  * entry the byte path cannot encode plainly (a field to escape is fine; a malformed one is not)
  * goes through EntryBatchBuilder.entry as strings, which names its problem exactly as before.
  */
-export function checkPackedRange([n, packedN, packed, tn, tpacked]: PackedRange): EntryBatchResult | null {
-  if (n !== packedN || (n > 0) !== (packed !== null) || (tn > 0) !== (tpacked !== null)) return null;
-  const buf = Buffer.from(packed ?? '', 'utf8');
-  const tbuf = Buffer.from(tpacked ?? '', 'latin1'); // digits, commas and semicolons only
+export function checkPackedRange({ entries: buf, transfers: tbuf }: PackedRange): EntryBatchResult | null {
+  // transfers are digits, tabs and newlines only: anything else (a NULL's backslash) goes the row path
+  if (tbuf.includes(BACKSLASH)) return null;
   const b = new EntryBatchBuilder();
   const f = new Int32Array(2 * ENTRY_FIELDS); // [start, end) of each field of the current record
   const w = writer;
@@ -83,32 +105,43 @@ export function checkPackedRange([n, packedN, packed, tn, tpacked]: PackedRange)
   // transfers: the current one's [entry id, debit, credit, amount] bounds in tbuf
   const t = new Int32Array(8);
   let tp = 0;
-  let tcount = 0;
-  let tHave = tn > 0 && nextTransfer(tbuf, 0, t);
-  if (tn > 0 && !tHave) return null;
-  while (n > 0 && p <= buf.length) {
-    // one record: ENTRY_FIELDS fields split by 0x01, ended by 0x02 or the end
+  let tHave = tbuf.length > 0 && nextTransfer(tbuf, 0, t);
+  if (tbuf.length > 0 && !tHave) return null;
+  while (p < buf.length) {
+    // one record: ENTRY_FIELDS fields split by tabs, ended by a newline
     let k = 0;
     let escape = 0; // bit i: field i holds a byte JSON must escape
+    let slashed = 0; // bit i: field i holds a backslash (a NULL, or an escaped character)
     f[0] = p;
     let q = p;
     for (; q < buf.length; q++) {
       const c = buf[q];
-      if (c < 0x20 || c === 0x22 || c === 0x5c) {
-        if (c === 1) {
+      if (c < 0x20 || c === 0x22 || c === BACKSLASH) {
+        if (c === TAB) {
           if (++k === ENTRY_FIELDS) return null;
           f[2 * k - 1] = q;
           f[2 * k] = q + 1;
-        } else if (c === 2) break;
-        else escape |= 1 << k;
+        } else if (c === NL) break;
+        else {
+          escape |= 1 << k;
+          if (c === BACKSLASH) slashed |= 1 << k;
+        }
       }
     }
-    if (k !== ENTRY_FIELDS - 1) return null;
+    if (k !== ENTRY_FIELDS - 1 || q === buf.length) return null;
     f[2 * k + 1] = q;
-    if (!isRawTimestamp(buf, f[12], f[13])) return null;
     p = q + 1;
     records++;
-    // ids strictly ascending, or the packing is not what it seems
+    let nulls = 0;
+    if (slashed) {
+      for (let i = 0; i < ENTRY_FIELDS; i++) if (slashed & (1 << i) && f[2 * i + 1] - f[2 * i] === 2 && buf[f[2 * i] + 1] === 0x4e) nulls |= 1 << i;
+      // a NULL only where the schema allows one (actor, metadata) or for a whole missing seal
+      const seal = nulls & SEAL_FIELDS;
+      if (nulls & ~NULLABLE || (seal && seal !== SEAL_FIELDS) || slashed & SEAL_FIELDS & ~nulls) return null;
+      escape &= ~nulls;
+    }
+    if (!isRawTimestamp(buf, f[12], f[13])) return null;
+    // ids strictly ascending, or the range is not what it seems
     if (records > 1 && cmpBytes(buf, prevS, prevE, buf, f[0], f[1]) >= 0) return null;
     prevS = f[0];
     prevE = f[1];
@@ -116,8 +149,8 @@ export function checkPackedRange([n, packedN, packed, tn, tpacked]: PackedRange)
     while (tHave && cmpBytes(tbuf, t[0], t[1], buf, f[0], f[1]) < 0) {
       b.flag(tbuf.toString('latin1', t[0], t[1]), 'transfer belongs to an entry that does not exist');
       tp = t[7] + 1;
-      tcount++;
       tHave = tp < tbuf.length && nextTransfer(tbuf, tp, t);
+      if (tp < tbuf.length && !tHave) return null;
     }
     const tFirst = tp;
     let mine = 0;
@@ -125,36 +158,38 @@ export function checkPackedRange([n, packedN, packed, tn, tpacked]: PackedRange)
       mine++;
       tp = t[7] + 1;
       tHave = tp < tbuf.length && nextTransfer(tbuf, tp, t);
+      if (tp < tbuf.length && !tHave) return null;
     }
-    tcount += mine;
-    if (!fastEntry(b, w, buf, f, escape, tbuf, tFirst, mine)) slowEntry(b, buf, f, tbuf, tFirst, mine);
+    if (slashed & ~nulls || !fastEntry(b, w, buf, f, escape, nulls, tbuf, tFirst, mine)) {
+      if (!slowEntry(b, buf, f, nulls, tbuf, tFirst, mine)) return null;
+    }
   }
-  if (records !== n) return null;
-  // transfers after the last entry belong to no entry; the count proves none was lost in packing
+  // transfers after the last entry belong to no entry
   while (tHave) {
     b.flag(tbuf.toString('latin1', t[0], t[1]), 'transfer belongs to an entry that does not exist');
     tp = t[7] + 1;
-    tcount++;
     tHave = tp < tbuf.length && nextTransfer(tbuf, tp, t);
+    if (tp < tbuf.length && !tHave) return null;
   }
-  if (tcount !== tn || tp < tbuf.length) return null;
   return b.result();
 }
+const NULLABLE = (1 << 4) | (1 << 5) | (7 << 8);
+const SEAL_FIELDS = 7 << 8;
 
-/** Bounds of the transfer "entry,debit,credit,amount" at p into t ([s,e) ×3, amount start, end): false if malformed. */
+/** Bounds of the transfer row "entry\tdebit\tcredit\tamount\n" at p into t ([s,e) ×3, amount start, end): false if malformed. */
 function nextTransfer(tbuf: Buffer, p: number, t: Int32Array): boolean {
   let k = 0;
   t[0] = p;
   let q = p;
   for (; q < tbuf.length; q++) {
     const c = tbuf[q];
-    if (c === 0x2c) {
+    if (c === TAB) {
       if (++k === 4) return false;
       t[2 * k - 1] = q;
       t[2 * k] = q + 1;
-    } else if (c === 0x3b) break;
+    } else if (c === NL) break;
   }
-  if (k !== 3) return false;
+  if (k !== 3 || q === tbuf.length) return false;
   t[7] = q;
   return true;
 }
@@ -270,12 +305,13 @@ const bit = (escape: number, field: number) => (escape & (1 << field)) !== 0;
  * The byte path for one entry: false (having changed nothing) when it is not plain — a field that
  * is not canonical, metadata canonicalJson must judge — so that slowEntry names the problem.
  */
-function fastEntry(b: EntryBatchBuilder, w: PreimageWriter, buf: Buffer, f: Int32Array, escape: number, tbuf: Buffer, ts: number, count: number): boolean {
+function fastEntry(b: EntryBatchBuilder, w: PreimageWriter, buf: Buffer, f: Int32Array, escape: number, nulls: number, tbuf: Buffer, ts: number, count: number): boolean {
   if (!isDecimal(buf, f[0], f[1])) return false;
   const posted = parseCount(buf, f[14], f[15]);
   if (posted < 0) return false;
   let metadata: string | undefined = 'null';
-  if (f[11] > f[10]) {
+  if (!bit(nulls, 5)) {
+    if (f[11] === f[10]) return false;
     metadata = parsedJsonCanonical(JSON.parse(buf.toString('utf8', f[10], f[11]))); // jsonb text, parsed as pg parses jsonb
     if (metadata === undefined) return false;
   }
@@ -289,8 +325,8 @@ function fastEntry(b: EntryBatchBuilder, w: PreimageWriter, buf: Buffer, f: Int3
   const id = buf.toString('latin1', f[0], f[1]);
   w.pos = 0;
   w.constant(K_ACTOR);
-  if (f[9] > f[8]) w.json(buf, f[8] + 1, f[9], bit(escape, 4));
-  else w.constant(K_NULL);
+  if (bit(nulls, 4)) w.constant(K_NULL);
+  else w.json(buf, f[8], f[9], bit(escape, 4));
   w.constant(K_CREATED);
   w.bytes(buf, f[12], f[12] + 10); // date
   w.byte(0x54); // T
@@ -327,7 +363,7 @@ function fastEntry(b: EntryBatchBuilder, w: PreimageWriter, buf: Buffer, f: Int3
     p = t[7] + 1;
   }
   w.constant(K_END);
-  b.hashed(id, hash('sha256', w.out.subarray(0, w.pos), 'hex'), count, posted, seal(buf, f));
+  b.hashed(id, hash('sha256', w.out.subarray(0, w.pos), 'hex'), count, posted, seal(buf, f, nulls));
   return true;
 }
 const transferBounds = new Int32Array(8);
@@ -343,14 +379,24 @@ function parseCount(a: Buffer, s: number, e: number): number {
   return v;
 }
 
-function seal(buf: Buffer, f: Int32Array): EntrySeal | null {
-  return f[17] > f[16] ? { height: buf.toString('latin1', f[16], f[17]), leafIndex: Number(buf.toString('latin1', f[18], f[19])), hash: buf.toString('utf8', f[20], f[21]) } : null;
+/** the seal's three fields, all NULL (not sealed) or none (checkPackedRange refuses the rest) */
+function seal(buf: Buffer, f: Int32Array, nulls: number): EntrySeal | null {
+  return !(nulls & SEAL_FIELDS) ? { height: buf.toString('latin1', f[16], f[17]), leafIndex: Number(buf.toString('latin1', f[18], f[19])), hash: buf.toString('utf8', f[20], f[21]) } : null;
 }
 
-/** The string path (as checkEntryBatch): every field decoded, checked and encoded by fastHashEntry. */
-function slowEntry(b: EntryBatchBuilder, buf: Buffer, f: Int32Array, tbuf: Buffer, ts: number, count: number): void {
-  const field = (i: number) => buf.toString('utf8', f[2 * i], f[2 * i + 1]);
-  const id = field(0);
+/**
+ * The string path (as checkEntryBatch): every field decoded (COPY's escapes undone), checked and
+ * encoded by fastHashEntry. False: the row does not have the expected shape.
+ */
+function slowEntry(b: EntryBatchBuilder, buf: Buffer, f: Int32Array, nulls: number, tbuf: Buffer, ts: number, count: number): boolean {
+  const fields: (string | null)[] = [];
+  for (let i = 0; i < ENTRY_FIELDS; i++) {
+    const v = bit(nulls, i) ? null : unescapeCopyText(buf, f[2 * i], f[2 * i + 1]);
+    if (v === undefined) return false;
+    fields.push(v);
+  }
+  const [id, kind, key, reference, actor, metadata] = fields as [string, string, string, string, string | null, string | null];
+  if (metadata === '') return false;
   const transfers: TransferTuple[] = [];
   const t = transferBounds;
   for (let p = ts, i = 0; i < count; i++) {
@@ -360,7 +406,25 @@ function slowEntry(b: EntryBatchBuilder, buf: Buffer, f: Int32Array, tbuf: Buffe
     transfers.push(tt);
     p = t[7] + 1;
   }
-  const actor = f[9] > f[8] ? buf.toString('utf8', f[8] + 1, f[9]) : null;
-  const metadata: unknown = f[11] > f[10] ? JSON.parse(field(5)) : null;
-  b.entry(id, field(1), field(2), field(3), actor, metadata, canonicalFromRaw(buf, f[12], f[13]), Number(field(7)), transfers, seal(buf, f));
+  b.entry(id, kind, key, reference, actor, metadata === null ? null : JSON.parse(metadata), canonicalFromRaw(buf, f[12], f[13]), Number(fields[7]), transfers, seal(buf, f, nulls));
+  return true;
 }
+
+/** What COPY's text output escaped (\\, \b \f \n \r \t \v, a backslashed delimiter), back as UTF-8 text; undefined for anything COPY does not write. */
+export function unescapeCopyText(buf: Buffer, s: number, e: number): string | undefined {
+  const at = buf.indexOf(BACKSLASH, s);
+  if (at < 0 || at >= e) return buf.toString('utf8', s, e);
+  const out = Buffer.allocUnsafe(e - s);
+  let n = 0;
+  for (let i = s; i < e; i++) {
+    let c = buf[i];
+    if (c === BACKSLASH) {
+      if (++i === e) return undefined;
+      c = COPY_ESCAPES[buf[i]];
+      if (c === undefined) return undefined;
+    }
+    out[n++] = c;
+  }
+  return out.toString('utf8', 0, n);
+}
+const COPY_ESCAPES: Record<number, number> = { 0x5c: 0x5c, 0x62: 0x08, 0x66: 0x0c, 0x6e: 0x0a, 0x72: 0x0d, 0x74: 0x09, 0x76: 0x0b };
