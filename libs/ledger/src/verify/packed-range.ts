@@ -16,6 +16,7 @@ import { hash } from 'node:crypto';
 import { ENTRY_DOMAIN_TAG } from '../sealing/canonical-encoding';
 import { checkEntryBatch, EntryBatchBuilder, EntryBatchResult, EntryRow, EntrySeal, SealRow, TransferRow } from './entry-batch-check';
 import { parsedJsonCanonical, TransferTuple } from './fast-entry-hash';
+import { jsonbTextCanonicalInto } from './jsonb-text-canonical';
 import { ENTRY_RANGE_SQL, SEAL_RANGE_SQL, TRANSFER_RANGE_SQL } from './verify-range-sql';
 
 /**
@@ -107,30 +108,32 @@ export function checkPackedRange({ entries: buf, transfers: tbuf }: PackedRange)
   let tp = 0;
   let tHave = tbuf.length > 0 && nextTransfer(tbuf, 0, t);
   if (tbuf.length > 0 && !tHave) return null;
+  let nextSlash = -1; // the first backslash at or after p (buf.length: none)
   while (p < buf.length) {
-    // one record: ENTRY_FIELDS fields split by tabs, ended by a newline
-    let k = 0;
-    let escape = 0; // bit i: field i holds a byte JSON must escape
-    let slashed = 0; // bit i: field i holds a backslash (a NULL, or an escaped character)
+    // one record: ENTRY_FIELDS fields split by tabs, ended by a newline (found natively: memchr
+    // beats a JavaScript loop over every byte)
+    const nl = buf.indexOf(NL, p);
+    if (nl < 0) return null;
     f[0] = p;
-    let q = p;
-    for (; q < buf.length; q++) {
-      const c = buf[q];
-      if (c < 0x20 || c === 0x22 || c === BACKSLASH) {
-        if (c === TAB) {
-          if (++k === ENTRY_FIELDS) return null;
-          f[2 * k - 1] = q;
-          f[2 * k] = q + 1;
-        } else if (c === NL) break;
-        else {
-          escape |= 1 << k;
-          if (c === BACKSLASH) slashed |= 1 << k;
-        }
-      }
+    for (let k = 1, q = p; k < ENTRY_FIELDS; k++) {
+      q = buf.indexOf(TAB, q);
+      if (q < 0 || q > nl) return null;
+      f[2 * k - 1] = q;
+      f[2 * k] = ++q;
     }
-    if (k !== ENTRY_FIELDS - 1 || q === buf.length) return null;
-    f[2 * k + 1] = q;
-    p = q + 1;
+    f[2 * ENTRY_FIELDS - 1] = nl;
+    // no tab in the last field (the seal's hash): one more would be a field too many
+    for (let q = f[2 * ENTRY_FIELDS - 2]; q < nl; q++) if (buf[q] === TAB) return null;
+    if (nextSlash < p) {
+      nextSlash = buf.indexOf(BACKSLASH, p);
+      if (nextSlash < 0) nextSlash = buf.length;
+    }
+    let slashed = 0; // bit i: field i holds a backslash (a NULL, or an escaped character)
+    if (nextSlash < nl) for (let i = 0; i < ENTRY_FIELDS; i++) if (hasByte(buf, f[2 * i], f[2 * i + 1], BACKSLASH)) slashed |= 1 << i;
+    // bit i: text field i (kind, key, reference, actor) holds a byte JSON must escape
+    let escape = 0;
+    for (let i = 1; i <= 4; i++) if (needsJsonEscape(buf, f[2 * i], f[2 * i + 1])) escape |= 1 << i;
+    p = nl + 1;
     records++;
     let nulls = 0;
     if (slashed) {
@@ -174,6 +177,20 @@ export function checkPackedRange({ entries: buf, transfers: tbuf }: PackedRange)
   return b.result();
 }
 const NULLABLE = (1 << 4) | (1 << 5) | (7 << 8);
+
+function hasByte(a: Buffer, s: number, e: number, c: number): boolean {
+  for (let i = s; i < e; i++) if (a[i] === c) return true;
+  return false;
+}
+
+/** a control character, a quote or a backslash: JSON.stringify would escape it */
+function needsJsonEscape(a: Buffer, s: number, e: number): boolean {
+  for (let i = s; i < e; i++) {
+    const c = a[i];
+    if (c < 0x20 || c === 0x22 || c === BACKSLASH) return true;
+  }
+  return false;
+}
 const SEAL_FIELDS = 7 << 8;
 
 /** Bounds of the transfer row "entry\tdebit\tcredit\tamount\n" at p into t ([s,e) ×3, amount start, end): false if malformed. */
@@ -309,12 +326,7 @@ function fastEntry(b: EntryBatchBuilder, w: PreimageWriter, buf: Buffer, f: Int3
   if (!isDecimal(buf, f[0], f[1])) return false;
   const posted = parseCount(buf, f[14], f[15]);
   if (posted < 0) return false;
-  let metadata: string | undefined = 'null';
-  if (!bit(nulls, 5)) {
-    if (f[11] === f[10]) return false;
-    metadata = parsedJsonCanonical(JSON.parse(buf.toString('utf8', f[10], f[11]))); // jsonb text, parsed as pg parses jsonb
-    if (metadata === undefined) return false;
-  }
+  if (!bit(nulls, 5) && f[11] === f[10]) return false;
   // transfers: all canonical, or the slow path says which is not
   const t = transferBounds;
   for (let p = ts, i = 0; i < count; i++) {
@@ -344,7 +356,18 @@ function fastEntry(b: EntryBatchBuilder, w: PreimageWriter, buf: Buffer, f: Int3
   w.constant(K_KIND);
   w.json(buf, f[2], f[3], bit(escape, 1));
   w.constant(K_META);
-  w.text(metadata);
+  if (bit(nulls, 5)) w.constant(K_NULL);
+  else {
+    // jsonb's text rewritten byte for byte when plain; else parsed, as pg parses jsonb (nothing flagged yet: a refusal here changes nothing)
+    w.ensure(f[11] - f[10]);
+    const at = jsonbTextCanonicalInto(buf, f[10], f[11], w.out, w.pos);
+    if (at >= 0) w.pos = at;
+    else {
+      const metadata = parsedJsonCanonical(JSON.parse(buf.toString('utf8', f[10], f[11])));
+      if (metadata === undefined) return false;
+      w.text(metadata);
+    }
+  }
   w.constant(K_REF);
   w.json(buf, f[6], f[7], bit(escape, 3));
   w.constant(K_TRANSFERS);
@@ -363,7 +386,8 @@ function fastEntry(b: EntryBatchBuilder, w: PreimageWriter, buf: Buffer, f: Int3
     p = t[7] + 1;
   }
   w.constant(K_END);
-  b.hashed(id, hash('sha256', w.out.subarray(0, w.pos), 'hex'), count, posted, seal(buf, f, nulls));
+  const hex = hash('sha256', w.out.subarray(0, w.pos), 'hex');
+  b.hashed(id, hex, count, posted, seal(buf, f, nulls, hex));
   return true;
 }
 const transferBounds = new Int32Array(8);
@@ -379,9 +403,31 @@ function parseCount(a: Buffer, s: number, e: number): number {
   return v;
 }
 
-/** the seal's three fields, all NULL (not sealed) or none (checkPackedRange refuses the rest) */
-function seal(buf: Buffer, f: Int32Array, nulls: number): EntrySeal | null {
-  return !(nulls & SEAL_FIELDS) ? { height: buf.toString('latin1', f[16], f[17]), leafIndex: Number(buf.toString('latin1', f[18], f[19])), hash: buf.toString('utf8', f[20], f[21]) } : null;
+/**
+ * The seal's three fields, all NULL (not sealed) or none (checkPackedRange refuses the rest). The
+ * hash sealed is taken as the string `computed` when its bytes are those (no new string), and the
+ * block height string is reused while consecutive entries share a block.
+ */
+function seal(buf: Buffer, f: Int32Array, nulls: number, computed?: string): EntrySeal | null {
+  if (nulls & SEAL_FIELDS) return null;
+  const [hs, he] = [f[16], f[17]];
+  if (heightBuf !== buf || he - hs !== heightLength || cmpBytes(buf, heightAt, heightAt + heightLength, buf, hs, he) !== 0) {
+    height = buf.toString('latin1', hs, he);
+    [heightBuf, heightAt, heightLength] = [buf, hs, he - hs];
+  }
+  const leaf = parseCount(buf, f[18], f[19]);
+  const sealed = computed !== undefined && sameAscii(computed, buf, f[20], f[21]) ? computed : buf.toString('utf8', f[20], f[21]);
+  return { height, leafIndex: leaf >= 0 ? leaf : Number(buf.toString('latin1', f[18], f[19])), hash: sealed };
+}
+let height = '';
+let heightBuf: Buffer | undefined;
+let heightAt = 0;
+let heightLength = 0;
+
+function sameAscii(v: string, a: Buffer, s: number, e: number): boolean {
+  if (v.length !== e - s) return false;
+  for (let i = 0; i < v.length; i++) if (v.charCodeAt(i) !== a[s + i]) return false;
+  return true;
 }
 
 /**
