@@ -60,7 +60,7 @@ const PROBLEM_ORDER: Record<VerificationProblem['kind'], number> = { entry: 0, b
  * - every account: cached totals (row + shards) equal the sum of its transfers, every transfer's
  *   accounts exist; and the whole ledger sums to zero.
  * Reports the first problem: entries (by id) before blocks (by height) before accounts (by id).
- * Entries stream in id ranges, each one round trip packed by PostgreSQL (packed-range.ts), with the
+ * Entries stream in id ranges, each one round trip of two COPY ... TO STDOUT commands (packed-range.ts), with the
  * next range prefetched while Node hashes the current one; on a big ledger the ranges go to worker
  * threads (verify-entries.worker.ts), each on its own connection in the same snapshot, so parsing
  * and hashing use every core. The set checks (account totals against their transfers, the ledger
