@@ -1,4 +1,4 @@
-import { ALL_ROLES, AuthUser, CurrentUser, ErrorBodyDto, pageOf, Role, Roles, TransactionRunner } from '@huigong/common';
+import { ALL_ROLES, AuthUser, CurrentUser, ErrorBodyDto, pageOf, RequestCacheEpoch, Role, Roles, TransactionRunner } from '@huigong/common';
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
 import { ApiConflictResponse, ApiCreatedResponse, ApiForbiddenResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
 import { CatalogOptionalReasonDto } from '../dto/supplier.dto';
@@ -42,9 +42,9 @@ export class ProductsController {
   })
   @ApiOkResponse({ type: ProductPageDto })
   @ApiNotFoundResponse({ description: 'NOT_FOUND: unknown categoryId', type: ErrorBodyDto })
-  list(@CurrentUser() user: AuthUser, @Query() q: ListProductsQuery): Promise<ProductPageDto> {
+  list(@CurrentUser() user: AuthUser, @Query() q: ListProductsQuery, @RequestCacheEpoch() cacheEpoch?: number): Promise<ProductPageDto> {
     const { limit, offset } = pageOf(q);
-    return this.search.search(user, { ...q, limit, offset });
+    return this.search.search(user, { ...q, limit, offset }, cacheEpoch);
   }
 
   @Get('products/:id')

@@ -33,9 +33,10 @@ export class SearchResultsCache {
     this.ttlMs = config.catalogSearchCacheTtlMs;
   }
 
-  async get<T>(key: string, compute: () => Promise<T>): Promise<T> {
+  /** `epoch`: CacheVersions.epoch() when the request arrived (RequestCacheEpoch); now when not given. */
+  async get<T>(key: string, compute: () => Promise<T>, epoch?: number): Promise<T> {
     if (this.ttlMs <= 0) return compute();
-    const version = await this.versions.current('catalog');
+    const version = await this.versions.current('catalog', epoch);
     if (version === null) return compute();
     if (version !== this.version) {
       // every entry belongs to an older catalog

@@ -120,9 +120,9 @@ export class ProductSearchService {
    * so pages are cached per city and query (SearchResultsCache: catalog changes are seen at once,
    * stock and sales counts within the cache's TTL).
    */
-  async search(user: AuthUser, query: ProductSearchQuery): Promise<ProductSearchPage> {
+  async search(user: AuthUser, query: ProductSearchQuery, cacheEpoch?: number): Promise<ProductSearchPage> {
     const cityPrefix = await this.locality.cityPrefix(user);
-    return this.cache.get(searchKey(cityPrefix, query), () => this.compute(cityPrefix, query));
+    return this.cache.get(searchKey(cityPrefix, query), () => this.compute(cityPrefix, query), cacheEpoch);
   }
 
   private async compute(cityPrefix: string, query: ProductSearchQuery): Promise<ProductSearchPage> {

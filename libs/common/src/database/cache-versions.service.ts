@@ -5,51 +5,76 @@ import { pooledPreparedQuery } from './prepared-query';
 /** The named versions of migration 1765700000000: `catalog`, `identity`. */
 export type CacheVersionName = 'catalog' | 'identity';
 
+interface Read {
+  /** 1, 2, 3...: reads are numbered as they start */
+  seq: number;
+  versions: Promise<Map<string, string>>;
+}
+
 /**
  * Reads the versions in-memory caches are keyed by (table `cache_versions`, migration 1765700000000):
  * each is replaced at the commit of every transaction that changes what its caches hold, whichever
  * process, import or script made the change.
  *
- * `current(name)` answers with a read that started after the call, so a change committed before a
- * request arrived is always seen — across API processes, without a message bus. Concurrent callers
- * share reads: while one is in flight, every new caller waits for the next one, which starts when it
- * ends. Under load that is one small read per database round trip, whatever the request rate.
+ * A request takes `epoch()` when it arrives (the request guard does); `current(name, epoch)` then
+ * answers with a read that started after that moment, so a change committed before the request
+ * arrived is always seen — across API processes, without a message bus. Reads are shared: while one
+ * is in flight, callers it cannot vouch for wait for the next one, which starts when it ends; a
+ * request's second look-up (the guard's, then the search's) is answered by its first read. Under load
+ * that is one small read per database round trip, whatever the request rate.
  */
 @Injectable()
 export class CacheVersions {
-  private inFlight?: Promise<Map<string, string>>;
-  private next?: Promise<Map<string, string>>;
+  private started = 0;
+  private last?: Read;
+  private inFlight?: Read;
+  private next?: Promise<Read>;
 
   constructor(private readonly dataSource: DataSource) {}
 
-  /** null when the version is missing (a truncated table): callers must not cache then. */
-  async current(name: CacheVersionName): Promise<string | null> {
-    return (await this.read()).get(name) ?? null;
+  /** How many reads have started so far: a later read began after this call. */
+  epoch(): number {
+    return this.started;
   }
 
-  private read(): Promise<Map<string, string>> {
-    if (!this.inFlight) return this.start();
-    // the read in flight may have started before this call: it cannot vouch for it
-    this.next ??= this.inFlight.then(
+  /** The version as read after `epoch` (now, when not given); null when it is missing (callers must not cache then). */
+  async current(name: CacheVersionName, epoch = this.epoch()): Promise<string | null> {
+    return (await (await this.readAfter(epoch)).versions).get(name) ?? null;
+  }
+
+  private async readAfter(epoch: number): Promise<Read> {
+    if (this.inFlight && this.inFlight.seq > epoch) return this.inFlight;
+    if (!this.inFlight) return this.last && this.last.seq > epoch ? this.last : this.start();
+    // the read in flight started before this request: wait for the next one
+    this.next ??= this.inFlight.versions.then(
       () => this.afterInFlight(),
       () => this.afterInFlight(),
     );
     return this.next;
   }
 
-  private afterInFlight(): Promise<Map<string, string>> {
+  private afterInFlight(): Read {
     this.next = undefined;
     return this.start();
   }
 
-  private start(): Promise<Map<string, string>> {
-    const read = pooledPreparedQuery<{ name: string; version: string }>(this.dataSource, 'cache_versions_all', 'SELECT name, version FROM cache_versions', []).then(
-      (rows) => new Map(rows.map((r) => [r.name, r.version])),
+  private start(): Read {
+    const read: Read = {
+      seq: ++this.started,
+      versions: pooledPreparedQuery<{ name: string; version: string }>(this.dataSource, 'cache_versions_all', 'SELECT name, version FROM cache_versions', []).then(
+        (rows) => new Map(rows.map((r) => [r.name, r.version])),
+      ),
+    };
+    this.inFlight = read;
+    read.versions.then(
+      () => {
+        if (this.inFlight === read) this.inFlight = undefined;
+        if (!this.last || this.last.seq < read.seq) this.last = read;
+      },
+      () => {
+        if (this.inFlight === read) this.inFlight = undefined;
+      },
     );
-    const tracked = read.finally(() => {
-      if (this.inFlight === tracked) this.inFlight = undefined;
-    });
-    this.inFlight = tracked;
-    return tracked;
+    return read;
   }
 }

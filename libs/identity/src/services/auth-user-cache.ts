@@ -19,8 +19,9 @@ export class AuthUserCache {
 
   constructor(private readonly versions: CacheVersions) {}
 
-  async get(userId: string, load: (id: string) => Promise<AuthUser | null>): Promise<AuthUser | null> {
-    const version = await this.versions.current('identity');
+  /** `epoch`: CacheVersions.epoch() when the request arrived. */
+  async get(userId: string, load: (id: string) => Promise<AuthUser | null>, epoch?: number): Promise<AuthUser | null> {
+    const version = await this.versions.current('identity', epoch);
     if (version === null) return load(userId);
     if (version !== this.version) {
       this.users.clear();

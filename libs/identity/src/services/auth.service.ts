@@ -110,7 +110,7 @@ export class AuthService {
   }
 
   /** Verifies an access token and loads its user; null when invalid, expired or the user is disabled. */
-  async authenticate(token: string): Promise<AuthUser | null> {
+  async authenticate(token: string, cacheEpoch?: number): Promise<AuthUser | null> {
     let claims = this.verified.get(token);
     if (!claims) {
       try {
@@ -122,7 +122,7 @@ export class AuthService {
     }
     if (claims.typ !== 'access') return null;
     // the cache reads the identity version on every request: disabling or a role change takes effect at once
-    return this.authUsers.get(claims.sub, (id) => this.loadAuthUser(id));
+    return this.authUsers.get(claims.sub, (id) => this.loadAuthUser(id), cacheEpoch);
   }
 
   /** The user as the database has them now (token refresh and issue read it here, never from the cache). */
