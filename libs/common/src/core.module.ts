@@ -3,6 +3,7 @@ import { LoggerModule } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { APP_CONFIG, AppConfig } from './config/app-config';
+import { CacheVersions } from './database/cache-versions.service';
 import { DatabaseModule } from './database/database.module';
 import { CoreReadinessChecks } from './health/core-checks';
 import { ReadinessRegistry } from './health/readiness.registry';
@@ -69,8 +70,9 @@ export class CoreModule {
         CoreReadinessChecks,
         RateLimiter,
         IdempotencyService,
+        CacheVersions,
       ],
-      exports: [APP_CONFIG, QueueRegistry, OutboxService, ReadinessRegistry, RateLimiter, IdempotencyService],
+      exports: [APP_CONFIG, QueueRegistry, OutboxService, ReadinessRegistry, RateLimiter, IdempotencyService, CacheVersions],
     };
   }
 }

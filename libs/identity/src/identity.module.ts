@@ -12,6 +12,7 @@ import { User } from './entities/user.entity';
 import { AuthGuard } from './guards/auth.guard';
 import { AccessScopeService } from './services/access-scope.service';
 import { AuthService } from './services/auth.service';
+import { AuthUserCache } from './services/auth-user-cache';
 import { OrganizationsService } from './services/organizations.service';
 import { PasswordService } from './services/password.service';
 import { SecurityEventsService } from './services/security-events.service';
@@ -27,7 +28,7 @@ import { UsersService } from './services/users.service';
     }),
   ],
   controllers: [AuthController, OrganizationsController, UsersController],
-  providers: [AuthService, UsersService, OrganizationsService, PasswordService, AccessScopeService, SecurityEventsService, AuthGuard],
+  providers: [AuthService, AuthUserCache, UsersService, OrganizationsService, PasswordService, AccessScopeService, SecurityEventsService, AuthGuard],
   exports: [AuthService, UsersService, OrganizationsService, AccessScopeService, SecurityEventsService, AuthGuard, PasswordService],
 })
 export class IdentityModule {}

@@ -1,4 +1,4 @@
-import { ALL_ROLES, AuthUser, CurrentUser, ErrorBodyDto, pageOf, Role, Roles, TransactionRunner } from '@huigong/common';
+import { ALL_ROLES, AuthUser, CurrentUser, ErrorBodyDto, pageOf, RequestCacheEpoch, Role, Roles, TransactionRunner } from '@huigong/common';
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
 import { ApiConflictResponse, ApiCreatedResponse, ApiForbiddenResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
 import { CatalogOptionalReasonDto } from '../dto/supplier.dto';
@@ -36,13 +36,15 @@ export class ProductsController {
     summary: 'Browse and search listed products',
     description:
       'Keyword q matches any substring of name or description (大米, 崂山, 海参); filters combine; sort by sales (default), price or rating. ' +
-      '`total` counts up to 1000 (`totalCapped` beyond). 404 NOT_FOUND for an unknown categoryId.',
+      '`total` counts up to 1000 (`totalCapped` beyond). 404 NOT_FOUND for an unknown categoryId. ' +
+      'Pages are cached for a few seconds (CATALOG_SEARCH_CACHE_TTL_MS, default 5 s): product, price, listing, supplier and category changes show at once; ' +
+      '`stock`, `inStock` (and the inStock filter), `salesCount` (and the sales order) and ratings may be that much behind.',
   })
   @ApiOkResponse({ type: ProductPageDto })
   @ApiNotFoundResponse({ description: 'NOT_FOUND: unknown categoryId', type: ErrorBodyDto })
-  list(@CurrentUser() user: AuthUser, @Query() q: ListProductsQuery): Promise<ProductPageDto> {
+  list(@CurrentUser() user: AuthUser, @Query() q: ListProductsQuery, @RequestCacheEpoch() cacheEpoch?: number): Promise<ProductPageDto> {
     const { limit, offset } = pageOf(q);
-    return this.search.search(user, { ...q, limit, offset });
+    return this.search.search(user, { ...q, limit, offset }, cacheEpoch);
   }
 
   @Get('products/:id')

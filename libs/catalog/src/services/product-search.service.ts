@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import type { Pool, QueryResultRow } from 'pg';
 import { DataSource } from 'typeorm';
+import { SearchResultsCache } from '../search-cache/search-results-cache.service';
 import { CategoriesService } from './categories.service';
 import { LocalityService } from './locality.service';
 
@@ -83,6 +84,23 @@ export function searchTerms(q: string | undefined): string[] {
     .slice(0, MAX_TERMS);
 }
 
+/** Everything a page depends on besides the catalog itself, in a fixed order (terms as searched). */
+export function searchKey(cityPrefix: string, q: ProductSearchQuery): string {
+  return JSON.stringify([
+    cityPrefix,
+    searchTerms(q.q),
+    q.categoryId ?? null,
+    q.supplierId ?? null,
+    q.minPrice ?? null,
+    q.maxPrice ?? null,
+    !!q.localOnly,
+    !!q.inStock,
+    q.sort ?? 'sales',
+    q.limit,
+    q.offset,
+  ]);
+}
+
 /**
  * What shoppers browse: listed products (active, supplier approved) by keyword, category, price,
  * origin, supplier and stock. Keyword matching is substring matching over name and description,
@@ -94,15 +112,25 @@ export class ProductSearchService {
     private readonly dataSource: DataSource,
     private readonly categories: CategoriesService,
     private readonly locality: LocalityService,
+    private readonly cache: SearchResultsCache,
   ) {}
 
-  async search(user: AuthUser, query: ProductSearchQuery): Promise<ProductSearchPage> {
+  /**
+   * A page of results. The viewer matters only through their city (the `local` flag, `localOnly`),
+   * so pages are cached per city and query (SearchResultsCache: catalog changes are seen at once,
+   * stock and sales counts within the cache's TTL).
+   */
+  async search(user: AuthUser, query: ProductSearchQuery, cacheEpoch?: number): Promise<ProductSearchPage> {
+    const cityPrefix = await this.locality.cityPrefix(user);
+    return this.cache.get(searchKey(cityPrefix, query), () => this.compute(cityPrefix, query), cacheEpoch);
+  }
+
+  private async compute(cityPrefix: string, query: ProductSearchQuery): Promise<ProductSearchPage> {
     const params: unknown[] = [];
     const param = (v: unknown) => {
       params.push(v);
       return `$${params.length}`;
     };
-    const cityPrefix = await this.locality.cityPrefix(user);
     const listed = [`p.status = 'active'`, 'p.supplier_listed'];
     const terms = searchTerms(query.q);
     // per term: what the gram index answers, and the exact test a row can be checked with alone

@@ -28,3 +28,11 @@ export function Public(): MethodDecorator & ClassDecorator {
 export const CurrentUser = createParamDecorator((_: unknown, ctx: ExecutionContext): AuthUser => {
   return ctx.switchToHttp().getRequest().user;
 });
+
+/**
+ * The CacheVersions epoch the guard took when the request arrived (undefined on public routes): a
+ * cache look-up passing it may use any version read that started after the request arrived.
+ */
+export const RequestCacheEpoch = createParamDecorator((_: unknown, ctx: ExecutionContext): number | undefined => {
+  return ctx.switchToHttp().getRequest().cacheEpoch;
+});

@@ -23,6 +23,8 @@ export interface AppConfig {
   checkoutRateWindowSeconds: number;
   /** how long a rate-limit check may wait for Redis before letting the request through */
   rateLimitTimeoutMs: number;
+  /** how long a product search result may be served from memory (stock and sales counts drift by at most this); 0 turns the cache off */
+  catalogSearchCacheTtlMs: number;
   autoConfirmDays: number;
   demoProducts: number;
   /** cron pattern (5 or 6 fields) of the worker's ledger verification, or null when LEDGER_VERIFY_CRON=off */
@@ -137,6 +139,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     checkoutRateLimitIp: int(env, 'CHECKOUT_RATE_LIMIT_IP', 600, 1, 10000000),
     checkoutRateWindowSeconds: int(env, 'CHECKOUT_RATE_WINDOW_SECONDS', 60, 1, 86400),
     rateLimitTimeoutMs: int(env, 'RATE_LIMIT_TIMEOUT_MS', 200, 10, 10000),
+    catalogSearchCacheTtlMs: int(env, 'CATALOG_SEARCH_CACHE_TTL_MS', 5000, 0, 60000),
     autoConfirmDays: int(env, 'AUTO_CONFIRM_DAYS', 7, 0, 365),
     demoProducts: int(env, 'DEMO_PRODUCTS', 3000, 0, 1000000),
     ledgerVerifyCron: cron(env, 'LEDGER_VERIFY_CRON', '30 3 * * *'),

@@ -4,3 +4,4 @@ export * from './database.module';
 export * from './migrate';
 export * from './prepared-query';
 export * from './transaction-runner';
+export * from './cache-versions.service';

@@ -1,4 +1,4 @@
-import { AppError, isReadOnly, PUBLIC_KEY, Role, ROLES_KEY } from '@huigong/common';
+import { AppError, CacheVersions, isReadOnly, PUBLIC_KEY, Role, ROLES_KEY } from '@huigong/common';
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
@@ -15,6 +15,7 @@ export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly auth: AuthService,
+    private readonly versions: CacheVersions,
   ) {}
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
@@ -25,11 +26,13 @@ export class AuthGuard implements CanActivate {
     if (!roles?.length) {
       throw new AppError('ROUTE_WITHOUT_ROLES', 'This route declares no roles and is closed', 403);
     }
-    const req = ctx.switchToHttp().getRequest<Request & { user?: unknown }>();
+    const req = ctx.switchToHttp().getRequest<Request & { user?: unknown; cacheEpoch?: number }>();
+    // taken before anything is awaited: cache look-ups of this request use version reads started after it
+    req.cacheEpoch = this.versions.epoch();
     const header = req.headers.authorization;
     const token = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
     if (!token) throw new AppError('UNAUTHORIZED', 'A bearer token is required', 401);
-    const user = await this.auth.authenticate(token);
+    const user = await this.auth.authenticate(token, req.cacheEpoch);
     if (!user) throw new AppError('UNAUTHORIZED', 'The token is invalid or expired, or the user is disabled', 401);
     req.user = user;
     if (isReadOnly(user) && !SAFE_METHODS.has(req.method)) {

@@ -3,6 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
+import { AuthUserCache } from './auth-user-cache';
 import { PasswordService } from './password.service';
 import { SecurityEventsService } from './security-events.service';
 import { UsersService } from './users.service';
@@ -38,6 +39,7 @@ export class AuthService {
     private readonly limiter: RateLimiter,
     private readonly events: SecurityEventsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly authUsers: AuthUserCache,
   ) {}
 
   async login(username: string, password: string, ip: string): Promise<TokenPair> {
@@ -108,7 +110,7 @@ export class AuthService {
   }
 
   /** Verifies an access token and loads its user; null when invalid, expired or the user is disabled. */
-  async authenticate(token: string): Promise<AuthUser | null> {
+  async authenticate(token: string, cacheEpoch?: number): Promise<AuthUser | null> {
     let claims = this.verified.get(token);
     if (!claims) {
       try {
@@ -119,10 +121,11 @@ export class AuthService {
       this.verified.remember(token, claims);
     }
     if (claims.typ !== 'access') return null;
-    return this.loadAuthUser(claims.sub);
+    // the cache reads the identity version on every request: disabling or a role change takes effect at once
+    return this.authUsers.get(claims.sub, (id) => this.loadAuthUser(id), cacheEpoch);
   }
 
-  /** Read on every request so that disabling a user or changing roles takes effect at once. */
+  /** The user as the database has them now (token refresh and issue read it here, never from the cache). */
   async loadAuthUser(userId: string): Promise<AuthUser | null> {
     // a prepared statement: parsed and planned once per connection, this runs on every request
     const [u] = await pooledPreparedQuery<{ id: string; username: string; organization_id: string; org_type: string; roles: Role[] }>(

@@ -1,0 +1,58 @@
+import { AppConfig, CacheVersions } from '@huigong/common';
+import { SearchResultsCache } from './search-results-cache.service';
+
+describe('SearchResultsCache', () => {
+  let version: string | null;
+  let now: number;
+  const versions = { current: async () => version } as unknown as CacheVersions;
+  const cache = (ttl: number) => new SearchResultsCache(versions, { catalogSearchCacheTtlMs: ttl } as AppConfig);
+  let calls: number;
+  const compute = (value: string) => async () => {
+    calls++;
+    return value;
+  };
+
+  beforeEach(() => {
+    version = 'v1';
+    now = 1_000_000;
+    calls = 0;
+    jest.spyOn(Date, 'now').mockImplementation(() => now);
+  });
+  afterEach(() => jest.restoreAllMocks());
+
+  it('serves a page again within the TTL and computes it anew after', async () => {
+    const c = cache(5000);
+    expect(await c.get('k', compute('a'))).toBe('a');
+    now += 4999;
+    expect(await c.get('k', compute('b'))).toBe('a');
+    now += 1;
+    expect(await c.get('k', compute('c'))).toBe('c');
+    expect(calls).toBe(2);
+  });
+
+  it('never serves a page computed under another catalog version', async () => {
+    const c = cache(5000);
+    await c.get('k', compute('a'));
+    version = 'v2';
+    expect(await c.get('k', compute('b'))).toBe('b');
+  });
+
+  it('shares one computation between concurrent identical misses, and keeps no failure', async () => {
+    const c = cache(5000);
+    const [x, y] = await Promise.all([c.get('k', compute('a')), c.get('k', compute('b'))]);
+    expect([x, y, calls]).toEqual(['a', 'a', 1]);
+    const failing = cache(5000);
+    await expect(failing.get('k', () => Promise.reject(new Error('NOT_FOUND')))).rejects.toThrow('NOT_FOUND');
+    expect(await failing.get('k', compute('d'))).toBe('d');
+  });
+
+  it('computes every time when the TTL is 0 or the version is unknown', async () => {
+    const off = cache(0);
+    await off.get('k', compute('a'));
+    expect(await off.get('k', compute('b'))).toBe('b');
+    version = null;
+    const c = cache(5000);
+    await c.get('k', compute('a'));
+    expect(await c.get('k', compute('b'))).toBe('b');
+  });
+});
