@@ -216,7 +216,7 @@ $fn$;
  * totals, plus the shard totals of an unguarded account. NULL for an unknown account. Part of the
  * ledger's public face in SQL: other contexts may call it, never read ledger tables themselves.
  */
-const BALANCE_FUNCTION = `
+export const BALANCE_FUNCTION = `
 CREATE FUNCTION ledger_account_balance(p_id bigint) RETURNS bigint
 LANGUAGE sql STABLE AS $fn$
   SELECT a.credits_posted - a.debits_posted

@@ -1,4 +1,4 @@
-import { QueueRegistry, QUEUES } from '@huigong/common';
+import { IdempotencyService, QueueRegistry, QUEUES } from '@huigong/common';
 import { verifyEntryProof } from '@huigong/ledger';
 import { OrderAction, OrderTransitionService } from '@huigong/ordering';
 import { CampaignWindowService } from '@huigong/points';
@@ -200,6 +200,34 @@ describe('ordering: checkout, lifecycle, refunds, receipts, reviews (e2e)', () =
       expect(await rawBalance(ds, await grant(camp1, m[2]))).toBe(30_000 - 2_500);
       await t.http.post(`/api/v1/me/orders/${replies[0].body.orders[0].id}/cancel`).set(bearer(m[2].token)).send({}).expect(200);
       await conserved('concurrent replays');
+    });
+
+    it('claims a key with generic plans for its own transaction only (the checkout path), still answering replays', async () => {
+      const idem = t.app.get(IdempotencyService);
+      const qr = ds.createQueryRunner();
+      await qr.connect();
+      try {
+        const setting = async () => (await qr.query(`SELECT current_setting('plan_cache_mode') AS v`))[0].v;
+        const req = { scope: 'generic-plans-test', userId: m[3].userId, key: `gp-${keySeq++}`, requestHash: 'h1' };
+        expect(await setting()).toBe('auto');
+        await qr.startTransaction();
+        expect(await idem.claim(qr.manager, req, { serializeOn: `test:${m[3].memberId}`, genericPlans: true })).toEqual({ replay: false });
+        expect(await setting()).toBe('force_generic_plan');
+        await idem.complete(qr.manager, req, { ok: 1 });
+        await qr.commitTransaction();
+        expect(await setting()).toBe('auto');
+        await qr.startTransaction();
+        expect(await idem.claim(qr.manager, req, { genericPlans: true })).toEqual({ replay: true, response: { ok: 1 } });
+        expect(await setting()).toBe('force_generic_plan');
+        await qr.rollbackTransaction();
+        expect(await setting()).toBe('auto');
+        await qr.startTransaction();
+        expect(await idem.claim(qr.manager, { ...req, key: `gp-${keySeq++}` }, { serializeOn: `test:${m[3].memberId}` })).toEqual({ replay: false });
+        expect(await setting()).toBe('auto');
+        await qr.rollbackTransaction();
+      } finally {
+        await qr.release();
+      }
     });
 
     it('requires the Idempotency-Key header and a valid body', async () => {

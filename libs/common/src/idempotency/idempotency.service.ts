@@ -23,6 +23,14 @@ export interface ClaimOptions {
    * member, so that one actor's requests run one after another). Saves a round trip.
    */
   serializeOn?: string;
+  /**
+   * Also switch the rest of this transaction to generic plans (plan_cache_mode, transaction-local),
+   * in the same statement. For hot paths whose prepared and plpgsql statements take array
+   * parameters: PostgreSQL's default keeps choosing a custom plan for those and plans them again on
+   * every call, which can cost more than running them. Only for statements whose generic plan is
+   * known to be good (checked with EXPLAIN EXECUTE under force_generic_plan).
+   */
+  genericPlans?: boolean;
 }
 
 /** JSON with object keys sorted, so equal bodies hash equally whatever the key order. */
@@ -59,23 +67,33 @@ export class IdempotencyService {
   }
 
   async claim<T>(em: EntityManager, req: IdempotentRequest, opts: ClaimOptions = {}): Promise<IdempotencyClaim<T>> {
+    const generic = opts.genericPlans ? `, set_config('plan_cache_mode', 'force_generic_plan', true)` : '';
     const inserted = opts.serializeOn
       ? await preparedQuery(
           em,
-          'idempotency.claim-serialized',
+          opts.genericPlans ? 'idempotency.claim-serialized-generic' : 'idempotency.claim-serialized',
           // the lock is taken when the CTE's row is produced, before the insert reads the index
-          `WITH l AS MATERIALIZED (SELECT pg_advisory_xact_lock(hashtextextended($5, 0)))
+          `WITH l AS MATERIALIZED (SELECT pg_advisory_xact_lock(hashtextextended($5, 0))${generic})
            INSERT INTO idempotency_requests (scope, user_id, key, request_hash) SELECT $1, $2, $3, $4 FROM l
            ON CONFLICT (scope, user_id, key) DO NOTHING RETURNING 1`,
           [req.scope, req.userId, req.key, req.requestHash, opts.serializeOn],
         )
-      : await preparedQuery(
-          em,
-          'idempotency.claim',
-          `INSERT INTO idempotency_requests (scope, user_id, key, request_hash) VALUES ($1, $2, $3, $4)
-           ON CONFLICT (scope, user_id, key) DO NOTHING RETURNING 1`,
-          [req.scope, req.userId, req.key, req.requestHash],
-        );
+      : opts.genericPlans
+        ? await preparedQuery(
+            em,
+            'idempotency.claim-generic',
+            `WITH l AS MATERIALIZED (SELECT set_config('plan_cache_mode', 'force_generic_plan', true))
+             INSERT INTO idempotency_requests (scope, user_id, key, request_hash) SELECT $1, $2, $3, $4 FROM l
+             ON CONFLICT (scope, user_id, key) DO NOTHING RETURNING 1`,
+            [req.scope, req.userId, req.key, req.requestHash],
+          )
+        : await preparedQuery(
+            em,
+            'idempotency.claim',
+            `INSERT INTO idempotency_requests (scope, user_id, key, request_hash) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (scope, user_id, key) DO NOTHING RETURNING 1`,
+            [req.scope, req.userId, req.key, req.requestHash],
+          );
     if (inserted.length) return { replay: false };
     const [row] = await preparedQuery<{ request_hash: string; response: unknown }>(
       em,

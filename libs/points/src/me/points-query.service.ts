@@ -31,7 +31,8 @@ export class PointsQueryService {
   constructor(private readonly dataSource: DataSource) {}
 
   async memberForUser(userId: string, em: EntityManager = this.dataSource.manager): Promise<{ memberId: string; unionId: string } | null> {
-    const [m] = await em.query(`SELECT id, union_id FROM members WHERE user_id = $1 AND status = 'active'`, [userId]);
+    // prepared: the checkout asks this for every member it has not seen yet, and planning it cost more than running it
+    const [m] = await preparedQuery<{ id: string; union_id: string }>(em, 'points.member-for-user', `SELECT id, union_id FROM members WHERE user_id = $1 AND status = 'active'`, [userId]);
     return m ? { memberId: m.id, unionId: m.union_id } : null;
   }
 
