@@ -114,6 +114,9 @@ async function main(): Promise<void> {
         [campaign.id, `campaign:${campaign.id}`],
       );
       if (check.credited !== n || check.entries !== n || dist.result.credited !== n) throw new Error(`expected ${n} grants, got ${JSON.stringify(check)}`);
+      // fresh statistics first: campaign_members was analyzed when every grant_account_id was NULL,
+      // and with those the planner nests a loop over a million rows (the check then ran for hours)
+      await ds.query('ANALYZE campaign_members, ledger_accounts, ledger_transfers');
       // conservation (set-based, seconds at a million): each grant account received exactly its
       // member's amount from the pool in transfers and its cached totals say so; the pool's cached
       // debits equal its transfers out, and it is empty

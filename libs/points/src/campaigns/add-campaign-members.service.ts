@@ -51,12 +51,14 @@ export class AddCampaignMembersService {
           const bad = dto.memberIds.filter((id) => !ok.has(id));
           if (bad.length) throw AppError.unprocessable('MEMBERS_NOT_ELIGIBLE', 'Some members are not active members of this union', { memberIds: bad.slice(0, 100), count: bad.length });
         }
+        // in member order, as distribution reads them (see ApproveCampaignService)
         const inserted: { member_id: string }[] = await em.query(
           `INSERT INTO campaign_members (campaign_id, member_id, union_id, amount_fen, state)
            SELECT $1, m.id, m.union_id, $2, 'pending' FROM members m
             WHERE m.union_id = $3 AND m.status = 'active'
               AND ($4::uuid[] IS NOT NULL AND m.id = ANY($4::uuid[])
                    OR $4::uuid[] IS NULL AND ($5::text[] IS NULL OR m.group_name = ANY($5::text[])))
+            ORDER BY m.id
            ON CONFLICT (campaign_id, member_id) DO NOTHING
            RETURNING member_id`,
           [campaignId, amount, campaign.unionId, dto.memberIds ?? null, campaign.eligibleGroups],

@@ -123,9 +123,10 @@ export class CreateCampaignService {
       if (!dryRun) {
         await em.query(`DELETE FROM campaign_members WHERE campaign_id = $1 AND state = 'draft'`, [campaignId]);
         if (valid.length) {
+          // in member order, as distribution reads them (see ApproveCampaignService)
           await em.query(
             `INSERT INTO campaign_members (campaign_id, member_id, union_id, amount_fen, state)
-             SELECT $1, v.member_id, $2, v.amount, 'draft' FROM unnest($3::uuid[], $4::bigint[]) AS v(member_id, amount)`,
+             SELECT $1, v.member_id, $2, v.amount, 'draft' FROM unnest($3::uuid[], $4::bigint[]) AS v(member_id, amount) ORDER BY v.member_id`,
             [campaignId, campaign.unionId, valid.map((v) => v.memberId), valid.map((v) => v.fen)],
           );
         }

@@ -106,8 +106,9 @@ export class DistributionRunner {
     if (c.status !== CampaignStatus.Distributing && c.status !== CampaignStatus.Open) return null;
     await em.query(`SELECT 1 FROM campaign_distributions WHERE campaign_id = $1 FOR UPDATE`, [campaignId]);
     const rows: { member_id: string; amount_fen: string; user_id: string | null; row: string }[] = await em.query(
-      // (the holder by a per-row lookup: a join lets the planner merge-scan members from its start)
-      `SELECT cm.member_id, cm.amount_fen, (SELECT m.user_id FROM members m WHERE m.id = cm.member_id) AS user_id, cm.ctid::text AS row
+      // (the holder by a per-row lookup: a join lets the planner merge-scan members from its start;
+      // in members_holder, which holds only activated members, so an unactivated one costs no heap read)
+      `SELECT cm.member_id, cm.amount_fen, (SELECT m.user_id FROM members m WHERE m.id = cm.member_id AND m.user_id IS NOT NULL) AS user_id, cm.ctid::text AS row
          FROM campaign_members cm
         WHERE cm.campaign_id = $1 AND cm.state = 'pending' AND cm.member_id > $3 ORDER BY cm.member_id LIMIT $2`,
       [campaignId, size, after],
