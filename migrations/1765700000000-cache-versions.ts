@@ -36,11 +36,13 @@ export class CacheVersions1765700000000 implements MigrationInterface {
           RETURN NULL;
         END
       $$;
+      -- the first firing at commit replaces every version the transaction changed, in name order (two
+      -- transactions that changed the same two never lock them crosswise); later firings find none left
       CREATE FUNCTION cache_version_bump() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
-          INSERT INTO cache_versions VALUES (NEW.name, gen_random_uuid())
+          WITH pending AS (DELETE FROM cache_version_changes WHERE txid = NEW.txid RETURNING name)
+          INSERT INTO cache_versions SELECT name, gen_random_uuid() FROM pending ORDER BY name
             ON CONFLICT (name) DO UPDATE SET version = excluded.version;
-          DELETE FROM cache_version_changes WHERE txid = NEW.txid AND name = NEW.name;
           RETURN NULL;
         END
       $$;

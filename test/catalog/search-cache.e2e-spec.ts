@@ -49,6 +49,15 @@ describe('catalog: search results cache (e2e)', () => {
     expect(res.body.items.map((i: { stock: number }) => i.stock)).toEqual([4]);
   });
 
+  it('knows a category created in another process at its next search (the category tree follows the version)', async () => {
+    const [parent] = await t.dataSource.query(`SELECT id FROM categories WHERE parent_id IS NULL AND NOT forbidden ORDER BY position LIMIT 1`);
+    // the other process loads its category tree
+    await otherHttp.get('/api/v1/catalog/products').query({ categoryId: parent.id }).set(bearer(worker)).expect(200);
+    const created = await t.http.post('/api/v1/catalog/categories').set(bearer(admin)).send({ code: 'cache-new-cat', name: '缓存新类目', parentId: parent.id }).expect(201);
+    const res = await otherHttp.get('/api/v1/catalog/products').query({ categoryId: created.body.id }).set(bearer(worker)).expect(200);
+    expect(res.body.items).toEqual([]);
+  });
+
   it('shows a price change at once, in this process and in another', async () => {
     const p = await createListed(t, s.token, admin, { name: '缓存乙绿茶', skus: [{ skuCode: 'CACHE-B', spec: '250g', priceFen: 5000, stock: 10 }] });
     expect((await find(t.http, '缓存乙')).map((i) => i.minPriceFen)).toEqual([5000]);

@@ -55,4 +55,20 @@ describe('SearchResultsCache', () => {
     await c.get('k', compute('a'));
     expect(await c.get('k', compute('b'))).toBe('b');
   });
+
+  it('drops expired pages as it goes and keeps the items held under a bound', async () => {
+    const c = cache(5000);
+    const page = (n: number) => async () => ({ items: Array.from({ length: n }, (_, i) => i) });
+    await c.get('old', page(1));
+    now += 5000;
+    await c.get('new', page(1));
+    const held = (c as unknown as { entries: Map<string, unknown> }).entries;
+    expect([...held.keys()]).toEqual(['new']); // the expired page went when the new one came
+    for (let i = 0; i < 300; i++) await c.get(`big${i}`, page(200)); // 60,000 items asked for
+    const weight = (c as unknown as { weight: number }).weight;
+    expect(weight).toBeLessThanOrEqual(50_000);
+    expect(held.size).toBeLessThan(300);
+    expect(held.has('big299')).toBe(true); // the newest kept, the oldest dropped
+    expect(held.has('big0')).toBe(false);
+  });
 });

@@ -3,11 +3,25 @@ import { Inject, Injectable } from '@nestjs/common';
 
 /** Entries kept at most; a few thousand distinct pages cover what shoppers open within a TTL. */
 const MAX_ENTRIES = 10_000;
+/**
+ * Items kept at most over all pages: a page may hold up to 200 products with their image URLs
+ * (a few KB each), so the count of pages alone does not bound the memory (~50,000 items is tens of
+ * MB typically, a few hundred MB at the very worst).
+ */
+const MAX_ITEMS = 50_000;
 
 interface Entry<T> {
   /** when the computation started: the answer reflects the database no earlier than this */
   at: number;
   value: Promise<T>;
+  /** items it holds, once computed (0 until then) */
+  weight: number;
+}
+
+/** A page's weight: its items (and one for the page itself). */
+function weightOf(value: unknown): number {
+  const items = (value as { items?: unknown } | null)?.items;
+  return 1 + (Array.isArray(items) ? items.length : 0);
 }
 
 /**
@@ -24,6 +38,8 @@ interface Entry<T> {
 export class SearchResultsCache {
   private readonly entries = new Map<string, Entry<unknown>>();
   private version: string | null = null;
+  /** sum of the kept entries' weights */
+  private weight = 0;
   readonly ttlMs: number;
 
   constructor(
@@ -41,28 +57,44 @@ export class SearchResultsCache {
     if (version !== this.version) {
       // every entry belongs to an older catalog
       this.entries.clear();
+      this.weight = 0;
       this.version = version;
     }
     const now = Date.now();
     const hit = this.entries.get(key) as Entry<T> | undefined;
     if (hit && now - hit.at < this.ttlMs) return hit.value;
-    if (hit) this.entries.delete(key);
-    if (this.entries.size >= MAX_ENTRIES) this.evict(now);
+    if (hit) this.remove(key, hit);
+    this.evict(now);
     const value = compute();
-    const entry: Entry<T> = { at: now, value };
+    const entry: Entry<T> = { at: now, value, weight: 0 };
     this.entries.set(key, entry);
-    value.catch(() => {
-      if (this.entries.get(key) === entry) this.entries.delete(key);
-    });
+    value.then(
+      (v) => {
+        if (this.entries.get(key) !== entry) return;
+        entry.weight = weightOf(v);
+        this.weight += entry.weight;
+        this.evict(Date.now());
+      },
+      () => {
+        if (this.entries.get(key) === entry) this.remove(key, entry);
+      },
+    );
     return value;
   }
 
-  /** Drops expired entries, then (still full) the oldest: the map keeps insertion order. */
+  private remove(key: string, entry: Entry<unknown>): void {
+    this.entries.delete(key);
+    this.weight -= entry.weight;
+  }
+
+  /**
+   * Drops entries from the oldest while they are expired or the cache is over its bounds: the map
+   * keeps insertion order, which is the order of `at` (a replaced key is deleted first).
+   */
   private evict(now: number): void {
-    for (const [k, e] of this.entries) if (now - e.at >= this.ttlMs) this.entries.delete(k);
-    for (const k of this.entries.keys()) {
-      if (this.entries.size < MAX_ENTRIES) break;
-      this.entries.delete(k);
+    for (const [k, e] of this.entries) {
+      if (now - e.at < this.ttlMs && this.entries.size < MAX_ENTRIES && this.weight <= MAX_ITEMS) break;
+      this.remove(k, e);
     }
   }
 }

@@ -1,4 +1,4 @@
-import { AppError } from '@huigong/common';
+import { AppError, CacheVersions } from '@huigong/common';
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
@@ -16,6 +16,8 @@ export interface CategoryNode {
 
 interface CategoryCache {
   loadedAt: number;
+  /** the catalog cache version known when it was read (CacheVersions.latest) */
+  version?: string;
   roots: CategoryNode[];
   byId: Map<string, CategoryNode>;
 }
@@ -27,7 +29,10 @@ const CACHE_TTL_MS = 30_000;
 export class CategoriesService {
   private cache?: Promise<CategoryCache>;
 
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly versions: CacheVersions,
+  ) {}
 
   async tree(): Promise<CategoryNode[]> {
     return (await this.load()).roots;
@@ -91,10 +96,15 @@ export class CategoriesService {
     this.cache = undefined;
   }
 
+  /**
+   * The cached tree while it is younger than CACHE_TTL_MS and no newer catalog version has been read
+   * (a category change in another API process replaces the version at its commit, and a search
+   * request reads the version before it computes a page: the page then uses the new tree).
+   */
   private load(): Promise<CategoryCache> {
     const current = this.cache;
     if (current) {
-      return current.then((c) => (Date.now() - c.loadedAt < CACHE_TTL_MS ? c : this.reload()));
+      return current.then((c) => (Date.now() - c.loadedAt < CACHE_TTL_MS && c.version === this.versions.latest('catalog') ? c : this.reload()));
     }
     return this.reload();
   }
@@ -109,6 +119,7 @@ export class CategoriesService {
   }
 
   private async read(): Promise<CategoryCache> {
+    const version = this.versions.latest('catalog');
     const rows: Omit<CategoryNode, 'children'>[] = await this.dataSource.query(
       `SELECT id, code, name, parent_id AS "parentId", path, forbidden, position
          FROM categories ORDER BY cardinality(path), position, code`,
@@ -122,6 +133,6 @@ export class CategoriesService {
       if (parent) parent.children.push(node);
       else roots.push(node);
     }
-    return { loadedAt: Date.now(), roots, byId };
+    return { loadedAt: Date.now(), version, roots, byId };
   }
 }

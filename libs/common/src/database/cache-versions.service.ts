@@ -29,8 +29,18 @@ export class CacheVersions {
   private last?: Read;
   private inFlight?: Read;
   private next?: Promise<Read>;
+  private lastValues?: Map<string, string>;
 
   constructor(private readonly dataSource: DataSource) {}
+
+  /**
+   * The version as of the newest read that has completed, without waiting (undefined: none yet, or
+   * the name is missing). For caches used inside a request that already awaited `current()`: this is
+   * at least that fresh.
+   */
+  latest(name: CacheVersionName): string | undefined {
+    return this.lastValues?.get(name);
+  }
 
   /** How many reads have started so far: a later read began after this call. */
   epoch(): number {
@@ -67,9 +77,12 @@ export class CacheVersions {
     };
     this.inFlight = read;
     read.versions.then(
-      () => {
+      (values) => {
         if (this.inFlight === read) this.inFlight = undefined;
-        if (!this.last || this.last.seq < read.seq) this.last = read;
+        if (!this.last || this.last.seq < read.seq) {
+          this.last = read;
+          this.lastValues = values;
+        }
       },
       () => {
         if (this.inFlight === read) this.inFlight = undefined;

@@ -28,17 +28,26 @@ export function jsonbTextCanonicalInto(text: Buffer, s: number, e: number, dst: 
   out = dst;
   o = pos;
   top = 0;
+  depth = 0;
   const ok = value() && i === end;
   src = out = EMPTY; // hold no caller buffers between calls
   return ok ? o : -1;
 }
 const EMPTY = Buffer.alloc(0);
 
+/** nesting depth: deeper metadata (jsonb allows thousands of levels) goes the parsing path, not this recursion */
+let depth = 0;
+const MAX_DEPTH = 256;
+
 function value(): boolean {
   if (i >= end) return false;
   const c = src[i];
-  if (c === 0x7b) return object();
-  if (c === 0x5b) return array();
+  if (c === 0x7b || c === 0x5b) {
+    if (++depth > MAX_DEPTH) return false;
+    const ok = c === 0x7b ? object() : array();
+    depth--;
+    return ok;
+  }
   if (c === 0x22) return string(false);
   if (c === 0x2d || (c >= 0x30 && c <= 0x39)) return number();
   return literal(c === 0x74 ? TRUE : c === 0x66 ? FALSE : c === 0x6e ? NULL : EMPTY);

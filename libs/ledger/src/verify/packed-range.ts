@@ -1,5 +1,5 @@
-// The verifier's fast range loader: one round trip per id range (two COPY ... TO STDOUT commands,
-// pipelined), because decoding a million pg rows field by field cost Node more than hashing them, and
+// The verifier's fast range loader: two COPY ... TO STDOUT commands per id range (queued on one
+// client, with the next range's queued behind them), because decoding a million pg rows field by field cost Node more than hashing them, and
 // packing them into strings in SQL (string concatenation and string_agg, the previous loader) cost
 // PostgreSQL twice what COPY's own text output costs. Kept free of framework imports (worker threads
 // load it).
@@ -53,7 +53,7 @@ const TAB = 0x09;
 const NL = 0x0a;
 const BACKSLASH = 0x5c;
 
-/** Sends the range's two COPY commands (on a pg client: queries queue, so the next range can be asked for before this one is checked). */
+/** Queues the range's two COPY commands (on a pg client queries queue, so the next range can be asked for before this one is checked). */
 export async function fetchPackedRange(c: ClientBase, from: bigint, to: bigint): Promise<PackedRange> {
   const [entries, transfers] = await Promise.all([copyOut(c, entryCopySql(from, to)), copyOut(c, transferCopySql(from, to))]);
   return { entries, transfers };
@@ -96,6 +96,7 @@ export async function checkRange(c: ClientBase, from: bigint, to: bigint, packed
 export function checkPackedRange({ entries: buf, transfers: tbuf }: PackedRange): EntryBatchResult | null {
   // transfers are digits, tabs and newlines only: anything else (a NULL's backslash) goes the row path
   if (tbuf.includes(BACKSLASH)) return null;
+  heightBuf = undefined; // seal()'s height reuse never reaches across calls
   const b = new EntryBatchBuilder();
   const f = new Int32Array(2 * ENTRY_FIELDS); // [start, end) of each field of the current record
   const w = writer;
@@ -174,6 +175,7 @@ export function checkPackedRange({ entries: buf, transfers: tbuf }: PackedRange)
     tHave = tp < tbuf.length && nextTransfer(tbuf, tp, t);
     if (tp < tbuf.length && !tHave) return null;
   }
+  heightBuf = undefined;
   return b.result();
 }
 const NULLABLE = (1 << 4) | (1 << 5) | (7 << 8);
