@@ -67,33 +67,23 @@ export class IdempotencyService {
   }
 
   async claim<T>(em: EntityManager, req: IdempotentRequest, opts: ClaimOptions = {}): Promise<IdempotencyClaim<T>> {
-    const generic = opts.genericPlans ? `, set_config('plan_cache_mode', 'force_generic_plan', true)` : '';
-    const inserted = opts.serializeOn
-      ? await preparedQuery(
-          em,
-          opts.genericPlans ? 'idempotency.claim-serialized-generic' : 'idempotency.claim-serialized',
-          // the lock is taken when the CTE's row is produced, before the insert reads the index
-          `WITH l AS MATERIALIZED (SELECT pg_advisory_xact_lock(hashtextextended($5, 0))${generic})
+    // what must happen before the insert, in the same statement: the advisory lock (taken when the
+    // CTE's row is produced, before the insert reads the index) and the transaction's plan mode
+    const before = [
+      ...(opts.serializeOn ? ['pg_advisory_xact_lock(hashtextextended($5, 0))'] : []),
+      ...(opts.genericPlans ? [`set_config('plan_cache_mode', 'force_generic_plan', true)`] : []),
+    ];
+    const inserted = await preparedQuery(
+      em,
+      `idempotency.claim${opts.serializeOn ? '-serialized' : ''}${opts.genericPlans ? '-generic' : ''}`,
+      before.length
+        ? `WITH l AS MATERIALIZED (SELECT ${before.join(', ')})
            INSERT INTO idempotency_requests (scope, user_id, key, request_hash) SELECT $1, $2, $3, $4 FROM l
+           ON CONFLICT (scope, user_id, key) DO NOTHING RETURNING 1`
+        : `INSERT INTO idempotency_requests (scope, user_id, key, request_hash) VALUES ($1, $2, $3, $4)
            ON CONFLICT (scope, user_id, key) DO NOTHING RETURNING 1`,
-          [req.scope, req.userId, req.key, req.requestHash, opts.serializeOn],
-        )
-      : opts.genericPlans
-        ? await preparedQuery(
-            em,
-            'idempotency.claim-generic',
-            `WITH l AS MATERIALIZED (SELECT set_config('plan_cache_mode', 'force_generic_plan', true))
-             INSERT INTO idempotency_requests (scope, user_id, key, request_hash) SELECT $1, $2, $3, $4 FROM l
-             ON CONFLICT (scope, user_id, key) DO NOTHING RETURNING 1`,
-            [req.scope, req.userId, req.key, req.requestHash],
-          )
-        : await preparedQuery(
-            em,
-            'idempotency.claim',
-            `INSERT INTO idempotency_requests (scope, user_id, key, request_hash) VALUES ($1, $2, $3, $4)
-             ON CONFLICT (scope, user_id, key) DO NOTHING RETURNING 1`,
-            [req.scope, req.userId, req.key, req.requestHash],
-          );
+      [req.scope, req.userId, req.key, req.requestHash, ...(opts.serializeOn ? [opts.serializeOn] : [])],
+    );
     if (inserted.length) return { replay: false };
     const [row] = await preparedQuery<{ request_hash: string; response: unknown }>(
       em,
