@@ -1,4 +1,5 @@
 export * from './auth';
+export * from './background';
 export * from './config/app-config';
 export * from './core.module';
 export * from './database';

@@ -1,5 +1,6 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { PollingLoop } from '../background/polling-loop';
 import { QueueRegistry } from '../queue/queue-registry';
 
 interface Row {
@@ -30,11 +31,13 @@ function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> 
  */
 @Injectable()
 export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger(OutboxRelay.name);
-  private running = false;
-  private loop?: Promise<void>;
-  private wake?: () => void;
-  private backoffMs = 0;
+  // idle: OUTBOX_POLL_MS (default 100); failing (Redis or PostgreSQL away): 250 ms doubling to 5 s
+  private readonly loop = new PollingLoop({
+    name: 'outbox relay',
+    round: async () => (await this.relayOnce()) > 0,
+    idleMs: () => Number(process.env.OUTBOX_POLL_MS || 100),
+    backoffMs: (failures) => Math.min(250 * 2 ** (failures - 1), 5000),
+  });
 
   constructor(
     private readonly dataSource: DataSource,
@@ -47,15 +50,11 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loop = this.run();
+    this.loop.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.running = false;
-    this.wake?.();
-    await this.loop;
+    await this.loop.stop();
   }
 
   /** One pass: dispatch up to `limit` pending rows. Returns how many went out. */
@@ -96,35 +95,6 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       }
       throw err;
     }
-  }
-
-  private async run(): Promise<void> {
-    while (this.running) {
-      let sent = 0;
-      try {
-        sent = await this.relayOnce();
-        if (this.backoffMs) this.logger.log('outbox relay is delivering again');
-        this.backoffMs = 0;
-      } catch (err) {
-        this.backoffMs = Math.min(Math.max(this.backoffMs * 2, 250), 5000);
-        this.logger.warn(`outbox relay paused ${this.backoffMs} ms: ${(err as Error).message}`);
-      }
-      if (sent === 0 || this.backoffMs) await this.sleep(this.backoffMs || this.idleMs());
-    }
-  }
-
-  private idleMs(): number {
-    return Number(process.env.OUTBOX_POLL_MS || 100);
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const t = setTimeout(resolve, ms);
-      this.wake = () => {
-        clearTimeout(t);
-        resolve();
-      };
-    });
   }
 
   /** For health and dashboards: how many jobs wait and how old the oldest is. */
