@@ -1,6 +1,7 @@
 import { toSafeNumber } from '@huigong/common';
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import { isoOrNull as iso, orderHistoryFields, orderLineFields } from '../domain/order-rows';
 import type { OrderLineView } from '../domain/order-views';
 
 /** Which grant paid how much of an order, and where its refund went (if any). */
@@ -54,7 +55,6 @@ export interface OrderAuditView {
   ledgerEntries: { entryId: string; kind: string; amountFen: number; at: string }[];
 }
 
-const iso = (v: unknown): string | null => (v ? new Date(v as string).toISOString() : null);
 
 /** The ordering context's read-only answers for auditors (no scoping: the caller decides). */
 @Injectable()
@@ -116,26 +116,8 @@ export class OrderAuditQueryService {
       }
       return m;
     };
-    const linesBy = group(lines, (r) => ({
-      lineNo: r.line_no as number,
-      skuId: r.sku_id as string,
-      productId: r.product_id as string,
-      productName: r.product_name as string,
-      spec: r.spec as string,
-      categoryId: r.category_id as string,
-      unitPriceFen: toSafeNumber(r.unit_price_fen as string),
-      quantity: r.quantity as number,
-      amountFen: toSafeNumber(r.amount_fen as string),
-    }));
-    const historyBy = group(history, (r) => ({
-      action: r.action as string,
-      fromState: (r.from_state as string | null) ?? null,
-      toState: r.to_state as string,
-      actorKind: r.actor_kind as string,
-      actorUserId: (r.actor_user_id as string | null) ?? null,
-      reason: (r.reason as string | null) ?? null,
-      at: iso(r.at)!,
-    }));
+    const linesBy = group(lines, orderLineFields);
+    const historyBy = group(history, orderHistoryFields);
     const entriesBy = group(entries, (r) => ({ entryId: r.entry_id as string, kind: r.kind as string, amountFen: toSafeNumber(r.amount_fen as string), at: iso(r.at)! }));
     return orders.map((o) => ({
       id: o.id as string,

@@ -2,6 +2,7 @@ import { Page, toSafeNumber } from '@huigong/common';
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { actionsFrom, OrderActorKind, OrderState } from '../domain/order-state-machine';
+import { isoOrNull as iso, orderHistoryFields, orderLineFields } from '../domain/order-rows';
 import { OrderDetailView, OrderHistoryView, OrderLedgerEntryView, OrderLineView, OrderPaymentView, OrderSummaryView } from '../domain/order-views';
 
 /** The order row as the services use it (the transition service locks and reads this). */
@@ -57,7 +58,6 @@ interface AggregateRow {
   entries: Record<string, unknown>[];
 }
 
-const iso = (d: Date | string | null | undefined): string | null => (d ? new Date(d).toISOString() : null);
 
 export function toSummary(r: OrderRow): OrderSummaryView {
   return {
@@ -146,15 +146,7 @@ export class OrderReader {
   ): OrderDetailView {
     const lineViews: OrderLineView[] = lines.map((l: Record<string, unknown>) => ({
       id: l.id as string,
-      lineNo: l.line_no as number,
-      skuId: l.sku_id as string,
-      productId: l.product_id as string,
-      productName: l.product_name as string,
-      spec: l.spec as string,
-      categoryId: l.category_id as string,
-      unitPriceFen: toSafeNumber(l.unit_price_fen as string),
-      quantity: l.quantity as number,
-      amountFen: toSafeNumber(l.amount_fen as string),
+      ...orderLineFields(l),
       review: l.stars ? { stars: Number(l.stars), text: l.review_text as string, createdAt: iso(l.reviewed_at as Date)! } : null,
     }));
     const paymentViews: OrderPaymentView[] = payments.map((p: Record<string, unknown>) => ({
@@ -164,14 +156,8 @@ export class OrderReader {
       refund: p.refund_route ? { accountId: String(p.refund_account_id), route: p.refund_route as 'grant', at: iso(p.refunded_at as Date)! } : null,
     }));
     const timeline: OrderHistoryView[] = history.map((h: Record<string, unknown>) => ({
-      action: h.action as string,
-      fromState: (h.from_state as OrderState) ?? null,
-      toState: h.to_state as OrderState,
-      actorKind: h.actor_kind as OrderActorKind,
-      actorUserId: (h.actor_user_id as string) ?? null,
-      reason: (h.reason as string) ?? null,
+      ...orderHistoryFields(h),
       details: h.details as Record<string, unknown>,
-      at: iso(h.at as Date)!,
     }));
     const ledgerEntries: OrderLedgerEntryView[] = entries.map((e: Record<string, unknown>) => ({
       kind: e.kind as OrderLedgerEntryView['kind'],
