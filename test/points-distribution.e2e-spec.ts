@@ -88,7 +88,7 @@ describe('distribution and close under crashes and races (e2e)', () => {
     expect(pool.balance).toBe('0');
   }
 
-  it('re-runs a distribution that died half-way (after 3 of 8 chunks) and credits nobody twice', async () => {
+  it('re-runs a distribution that died half-way (after 3 or 4 of 8 chunks) and credits nobody twice', async () => {
     const id = await approvedCampaign('中断重跑', 1_000);
     await expect(
       runner.run(id, {
@@ -99,13 +99,15 @@ describe('distribution and close under crashes and races (e2e)', () => {
       }),
     ).rejects.toThrow('worker killed');
     const [half] = await ds.query(`SELECT status, credited_members, chunks, runs FROM campaign_distributions WHERE campaign_id = $1`, [id]);
-    expect(half).toEqual({ status: 'running', credited_members: 600, chunks: 3, runs: 1 });
+    // two chunks are in flight: the 4th may have committed beside the 3rd, as it may before a crash
+    expect([3, 4]).toContain(half.chunks);
+    expect(half).toEqual({ status: 'running', credited_members: half.chunks * 200, chunks: half.chunks, runs: 1 });
     const progress = (await t.http.get(`/api/v1/campaigns/${id}`).set(bearer(unionAdmin)).expect(200)).body;
-    expect(progress).toMatchObject({ status: 'distributing', distribution: { creditedMembers: 600, totalMembers: 1500, percent: 40 } });
+    expect(progress).toMatchObject({ status: 'distributing', distribution: { creditedMembers: half.chunks * 200, totalMembers: 1500 } });
     await assertConservation(ds, 'a crash half-way');
 
     const rerun = await runner.run(id, { chunkSize: 200 });
-    expect(rerun).toMatchObject({ outcome: 'done', credited: 900, campaignStatus: 'open' });
+    expect(rerun).toMatchObject({ outcome: 'done', credited: 1500 - half.chunks * 200, campaignStatus: 'open' });
     // and once more: nothing left to do
     expect(await runner.run(id, { chunkSize: 200 })).toMatchObject({ outcome: 'done', credited: 0 });
     await assertCreditedOnce(id, 1500, 1_000);
