@@ -1,9 +1,10 @@
-// `npm run bench -- distribution [--sizes 100000,1000000] [--chunk 5000] [--verify] [--keep]`
+// `npm run bench -- distribution [--sizes 100000,1000000] [--chunk 5000] [--parallel 2] [--verify] [--keep]`
 //
 // Issue 5's figure: the time to credit every member of an approved campaign — DistributionRunner.run,
-// the real distribution code (chunked transactions: select the pending rows, LedgerService.distribute
-// = ledger_distribute opening the grant accounts and posting one entry per member, mark the rows
-// credited, progress), from the first chunk to the last commit. The approval (the snapshot of who
+// the real distribution code (chunked transactions, two in flight by default: select the pending rows,
+// LedgerService.distribute opening the grant accounts and posting one entry per member, then under
+// the progress row the pool's debit, the rows marked credited and the progress), from the run's start
+// to the last commit. The approval (the snapshot of who
 // gets what and the pool's reserve) is timed and shown separately. Beside it, for each roster size, a
 // raw COPY of the same number of rows into a table shaped like ledger_transfers (same indexes) in the
 // same run, and PostgreSQL's own pgbench baseline before and after. After each size the ledger is
@@ -17,7 +18,7 @@ import 'reflect-metadata';
 import { AuthUser, CoreModule, dropDatabase, loadConfig, migrateDatabase, Role, TransactionRunner, withDatabase } from '@huigong/common';
 import { IdentityModule, OrganizationsService, OrganizationType, UsersService } from '@huigong/identity';
 import { LedgerSealer, LedgerVerifier } from '@huigong/ledger';
-import { DEFAULT_CHUNK_SIZE, DistributionRunner, PointsModule } from '@huigong/points';
+import { DEFAULT_CHUNK_SIZE, DEFAULT_PARALLEL_CHUNKS, DistributionRunner, PointsModule } from '@huigong/points';
 import { DynamicModule, INestApplicationContext, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -69,14 +70,16 @@ async function timed<T>(fn: () => Promise<T>): Promise<{ result: T; seconds: num
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { sizes: { type: 'string' }, chunk: { type: 'string' }, keep: { type: 'boolean' }, verify: { type: 'boolean' } } });
+  const { values } = parseArgs({ options: { sizes: { type: 'string' }, chunk: { type: 'string' }, parallel: { type: 'string' }, keep: { type: 'boolean' }, verify: { type: 'boolean' } } });
   const sizes = (values.sizes ?? '100000,1000000').split(',').map(Number);
   const chunkSize = Number(values.chunk ?? DEFAULT_CHUNK_SIZE);
+  // chunks in flight at once (DistributionRunner's default unless given)
+  const parallel = Number(values.parallel ?? DEFAULT_PARALLEL_CHUNKS);
   const url = process.env.BENCH_DATABASE_URL ?? withDatabase(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres', 'huigong_bench_distribution');
   await dropDatabase(url);
   await migrateDatabase(url);
   const config = loadConfig({ ...process.env, DATABASE_URL: url, LOG_LEVEL: 'warn', NODE_ENV: 'development', QUEUE_PREFIX: '{hg-bench}' });
-  console.log(`distribution benchmark: sizes ${sizes.join(', ')}, chunks of ${chunkSize}, database ${new URL(url).pathname.slice(1)}`);
+  console.log(`distribution benchmark: sizes ${sizes.join(', ')}, chunks of ${chunkSize}, ${parallel} in flight, database ${new URL(url).pathname.slice(1)}`);
   console.log('pgbench baseline (16 clients) before ...');
   const before = baseline();
 
@@ -107,7 +110,7 @@ async function main(): Promise<void> {
       });
       const approve = await timed(() => app.get(ApproveCampaignService).approve(admin, campaign.id));
       await ds.query('ANALYZE campaign_members');
-      const dist = await timed(() => app.get(DistributionRunner).run(campaign.id, { chunkSize }));
+      const dist = await timed(() => app.get(DistributionRunner).run(campaign.id, { chunkSize, parallel }));
       const [check] = await ds.query(
         `SELECT (SELECT count(*) FROM campaign_members WHERE campaign_id = $1 AND state = 'credited')::int AS credited,
                 (SELECT count(*) FROM ledger_entries WHERE reference = $2 AND kind = 'campaign.grant')::int AS entries`,
@@ -180,7 +183,7 @@ async function main(): Promise<void> {
   }
   console.log(`pgbench 16 clients: before ${before?.tps ?? 'n/a'} tps, after ${after?.tps ?? 'n/a'} tps`);
   console.log('rerun: npm run bench -- distribution' + (values.sizes ? ` --sizes ${values.sizes}` : '') + (values.chunk ? ` --chunk ${values.chunk}` : '') + (values.verify ? ' --verify' : ''));
-  console.log(JSON.stringify({ bench: 'distribution', chunkSize, grantFen: GRANT_FEN, baselineBefore: before, baselineAfter: after, results, verification, roster }));
+  console.log(JSON.stringify({ bench: 'distribution', chunkSize, parallel, grantFen: GRANT_FEN, baselineBefore: before, baselineAfter: after, results, verification, roster }));
 }
 
 function round(x: number): number {

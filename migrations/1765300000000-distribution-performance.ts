@@ -152,7 +152,7 @@ $fn$;
  * When something existed already (a unique violation), the inner block is rolled back and the
  * previous version, kept as ledger_distribute_careful, does the whole chunk with ON CONFLICT.
  */
-const DISTRIBUTE_FRESH_FUNCTION = `
+export const DISTRIBUTE_FRESH_FUNCTION = `
 CREATE OR REPLACE FUNCTION ledger_distribute_fresh(
   p_debit bigint, p_debit_guard text, p_kind text, p_ref text, p_actor text, p_type text, p_owner_type text, p_org uuid, p_hash_head text,
   p_owner_ids text[], p_holders uuid[], p_keys text[], p_amounts bigint[]
@@ -212,5 +212,5 @@ function previousDistributeFresh(name: string, create: string): string {
   if (!PREVIOUS_DISTRIBUTE_FRESH.includes(head)) throw new Error('migration 1765000000000 no longer defines ledger_distribute_fresh as expected');
   return PREVIOUS_DISTRIBUTE_FRESH.replace(head, `${create} ${name}(`);
 }
-const DISTRIBUTE_CAREFUL_FUNCTION = previousDistributeFresh('ledger_distribute_careful', 'CREATE FUNCTION');
+export const DISTRIBUTE_CAREFUL_FUNCTION = previousDistributeFresh('ledger_distribute_careful', 'CREATE FUNCTION');
 const PREVIOUS_DISTRIBUTE_FRESH_FUNCTION = previousDistributeFresh('ledger_distribute_fresh', 'CREATE OR REPLACE FUNCTION');

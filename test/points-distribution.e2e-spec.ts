@@ -1,6 +1,9 @@
-import { AppError, TransactionRunner } from '@huigong/common';
-import { AccountType, LedgerService } from '@huigong/ledger';
+import { AppError, Role, TransactionRunner } from '@huigong/common';
+import { UsersService } from '@huigong/identity';
+import { AccountType, DistributeInput, DistributeOptions, LedgerService } from '@huigong/ledger';
 import { CampaignWindowService, DistributionRunner, PointsQueryService } from '@huigong/points';
+import { ActivateMemberService } from '../libs/points/src/roster/activate-member.service';
+import { EntityManager } from 'typeorm';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
@@ -88,7 +91,7 @@ describe('distribution and close under crashes and races (e2e)', () => {
     expect(pool.balance).toBe('0');
   }
 
-  it('re-runs a distribution that died half-way (after 3 of 8 chunks) and credits nobody twice', async () => {
+  it('re-runs a distribution that died half-way (after 3 or 4 of 8 chunks) and credits nobody twice', async () => {
     const id = await approvedCampaign('中断重跑', 1_000);
     await expect(
       runner.run(id, {
@@ -99,13 +102,15 @@ describe('distribution and close under crashes and races (e2e)', () => {
       }),
     ).rejects.toThrow('worker killed');
     const [half] = await ds.query(`SELECT status, credited_members, chunks, runs FROM campaign_distributions WHERE campaign_id = $1`, [id]);
-    expect(half).toEqual({ status: 'running', credited_members: 600, chunks: 3, runs: 1 });
+    // two chunks are in flight: the 4th may have committed beside the 3rd, as it may before a crash
+    expect([3, 4]).toContain(half.chunks);
+    expect(half).toEqual({ status: 'running', credited_members: half.chunks * 200, chunks: half.chunks, runs: 1 });
     const progress = (await t.http.get(`/api/v1/campaigns/${id}`).set(bearer(unionAdmin)).expect(200)).body;
-    expect(progress).toMatchObject({ status: 'distributing', distribution: { creditedMembers: 600, totalMembers: 1500, percent: 40 } });
+    expect(progress).toMatchObject({ status: 'distributing', distribution: { creditedMembers: half.chunks * 200, totalMembers: 1500 } });
     await assertConservation(ds, 'a crash half-way');
 
     const rerun = await runner.run(id, { chunkSize: 200 });
-    expect(rerun).toMatchObject({ outcome: 'done', credited: 900, campaignStatus: 'open' });
+    expect(rerun).toMatchObject({ outcome: 'done', credited: 1500 - half.chunks * 200, campaignStatus: 'open' });
     // and once more: nothing left to do
     expect(await runner.run(id, { chunkSize: 200 })).toMatchObject({ outcome: 'done', credited: 0 });
     await assertCreditedOnce(id, 1500, 1_000);
@@ -249,5 +254,123 @@ describe('distribution and close under crashes and races (e2e)', () => {
     const spent = rows.reduce((s, r) => s + Number(r.spent_a) + Number(r.spent_b), 0);
     expect(spent).toBe(outcomes.in * 2_000);
     await assertConservation(ds, 'the race with the close');
+  });
+
+  /**
+   * Runs each action inside the chunk that credits its member, after that chunk wrote its ledger rows
+   * and before it takes the progress row (and debits the pool): the moment two chunks in flight leave
+   * open. Returns the restore function, which also checks that every action ran.
+   */
+  function duringChunksOf(campaignId: string, actions: [memberId: string, action: () => Promise<unknown>][]): () => void {
+    const ledger = t.app.get(LedgerService);
+    const original = ledger.distribute.bind(ledger);
+    const pending = new Map(actions);
+    const spy = jest.spyOn(ledger, 'distribute').mockImplementation((em: EntityManager, input: DistributeInput, opts: DistributeOptions = {}) =>
+      original(em, input, {
+        ...opts,
+        beforeDebit: async (h) => {
+          for (const [memberId, action] of [...pending]) {
+            if (!input.credits.some((c) => c.ownerId === `${campaignId}:${memberId}`)) continue;
+            pending.delete(memberId);
+            await action();
+          }
+          await opts.beforeDebit?.(h);
+        },
+      }),
+    );
+    return () => {
+      spy.mockRestore();
+      expect([...pending.keys()]).toEqual([]);
+    };
+  }
+
+  it('two chunks in flight: a member who leaves or activates meanwhile is withdrawn or gets the grant, never half of it', async () => {
+    const id = await approvedCampaign('并行中离开', 700, { groups: ['车间'] });
+    const members: string[] = (await ds.query(`SELECT member_id FROM campaign_members WHERE campaign_id = $1 ORDER BY member_id`, [id])).map((r: { member_id: string }) => r.member_id);
+    expect(members).toHaveLength(1400);
+    const [leaver, joiner] = [members[250], members[450]];
+    let left: { withdrawnPending: number } | undefined;
+    let userId = '';
+    const restore = duringChunksOf(id, [
+      [leaver, async () => (left = (await t.http.post(`/api/v1/unions/${unionId}/members/${leaver}/leave`).set(bearer(unionAdmin)).send({ reason: '调离' }).expect(200)).body)],
+      [
+        joiner,
+        () =>
+          t.app.get(TransactionRunner).run(async (em) => {
+            const user = await t.app.get(UsersService).create(null, { organizationId: unionId, username: `joiner-${Date.now()}`, displayName: '新激活', password: PW, roles: [Role.Worker] }, em);
+            userId = user.id;
+            await t.app.get(ActivateMemberService).linkUser(em, joiner, user.id);
+          }),
+      ],
+    ]);
+    let result;
+    try {
+      result = await runner.run(id, { chunkSize: 100 });
+    } finally {
+      restore();
+    }
+    expect(left).toMatchObject({ withdrawnPending: 1 });
+    expect(result).toMatchObject({ outcome: 'done', credited: 1399, campaignStatus: 'open' });
+    const [leaverRow] = await ds.query(`SELECT state, grant_account_id FROM campaign_members WHERE campaign_id = $1 AND member_id = $2`, [id, leaver]);
+    expect(leaverRow).toEqual({ state: 'withdrawn', grant_account_id: null });
+    const [{ n }] = await ds.query(`SELECT count(*)::int AS n FROM ledger_entries WHERE idempotency_key = $1`, [`grant:${id}:${leaver}`]);
+    expect(n).toBe(0);
+    // the joiner's grant was opened before they activated, and still has them as holder
+    const [holder] = await ds.query(
+      `SELECT a.holder_user_id FROM campaign_members cm JOIN ledger_accounts a ON a.id = cm.grant_account_id WHERE cm.campaign_id = $1 AND cm.member_id = $2`,
+      [id, joiner],
+    );
+    expect(holder.holder_user_id).toBe(userId);
+    const [g] = await ds.query(
+      `SELECT count(*)::int AS entries, coalesce(sum(t.amount), 0)::bigint AS fen FROM ledger_entries e JOIN ledger_transfers t ON t.entry_id = e.id
+        WHERE e.kind = 'campaign.grant' AND e.reference = $1`,
+      [`campaign:${id}`],
+    );
+    expect(g).toEqual({ entries: 1399, fen: String(1399 * 700) });
+    const [d] = await ds.query(`SELECT status, credited_members, total_members FROM campaign_distributions WHERE campaign_id = $1`, [id]);
+    expect(d).toEqual({ status: 'done', credited_members: 1399, total_members: 1399 });
+    const [pool] = await ds.query(`SELECT ledger_account_balance(pool_account_id)::bigint AS balance FROM campaigns WHERE id = $1`, [id]);
+    expect(pool.balance).toBe('700'); // the leaver's share, never credited
+    await assertConservation(ds, 'a leave and an activation during a distribution');
+  });
+
+  it('two chunks in flight: a close meanwhile stops the distribution, and nothing is credited after it', async () => {
+    const id = await approvedCampaign('并行中关闭', 300, { groups: ['车间'] });
+    const members: string[] = (await ds.query(`SELECT member_id FROM campaign_members WHERE campaign_id = $1 ORDER BY member_id`, [id])).map((r: { member_id: string }) => r.member_id);
+    const windows = t.app.get(CampaignWindowService);
+    let closed: { campaignStatus: string } | undefined;
+    const restore = duringChunksOf(id, [
+      [
+        members[450],
+        async () => {
+          await ds.query(`UPDATE campaigns SET closes_at = now() WHERE id = $1`, [id]);
+          closed = await windows.close(id);
+        },
+      ],
+    ]);
+    let result;
+    try {
+      result = await runner.run(id, { chunkSize: 100 });
+    } finally {
+      restore();
+    }
+    expect(closed).toMatchObject({ campaignStatus: 'settled' });
+    expect(result).toMatchObject({ outcome: 'done', campaignStatus: 'settled' });
+    // the chunk that saw the close (members 401–500) credited nobody; every other chunk all of its rows
+    // or none (the one beside it in flight may have committed before the close took the progress row)
+    expect(result!.credited % 100).toBe(0);
+    expect(result!.credited).toBeGreaterThanOrEqual(300);
+    const [cm] = await ds.query(
+      `SELECT count(*) FILTER (WHERE state = 'credited')::int AS credited, count(*) FILTER (WHERE state = 'pending')::int AS pending,
+              bool_and(state = 'withdrawn') FILTER (WHERE member_id >= $2 AND member_id <= $3) AS seen_close_withdrawn
+         FROM campaign_members WHERE campaign_id = $1`,
+      [id, members[400], members[499]],
+    );
+    expect(cm).toEqual({ credited: result!.credited, pending: 0, seen_close_withdrawn: true });
+    const [g] = await ds.query(`SELECT count(*)::int AS entries FROM ledger_entries WHERE kind = 'campaign.grant' AND reference = $1`, [`campaign:${id}`]);
+    expect(g.entries).toBe(result!.credited);
+    const [pool] = await ds.query(`SELECT ledger_account_balance(pool_account_id)::bigint AS balance FROM campaigns WHERE id = $1`, [id]);
+    expect(pool.balance).toBe('0'); // settled: every fen back in the union budget
+    await assertConservation(ds, 'a close during a distribution');
   });
 });

@@ -209,4 +209,87 @@ describe('ledger: bulk distribute (e2e)', () => {
     expect(runs.every((r) => r.accountIds.join() === runs[0].accountIds.join())).toBe(true);
     expect(await balance(p.id)).toBe(100_000 - 1_200);
   });
+
+  describe('with the debit deferred (beforeDebit): credits first, the debited account locked last', () => {
+    it('credits and debits as the one-call path does, replays included, and calls the hook in between', async () => {
+      const { org, pool: p } = await pool(1_000);
+      const tag = randomUUID();
+      const seen: number[] = [];
+      const hook = async (em: import('typeorm').EntityManager) => {
+        // the credits are written (in this transaction) and the pool is not debited yet
+        const [{ n }] = await em.query(`SELECT count(*)::int AS n FROM ledger_entries WHERE reference = $1`, [`campaign:${tag}`]);
+        seen.push(n, await balance(p.id));
+      };
+      const first = await f.tx.run((em) => f.ledger.distribute(em, input(p.id, org, tag, [10, 20, 30]), { beforeDebit: hook }));
+      expect(first).toMatchObject({ posted: 3, replayed: 0, totalFen: 60 });
+      expect(seen).toEqual([3, 1_000]);
+      const more = await f.tx.run((em) => f.ledger.distribute(em, input(p.id, org, tag, [10, 20, 30, 40]), { beforeDebit: hook }));
+      expect(more).toMatchObject({ posted: 1, replayed: 3 });
+      expect(more.accountIds.slice(0, 3)).toEqual(first.accountIds);
+      expect(await balance(p.id)).toBe(900);
+      expect(await balance(more.accountIds[3])).toBe(40);
+      // the same credits through the one-call path: replays of these entries
+      expect(await f.tx.run((em) => f.ledger.distribute(em, input(p.id, org, tag, [10, 20, 30, 40])))).toMatchObject({ posted: 0, replayed: 4 });
+      await t.app.get(LedgerSealer).sealPending();
+      expect((await t.app.get(LedgerVerifier).verify()).ok).toBe(true);
+    });
+
+    it('takes the credits back when the debit is refused or the hook throws, even if the caller goes on and commits', async () => {
+      const { org, pool: p } = await pool(100);
+      const tag = randomUUID();
+      const before = { entries: await f.count('ledger_entries'), accounts: await f.count('ledger_accounts'), transfers: await f.count('ledger_transfers') };
+      // the caller catches the refusal and commits its transaction anyway: nothing of the call survives
+      const refused = await f.tx.run(async (em) => f.ledger.distribute(em, input(p.id, org, tag, [60, 50]), { beforeDebit: async () => undefined }).catch((e) => e));
+      expect(refused).toBeInstanceOf(InsufficientFundsError);
+      expect(refused.details).toMatchObject({ accountId: p.id, balance: 100, attempted: 110, shortfall: 10 });
+      const thrown = await f.tx.run(async (em) =>
+        f.ledger
+          .distribute(em, input(p.id, org, tag, [1]), {
+            beforeDebit: async () => {
+              throw new Error('hook refused');
+            },
+          })
+          .catch((e) => e),
+      );
+      expect(thrown.message).toBe('hook refused');
+      // a database error inside the hook: the savepoint is rolled back and the transaction usable again
+      const sqlError = await f.tx.run(async (em) => {
+        const e = await f.ledger.distribute(em, input(p.id, org, tag, [1]), { beforeDebit: async (h) => void (await h.query('SELECT 1/0')) }).catch((x) => x);
+        await em.query('SELECT 1');
+        return e;
+      });
+      expect(sqlError.message).toMatch(/division by zero/);
+      expect({ entries: await f.count('ledger_entries'), accounts: await f.count('ledger_accounts'), transfers: await f.count('ledger_transfers') }).toEqual(before);
+      expect(await balance(p.id)).toBe(100);
+      await expect(f.tx.run((em) => f.ledger.distribute(em, input(p.id, org, tag, Array.from({ length: 5_001 }, () => 1)), { beforeDebit: async () => undefined }))).rejects.toMatchObject({
+        code: 'INVALID_LEDGER_ENTRY',
+        details: { field: 'credits' },
+      });
+    });
+
+    it('lets two distributions from one account write their credits at the same time and take turns only for the debit', async () => {
+      const { org, pool: p } = await pool(10_000);
+      const tags = [randomUUID(), randomUUID()];
+      // each hook waits until both calls have written their credits: with the debited account locked
+      // before the inserts (the one-call path) the second would still be waiting for the first, and this never resolved
+      let arrived = 0;
+      let release!: () => void;
+      const both = new Promise<void>((r) => (release = r));
+      const hook = async () => {
+        if (++arrived === 2) release();
+        await Promise.race([both, new Promise((_, reject) => setTimeout(() => reject(new Error('the other distribution never got past its inserts')), 10_000))]);
+      };
+      const runs = await Promise.all(tags.map((tag) => f.tx.run((em) => f.ledger.distribute(em, input(p.id, org, tag, Array.from({ length: 300 }, () => 7)), { beforeDebit: hook }))));
+      expect(runs.map((r) => r.posted)).toEqual([300, 300]);
+      expect(await balance(p.id)).toBe(10_000 - 2 * 300 * 7);
+      // and an overdraft between them is refused to the one that debits second
+      const small = await pool(3_000);
+      const settled = await Promise.allSettled(
+        [randomUUID(), randomUUID()].map((tag) => f.tx.run((em) => f.ledger.distribute(em, input(small.pool.id, small.org, tag, Array.from({ length: 200 }, () => 10)), { beforeDebit: async () => undefined }))),
+      );
+      expect(settled.map((s) => s.status).sort()).toEqual(['fulfilled', 'rejected']);
+      expect((settled.find((s) => s.status === 'rejected') as PromiseRejectedResult).reason).toBeInstanceOf(InsufficientFundsError);
+      expect(await balance(small.pool.id)).toBe(1_000);
+    });
+  });
 });

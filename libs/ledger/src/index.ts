@@ -6,6 +6,7 @@ export type { InsufficientFundsDetails } from './model/insufficient-funds.error'
 export type {
   DistributeCredit,
   DistributeInput,
+  DistributeOptions,
   DistributeResult,
   EntryWithSeal,
   LedgerAccountView,

@@ -5,7 +5,7 @@ export { PointsQueryService, RefundTarget, SpendableGrant } from './me/points-qu
 export { PointsTraceQueryService } from './trace/points-trace-query.service';
 export type { GrantProvenance, GrantEntryIds, DepositTrace, MemberIdentity } from './trace/points-trace-query.service';
 export { POINTS_PROCESSORS, DistributionProcessor, CampaignWindowProcessor } from './distribution/points.processors';
-export { DistributionRunner, DistributionOptions, DistributionResult, DEFAULT_CHUNK_SIZE } from './distribution/distribution-runner.service';
+export { DistributionRunner, DistributionOptions, DistributionResult, DEFAULT_CHUNK_SIZE, DEFAULT_PARALLEL_CHUNKS } from './distribution/distribution-runner.service';
 export { CampaignWindowService, CloseOptions, CloseResult } from './distribution/campaign-window.service';
 export { CAMPAIGN_LIFECYCLE, CampaignStatus, CampaignAction } from './campaigns/campaign.lifecycle';
 export { CAMPAIGN_JOBS, campaignJobIds } from './campaigns/campaign-jobs.outbox';

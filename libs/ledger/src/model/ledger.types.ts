@@ -1,4 +1,5 @@
 import type { AccountGuard, AccountType } from './account-type';
+import type { EntityManager } from 'typeorm';
 
 export interface OpenAccountInput {
   type: AccountType | string;
@@ -69,6 +70,17 @@ export interface DistributeInput {
   organizationId: string;
   /** owner ids distinct, keys distinct */
   credits: DistributeCredit[];
+}
+
+export interface DistributeOptions {
+  /**
+   * Called once the credits are written and before the debited account is locked and debited (all
+   * in the caller's transaction). A caller that serialises its distributions on a lock of its own
+   * takes that lock here: two distributions from one account then overlap in all but the debit,
+   * instead of the second waiting on the debited account for the whole of the first. Throwing takes
+   * the credits back. Only for a call of at most 5,000 credits (one batch).
+   */
+  beforeDebit?: (em: EntityManager) => Promise<void>;
 }
 
 export interface DistributeResult {

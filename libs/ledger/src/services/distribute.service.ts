@@ -2,7 +2,7 @@ import { AppError, toSafeNumber } from '@huigong/common';
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { InsufficientFundsError } from '../model/insufficient-funds.error';
-import type { DistributeInput, DistributeResult } from '../model/ledger.types';
+import type { DistributeInput, DistributeOptions, DistributeResult } from '../model/ledger.types';
 import { canonicalJson } from '../sealing';
 import { isLedgerId } from './ledger-sql';
 
@@ -38,11 +38,15 @@ interface DistributeRow {
  */
 @Injectable()
 export class DistributeService {
-  async distribute(em: EntityManager, input: DistributeInput): Promise<DistributeResult> {
+  async distribute(em: EntityManager, input: DistributeInput, opts: DistributeOptions = {}): Promise<DistributeResult> {
     this.validate(input);
     // the canonical content of one entry minus its transfers: ledger_distribute appends each one
     const hashHead = canonicalJson({ kind: input.kind, reference: input.reference, transfers: [] }).slice(0, -2);
     const credits = input.credits;
+    if (opts.beforeDebit) {
+      if (credits.length > BATCH) throw invalid('credits', `must hold at most ${BATCH} credits when the debit is deferred`);
+      return this.creditsThenDebit(em, input, hashHead, opts.beforeDebit);
+    }
     if (credits.length <= BATCH) return this.batch(em, input, hashHead, 0, credits.length);
     // several round trips: a refusal in a later batch must take the earlier ones back too
     await em.query('SAVEPOINT ledger_distribute');
@@ -63,7 +67,33 @@ export class DistributeService {
     }
   }
 
-  private async batch(em: EntityManager, input: DistributeInput, hashHead: string, from: number, to: number): Promise<DistributeResult> {
+  /**
+   * ledger_distribute_credits, the caller's hook, then ledger_distribute_debit, under one savepoint:
+   * credits without their debit never survive a refusal or a throwing hook, even in a transaction the
+   * caller goes on with.
+   */
+  private async creditsThenDebit(em: EntityManager, input: DistributeInput, hashHead: string, beforeDebit: (em: EntityManager) => Promise<void>): Promise<DistributeResult> {
+    const { owners, holders, keys, amounts, total } = this.columns(input, 0, input.credits.length);
+    await em.query('SAVEPOINT ledger_distribute');
+    try {
+      const [row]: (DistributeRow & { debit_fen: string | null })[] = await em.query(
+        `SELECT * FROM ledger_distribute_credits($1, $2, $3, $4, $5, $6, $7, $8, $9::text[], $10::uuid[], $11::text[], $12::bigint[])`,
+        [input.debitAccountId, input.kind, input.reference, input.actor, input.accountType, input.ownerType, input.organizationId, hashHead, owners, holders, keys, amounts],
+      );
+      if (row.status !== 'posted') throw this.refusal(row, 0);
+      await beforeDebit(em);
+      const [debit]: Pick<DistributeRow, 'status' | 'detail'>[] = await em.query(`SELECT * FROM ledger_distribute_debit($1, $2)`, [input.debitAccountId, row.debit_fen]);
+      if (debit.status !== 'posted') throw this.refusal({ ...debit, posted: 0, replayed: 0, account_ids: null }, 0);
+      await em.query('RELEASE SAVEPOINT ledger_distribute');
+      return { posted: row.posted, replayed: row.replayed, totalFen: total, accountIds: row.account_ids!.map(String) };
+    } catch (err) {
+      // (also after a database error inside the savepoint; if even that fails, the caller's rollback will)
+      await em.query('ROLLBACK TO SAVEPOINT ledger_distribute').catch(() => undefined);
+      throw err;
+    }
+  }
+
+  private columns(input: DistributeInput, from: number, to: number) {
     const n = to - from;
     const owners: string[] = new Array(n);
     const holders: (string | null)[] = new Array(n);
@@ -78,6 +108,11 @@ export class DistributeService {
       amounts[i] = c.amount;
       total += c.amount;
     }
+    return { owners, holders, keys, amounts, total };
+  }
+
+  private async batch(em: EntityManager, input: DistributeInput, hashHead: string, from: number, to: number): Promise<DistributeResult> {
+    const { owners, holders, keys, amounts, total } = this.columns(input, from, to);
     const [row]: DistributeRow[] = await em.query(`SELECT * FROM ledger_distribute($1, $2, $3, $4, $5, $6, $7, $8, $9::text[], $10::uuid[], $11::text[], $12::bigint[])`, [
       input.debitAccountId,
       input.kind,

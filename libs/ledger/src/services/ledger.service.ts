@@ -2,7 +2,7 @@ import { AppError } from '@huigong/common';
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import type { AccountGuard } from '../model/account-type';
-import type { DistributeInput, DistributeResult, LedgerAccountView, OpenAccountInput, PostedEntry, PostEntryInput } from '../model/ledger.types';
+import type { DistributeInput, DistributeOptions, DistributeResult, LedgerAccountView, OpenAccountInput, PostedEntry, PostEntryInput } from '../model/ledger.types';
 import { DistributeService } from './distribute.service';
 import { AccountSettingsService } from './account-settings.service';
 import { OpenAccountsService } from './open-accounts.service';
@@ -64,10 +64,11 @@ export class LedgerService {
    * actor shared), opening the credited accounts as needed: a campaign pool → its workers' grants.
    * All or nothing; idempotent per credit key (a replay writes nothing, other content under a used
    * key is 409 IDEMPOTENCY_CONFLICT); a debited account that cannot cover the new credits is
-   * InsufficientFundsError. Set-based: a few statements per 5,000 credits.
+   * InsufficientFundsError. Set-based: a few statements per 5,000 credits. With `beforeDebit`, the
+   * debited account is locked only after the credits are written (see DistributeOptions).
    */
-  distribute(em: EntityManager, input: DistributeInput): Promise<DistributeResult> {
-    return this.distribution.distribute(em, input);
+  distribute(em: EntityManager, input: DistributeInput, opts: DistributeOptions = {}): Promise<DistributeResult> {
+    return this.distribution.distribute(em, input, opts);
   }
 
   setOverdraftLimit(em: EntityManager, accountId: string, limitFen: number): Promise<void> {

@@ -70,6 +70,9 @@ export class AddCampaignMembersService {
         const reservedFen = amount * ids.length;
         await this.caps.assertWithinCap(em, campaign, ids);
         await assertBudgetCovers(em, this.ledgerQuery, union.budgetAccountId, reservedFen);
+        // the progress row before the pool (the top-up credits it): a distribution chunk in flight
+        // takes them in that order too
+        await em.query(`SELECT 1 FROM campaign_distributions WHERE campaign_id = $1 FOR UPDATE`, [campaignId]);
         try {
           await this.ledger.post(em, {
             kind: ENTRY_KINDS.topUp,

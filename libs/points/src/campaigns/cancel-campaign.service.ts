@@ -34,6 +34,8 @@ export class CancelCampaignService {
         const campaign = await em.findOneOrFail(Campaign, { where: { id: campaignId } });
         const union = await this.access.reach(actor, campaign.unionId, em);
         nextStatus(locked.status, 'cancel');
+        // as the close does: a distribution chunk reads the status under this row before it debits the pool
+        await em.query(`SELECT 1 FROM campaign_distributions WHERE campaign_id = $1 FOR UPDATE`, [campaignId]);
         let returnedFen = 0;
         if (locked.status === CampaignStatus.Approved && campaign.poolAccountId) {
           returnedFen = Number(await this.ledgerQuery.balance(campaign.poolAccountId, undefined, em));

@@ -29,9 +29,9 @@ const EXPIRE_ATTEMPTS = 5;
  * Open: distributing → open once opens_at has passed and every grant is credited (if distribution
  * is still running, its end opens the window).
  *
- * Close, in steps that each commit and can be re-run: (1) open → closed under the campaign row lock;
- * from then on refunds go to the union budget (see PointsQueryService.refundTarget) and no chunk
- * credits; (2) expire every grant's remaining balance back to the pool, chunk by chunk. Expiry posts
+ * Close, in steps that each commit and can be re-run: (1) open → closed under the campaign row lock
+ * and the distribution's progress row; from then on refunds go to the union budget (see
+ * PointsQueryService.refundTarget) and no chunk credits; (2) expire every grant's remaining balance back to the pool, chunk by chunk. Expiry posts
  * through the ledger, which locks each grant account, so an order that started before closes_at and
  * is still in flight either committed first (and spent its points) or finds the grant emptied and
  * fails whole; the balance is read again if such an order wins the race. (3) settle: the pool's
@@ -88,6 +88,9 @@ export class CampaignWindowService {
     const [c] = await em.query(`SELECT closes_at, now() >= closes_at AS due, pool_account_id::text AS pool_account_id FROM campaigns WHERE id = $1`, [campaignId]);
     if ([CampaignStatus.Open, CampaignStatus.Distributing, CampaignStatus.Approved].includes(locked.status)) {
       if (!c.due) throw new NotYetError(`Closing campaign ${campaignId}`, c.closes_at);
+      // distribution chunks read the status under the progress row, just before they debit the pool:
+      // with it held here, each one either committed before the close or sees it and credits nothing
+      await em.query(`SELECT 1 FROM campaign_distributions WHERE campaign_id = $1 FOR UPDATE`, [campaignId]);
       await this.transitions.apply(em, locked, 'close_window', SYSTEM_ACTORS.window, 'closes_at reached');
     }
     if (locked.status !== CampaignStatus.Closed) return { status: locked.status };

@@ -8,10 +8,20 @@ import { ENTRY_KINDS, grantOwnerId, LEDGER_KEYS, OWNER_TYPES, REFERENCES, SYSTEM
 import { NotYetError } from './not-yet.error';
 
 export const DEFAULT_CHUNK_SIZE = 5000;
+/** Chunks of one run in flight at once: their ledger inserts overlap, their debits and marks take turns. */
+export const DEFAULT_PARALLEL_CHUNKS = 2;
+/** A chunk whose rows changed under it (a member left, another run credited them) is redone this often. */
+const CHUNK_ATTEMPTS = 5;
+const FIRST_MEMBER = '00000000-0000-0000-0000-000000000000';
 
 export interface DistributionOptions {
   chunkSize?: number;
-  /** called after each committed chunk; throwing aborts the run exactly as a crash would (tests) */
+  /** chunks in flight at once (default 2); 1 credits them strictly one after another */
+  parallel?: number;
+  /**
+   * called after each committed chunk, in commit order; throwing aborts the run exactly as a crash
+   * would (tests): no new chunk starts, and a chunk still in flight commits or rolls back on its own
+   */
   afterChunk?: (chunk: number, creditedSoFar: number) => void | Promise<void>;
 }
 
@@ -24,15 +34,35 @@ export interface DistributionResult {
   creditedFen: number;
 }
 
+interface ChunkRow {
+  member_id: string;
+  amount_fen: string;
+  user_id: string | null;
+  row: string;
+}
+
+/** The campaign stopped accepting credits (closed or cancelled) while the chunk was in flight. */
+class CampaignStopped extends Error {}
+/** Some of the chunk's rows were no longer pending when it came to mark them. */
+class ChunkRaced extends Error {}
+
 /**
  * Credits every pending grant of a campaign: pool → one grant account per (campaign, member).
  *
  * Chunked and resumable: each chunk (members in id order) is one transaction that opens the chunk's
- * grant accounts and posts their entries (LedgerService.distribute, set-based), marks the rows credited, together with the progress
- * counters. A crash loses at most the chunk in flight, which rolled back; a re-run picks up the rows
- * still pending. Nobody is credited twice: the rows say who was credited, the chunk holds the
- * campaign's progress-row lock (so two runs never take the same rows), and each entry's idempotency
- * key is `grant:<campaign>:<member>` should anything else slip.
+ * grant accounts and posts their entries (LedgerService.distribute, set-based), marks the rows
+ * credited, together with the progress counters. A crash loses at most the chunks in flight, which
+ * rolled back; a re-run picks up the rows still pending. Each entry's idempotency key is
+ * `grant:<campaign>:<member>`, and a chunk marks its rows only if they are all still pending.
+ *
+ * Two chunks are in flight at once (DEFAULT_PARALLEL_CHUNKS). The ledger inserts — most of a chunk's
+ * time — run side by side; what must see a settled state runs under the campaign's progress row
+ * (campaign_distributions, FOR UPDATE), taken after the inserts and before the pool is locked and
+ * debited: the campaign's status, the members' holders, the debit, the mark and the counters. Leaving,
+ * activation, close and cancel take the same row before they touch members, status or pool, so a
+ * chunk either committed before them or sees what they did: a member withdrawn under it makes the
+ * chunk roll back and run again without them, a close or cancel stops it, a new holder is set on the
+ * grant it opened. Lock order everywhere: campaign row, progress row, ledger accounts.
  */
 @Injectable()
 export class DistributionRunner {
@@ -46,27 +76,58 @@ export class DistributionRunner {
 
   async run(campaignId: string, opts: DistributionOptions = {}): Promise<DistributionResult> {
     const chunkSize = opts.chunkSize ?? DEFAULT_CHUNK_SIZE;
+    const parallel = Math.max(1, opts.parallel ?? DEFAULT_PARALLEL_CHUNKS);
     const start = await this.tx.run((em) => this.start(em, campaignId));
     if (!start.ctx) return { campaignId, outcome: 'skipped', campaignStatus: start.status, chunks: 0, credited: 0, creditedFen: 0 };
+    const ctx = start.ctx;
     let chunks = 0;
     let credited = 0;
     let creditedFen = 0;
-    // Keyset cursor: each chunk starts after the last member of the previous one. Scanning the
-    // pending index from its start every time would wade through the index entries of the rows
-    // already credited (dead until vacuum) — quadratic at a million members. Rows added behind the
-    // cursor meanwhile (a later round) get their own job, which starts from the beginning.
-    let cursor = '00000000-0000-0000-0000-000000000000';
-    for (;;) {
-      const after = cursor;
-      const done = await this.tx.run((em) => this.creditChunk(em, campaignId, start.ctx!, chunkSize, after));
-      if (!done) break;
-      cursor = done.last;
-      chunks++;
-      credited += done.count;
-      creditedFen += done.fen;
-      await opts.afterChunk?.(chunks, credited);
-      if (done.count < chunkSize) break;
-    }
+    // Keyset cursor: each chunk takes the pending rows after the last member of the previous one.
+    // Scanning the pending index from its start every time would wade through the index entries of
+    // the rows already credited (dead until vacuum) — quadratic at a million members. Rows added
+    // behind the cursor meanwhile (a later round) get their own job, which starts from the beginning.
+    // The selects run one after another (each needs the previous one's last member), each in its own
+    // short transaction; the chunk checks on the rows themselves that they are still pending.
+    let cursor = FIRST_MEMBER;
+    let stop = false;
+    let selecting: Promise<unknown> = Promise.resolve();
+    const take = (): Promise<ChunkRow[] | null> => {
+      const next = selecting.then(async () => {
+        if (stop) return null;
+        const rows = await this.tx.run((em) => this.select(em, campaignId, chunkSize, cursor));
+        if (rows.length < chunkSize) stop = true;
+        if (!rows.length) return null;
+        cursor = rows[rows.length - 1].member_id;
+        return rows;
+      });
+      selecting = next.catch(() => undefined);
+      return next;
+    };
+    const lane = async (): Promise<void> => {
+      try {
+        for (;;) {
+          const rows = await take();
+          if (!rows) return;
+          const done = await this.creditWithRetry(campaignId, ctx, rows);
+          if (!done) {
+            stop = true; // closed or cancelled meanwhile
+            return;
+          }
+          if (!done.count) continue;
+          chunks++;
+          credited += done.count;
+          creditedFen += done.fen;
+          await opts.afterChunk?.(chunks, credited);
+        }
+      } catch (err) {
+        stop = true;
+        throw err;
+      }
+    };
+    const lanes = await Promise.allSettled(Array.from({ length: parallel }, lane));
+    const failed = lanes.find((l): l is PromiseRejectedResult => l.status === 'rejected');
+    if (failed) throw failed.reason;
     const status = await this.tx.run((em) => this.finish(em, campaignId));
     if (credited) this.logger.log(`campaign ${campaignId}: credited ${credited} grants (${creditedFen} fen) in ${chunks} chunks`);
     return { campaignId, outcome: 'done', campaignStatus: status, chunks, credited, creditedFen };
@@ -94,18 +155,8 @@ export class DistributionRunner {
     return { status: locked.status, ctx: { poolAccountId: c.pool_account_id, unionId: c.union_id } };
   }
 
-  private async creditChunk(
-    em: EntityManager,
-    campaignId: string,
-    ctx: { poolAccountId: string; unionId: string },
-    size: number,
-    after: string,
-  ): Promise<{ count: number; fen: number; last: string } | null> {
-    // the close job changes the status under FOR UPDATE: no chunk credits after a close
-    const [c] = await em.query(`SELECT status FROM campaigns WHERE id = $1 FOR SHARE`, [campaignId]);
-    if (c.status !== CampaignStatus.Distributing && c.status !== CampaignStatus.Open) return null;
-    await em.query(`SELECT 1 FROM campaign_distributions WHERE campaign_id = $1 FOR UPDATE`, [campaignId]);
-    const rows: { member_id: string; amount_fen: string; user_id: string | null; row: string }[] = await em.query(
+  private select(em: EntityManager, campaignId: string, size: number, after: string): Promise<ChunkRow[]> {
+    return em.query(
       // (the holder by a per-row lookup: a join lets the planner merge-scan members from its start;
       // in members_holder, which holds only activated members, so an unactivated one costs no heap read)
       `SELECT cm.member_id, cm.amount_fen, (SELECT m.user_id FROM members m WHERE m.id = cm.member_id AND m.user_id IS NOT NULL) AS user_id, cm.ctid::text AS row
@@ -113,29 +164,84 @@ export class DistributionRunner {
         WHERE cm.campaign_id = $1 AND cm.state = 'pending' AND cm.member_id > $3 ORDER BY cm.member_id LIMIT $2`,
       [campaignId, size, after],
     );
-    if (!rows.length) return null;
-    // one set-based ledger call: opens the grants and posts one entry per member (keyed per member)
+  }
+
+  /** null: the campaign stopped taking credits. A chunk whose rows changed is redone with what is still pending. */
+  private async creditWithRetry(campaignId: string, ctx: { poolAccountId: string; unionId: string }, rows: ChunkRow[]) {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.tx.run((em) => this.creditChunk(em, campaignId, ctx, rows));
+      } catch (err) {
+        if (err instanceof CampaignStopped) return null;
+        if (!(err instanceof ChunkRaced) || attempt >= CHUNK_ATTEMPTS) throw err;
+      }
+      rows = await this.tx.run((em) =>
+        em.query(
+          `SELECT cm.member_id, cm.amount_fen, (SELECT m.user_id FROM members m WHERE m.id = cm.member_id AND m.user_id IS NOT NULL) AS user_id, cm.ctid::text AS row
+             FROM campaign_members cm
+            WHERE cm.campaign_id = $1 AND cm.member_id = ANY($2::uuid[]) AND cm.state = 'pending' ORDER BY cm.member_id`,
+          [campaignId, rows.map((r) => r.member_id)],
+        ),
+      );
+      if (!rows.length) return { count: 0, fen: 0 };
+    }
+  }
+
+  private async creditChunk(
+    em: EntityManager,
+    campaignId: string,
+    ctx: { poolAccountId: string; unionId: string },
+    rows: ChunkRow[],
+  ): Promise<{ count: number; fen: number }> {
+    const memberIds = rows.map((r) => r.member_id);
+    const newHolders: { index: number; userId: string }[] = [];
+    // one set-based ledger call: opens the grants and posts one entry per member (keyed per member);
+    // the pool is debited only after the hook below took the progress row
     const reference = REFERENCES.campaign(campaignId);
-    const credited = await this.ledger.distribute(em, {
-      debitAccountId: ctx.poolAccountId,
-      kind: ENTRY_KINDS.grant,
-      reference,
-      actor: SYSTEM_ACTORS.distribution,
-      accountType: AccountType.WorkerGrant,
-      ownerType: OWNER_TYPES.memberGrant,
-      organizationId: ctx.unionId,
-      credits: rows.map((r) => ({
-        ownerId: grantOwnerId(campaignId, r.member_id),
-        holderUserId: r.user_id,
-        idempotencyKey: LEDGER_KEYS.grant(campaignId, r.member_id),
-        amount: toSafeNumber(r.amount_fen),
-      })),
-    });
+    const credited = await this.ledger.distribute(
+      em,
+      {
+        debitAccountId: ctx.poolAccountId,
+        kind: ENTRY_KINDS.grant,
+        reference,
+        actor: SYSTEM_ACTORS.distribution,
+        accountType: AccountType.WorkerGrant,
+        ownerType: OWNER_TYPES.memberGrant,
+        organizationId: ctx.unionId,
+        credits: rows.map((r) => ({
+          ownerId: grantOwnerId(campaignId, r.member_id),
+          holderUserId: r.user_id,
+          idempotencyKey: LEDGER_KEYS.grant(campaignId, r.member_id),
+          amount: toSafeNumber(r.amount_fen),
+        })),
+      },
+      {
+        beforeDebit: async () => {
+          await em.query(`SELECT 1 FROM campaign_distributions WHERE campaign_id = $1 FOR UPDATE`, [campaignId]);
+          // close and cancel change the status holding the progress row: none has, or none will credit
+          const [c] = await em.query(`SELECT status FROM campaigns WHERE id = $1`, [campaignId]);
+          if (c.status !== CampaignStatus.Distributing && c.status !== CampaignStatus.Open) throw new CampaignStopped();
+          // a member activated since the select (activation holds this row while it links the user)
+          const holders: { member_id: string; user_id: string }[] = await em.query(
+            `SELECT m.id AS member_id, m.user_id FROM members m WHERE m.id = ANY($1::uuid[]) AND m.user_id IS NOT NULL`,
+            [memberIds],
+          );
+          if (holders.length) {
+            const index = new Map(memberIds.map((id, i) => [id, i]));
+            for (const h of holders) {
+              const i = index.get(h.member_id)!;
+              if (rows[i].user_id !== h.user_id) newHolders.push({ index: i, userId: h.user_id });
+            }
+          }
+        },
+      },
+    );
+    for (const h of newHolders) await this.ledger.assignHolder(em, credited.accountIds[h.index], h.userId);
     const fen = credited.totalFen;
-    // Marked by the rows' physical addresses (a TID scan, not 5,000 primary-key probes): nobody else
-    // updates them meanwhile — closing, cancelling and top-ups wait on the campaign row (FOR SHARE
-    // above), leaving and activation on the progress row (FOR UPDATE above). The member and state are
-    // checked again on the row itself, and the count must match, or the chunk rolls back.
+    // Marked by the rows' physical addresses (a TID scan, not 5,000 primary-key probes). The rows are
+    // checked again (campaign, member, still pending): a member who left since the select was
+    // withdrawn under the progress row, their row's version is no longer the one selected, and the
+    // chunk rolls back to be redone without them.
     const [{ marked }] = await em.query(
       `WITH upd AS (
          UPDATE campaign_members cm SET state = 'credited', grant_account_id = v.account_id, credited_at = now()
@@ -143,15 +249,15 @@ export class DistributionRunner {
           WHERE cm.ctid = v.row AND cm.campaign_id = $1 AND cm.member_id = v.member_id AND cm.state = 'pending'
           RETURNING 1)
        SELECT count(*)::int AS marked FROM upd`,
-      [campaignId, rows.map((r) => r.row), rows.map((r) => r.member_id), credited.accountIds],
+      [campaignId, rows.map((r) => r.row), memberIds, credited.accountIds],
     );
-    if (marked !== rows.length) throw new Error(`campaign ${campaignId}: marked ${marked} of ${rows.length} rows credited; the chunk is rolled back`);
+    if (marked !== rows.length) throw new ChunkRaced(`campaign ${campaignId}: marked ${marked} of ${rows.length} rows credited; the chunk is rolled back`);
     await em.query(
       `UPDATE campaign_distributions SET credited_members = credited_members + $2, credited_fen = credited_fen + $3, chunks = chunks + 1, last_progress_at = now()
         WHERE campaign_id = $1`,
       [campaignId, rows.length, fen],
     );
-    return { count: rows.length, fen, last: rows[rows.length - 1].member_id };
+    return { count: rows.length, fen };
   }
 
   private async finish(em: EntityManager, campaignId: string): Promise<CampaignStatus> {

@@ -56,8 +56,8 @@ export class ActivateMemberService {
 
   /**
    * Links a member to their user and makes the user the holder of every grant already credited.
-   * Used by activation and by the demo data. Distribution chunks still to come read the link;
-   * locking the campaigns' progress rows first keeps a chunk in flight from missing it.
+   * Used by activation and by the demo data. Distribution chunks still to come read the link; a
+   * chunk in flight reads the holders again under the campaign's progress row, which we lock first.
    */
   async linkUser(em: EntityManager, memberId: string, userId: string): Promise<void> {
     await em.query(

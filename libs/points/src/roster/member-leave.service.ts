@@ -36,8 +36,9 @@ export class MemberLeaveService {
       const [m] = await em.query(`SELECT id, status, user_id FROM members WHERE id = $1 AND union_id = $2 FOR UPDATE`, [memberId, unionId]);
       if (!m) throw AppError.notFound('Member', memberId);
       if (m.status === 'left') throw AppError.conflict('MEMBER_ALREADY_LEFT', 'This member has already left the union');
-      // progress rows first (sorted): a distribution chunk holds the same lock while it credits,
-      // so a chunk either credited this member before (we return it) or will see them withdrawn
+      // progress rows first (sorted): a distribution chunk takes the same lock before it debits the
+      // pool and marks its rows, so a chunk either credited this member before (we return it) or
+      // finds them withdrawn and is redone without them
       await em.query(
         `SELECT campaign_id FROM campaign_distributions WHERE campaign_id IN (SELECT campaign_id FROM campaign_members WHERE member_id = $1)
           ORDER BY campaign_id FOR UPDATE`,
