@@ -122,7 +122,7 @@ BEGIN
   v_total := 0;
   IF cardinality(v_new) > 0 THEN
     SELECT sum(p_amounts[g]) INTO v_total FROM unnest(v_new) AS g;
-    -- a key taken concurrently since the lookup raises HGK01 here: the caller's unit of work retries
+    -- a key taken concurrently since the lookup raises HGK01 here: DistributionRunner redoes the chunk
     v_acc := ledger_distribute_fresh(p_debit, 'deferred', p_kind, p_ref, p_actor, p_type, p_owner_type, p_org, p_hash_head,
       ARRAY(SELECT p_owner_ids[g] FROM unnest(v_new) WITH ORDINALITY AS u (g, o) ORDER BY o),
       ARRAY(SELECT p_holders[g] FROM unnest(v_new) WITH ORDINALITY AS u (g, o) ORDER BY o),

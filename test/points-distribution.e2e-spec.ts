@@ -284,6 +284,51 @@ describe('distribution and close under crashes and races (e2e)', () => {
     };
   }
 
+  it('two chunks in flight really overlap: the second chunk reaches its debit while the first waits before its own', async () => {
+    const id = await approvedCampaign('并行重叠', 400, { groups: ['车间'] });
+    // one chunk is one deferred-debit ledger call, which takes at most 5,000 credits
+    await expect(runner.run(id, { chunkSize: 5001 })).rejects.toThrow(RangeError);
+    const ledger = t.app.get(LedgerService);
+    const original = ledger.distribute.bind(ledger);
+    // a barrier in the hook before the debit: each chunk waits there until another chunk arrives.
+    // With one chunk at a time (or the pool locked before the inserts) the second never arrives and
+    // the first chunk's wait fails the run.
+    let inside = 0;
+    let overlaps = 0;
+    let arrived: (() => void) | undefined;
+    const spy = jest.spyOn(ledger, 'distribute').mockImplementation((em: EntityManager, input: DistributeInput, opts: DistributeOptions = {}) =>
+      original(em, input, {
+        ...opts,
+        beforeDebit: async (h) => {
+          inside++;
+          if (arrived) {
+            overlaps++;
+            arrived();
+            arrived = undefined;
+          } else if (overlaps === 0) {
+            await new Promise<void>((resolve, reject) => {
+              const timer = setTimeout(() => reject(new Error('no second chunk arrived at the debit while the first waited')), 15_000);
+              arrived = () => (clearTimeout(timer), resolve());
+            });
+          }
+          inside--;
+          await opts.beforeDebit?.(h);
+        },
+      }),
+    );
+    let result;
+    try {
+      result = await runner.run(id, { chunkSize: 200, parallel: 2 });
+    } finally {
+      spy.mockRestore();
+    }
+    expect(overlaps).toBe(1);
+    expect(inside).toBe(0);
+    expect(result).toMatchObject({ outcome: 'done', credited: 1400, chunks: 7 });
+    await assertCreditedOnce(id, 1400, 400);
+    await assertConservation(ds, 'two chunks overlapping');
+  });
+
   it('two chunks in flight: a member who leaves or activates meanwhile is withdrawn or gets the grant, never half of it', async () => {
     const id = await approvedCampaign('并行中离开', 700, { groups: ['车间'] });
     const members: string[] = (await ds.query(`SELECT member_id FROM campaign_members WHERE campaign_id = $1 ORDER BY member_id`, [id])).map((r: { member_id: string }) => r.member_id);

@@ -8,6 +8,8 @@ import { ENTRY_KINDS, grantOwnerId, LEDGER_KEYS, OWNER_TYPES, REFERENCES, SYSTEM
 import { NotYetError } from './not-yet.error';
 
 export const DEFAULT_CHUNK_SIZE = 5000;
+/** The ledger takes at most this many credits in one deferred-debit call (one chunk is one call). */
+export const MAX_CHUNK_SIZE = 5000;
 /** Chunks of one run in flight at once: their ledger inserts overlap, their debits and marks take turns. */
 export const DEFAULT_PARALLEL_CHUNKS = 2;
 /** A chunk whose rows changed under it (a member left, another run credited them) is redone this often. */
@@ -40,6 +42,8 @@ interface ChunkRow {
   user_id: string | null;
   row: string;
 }
+
+const isKeyTakenMeanwhile = (err: unknown): boolean => (err as { driverError?: { code?: string } })?.driverError?.code === 'HGK01';
 
 /** The campaign stopped accepting credits (closed or cancelled) while the chunk was in flight. */
 class CampaignStopped extends Error {}
@@ -76,6 +80,7 @@ export class DistributionRunner {
 
   async run(campaignId: string, opts: DistributionOptions = {}): Promise<DistributionResult> {
     const chunkSize = opts.chunkSize ?? DEFAULT_CHUNK_SIZE;
+    if (!Number.isInteger(chunkSize) || chunkSize < 1 || chunkSize > MAX_CHUNK_SIZE) throw new RangeError(`chunkSize must be an integer from 1 to ${MAX_CHUNK_SIZE}, got ${chunkSize}`);
     const parallel = Math.max(1, opts.parallel ?? DEFAULT_PARALLEL_CHUNKS);
     const start = await this.tx.run((em) => this.start(em, campaignId));
     if (!start.ctx) return { campaignId, outcome: 'skipped', campaignStatus: start.status, chunks: 0, credited: 0, creditedFen: 0 };
@@ -173,7 +178,9 @@ export class DistributionRunner {
         return await this.tx.run((em) => this.creditChunk(em, campaignId, ctx, rows));
       } catch (err) {
         if (err instanceof CampaignStopped) return null;
-        if (!(err instanceof ChunkRaced) || attempt >= CHUNK_ATTEMPTS) throw err;
+        // HGK01: another run of this campaign (a later round's job, a job handed to another worker)
+        // committed an entry for one of these members after our replay lookup — a race like ChunkRaced
+        if (!(err instanceof ChunkRaced || isKeyTakenMeanwhile(err)) || attempt >= CHUNK_ATTEMPTS) throw err;
       }
       rows = await this.tx.run((em) =>
         em.query(

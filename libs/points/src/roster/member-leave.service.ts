@@ -32,7 +32,10 @@ export class MemberLeaveService {
 
   async leave(actor: AuthUser, unionId: string, memberId: string, reason?: string): Promise<LeaveResult> {
     return this.tx.run(async (em) => {
-      const union = await this.access.reach(actor, unionId, em);
+      // the union row first, as every budget-changing use case takes it: an approval or top-up that
+      // is adding this member to a campaign (it holds the row) commits first, so its pending row is
+      // seen and withdrawn below; one that comes later no longer finds the member active
+      const union = await this.access.reach(actor, unionId, em, 'update');
       const [m] = await em.query(`SELECT id, status, user_id FROM members WHERE id = $1 AND union_id = $2 FOR UPDATE`, [memberId, unionId]);
       if (!m) throw AppError.notFound('Member', memberId);
       if (m.status === 'left') throw AppError.conflict('MEMBER_ALREADY_LEFT', 'This member has already left the union');
