@@ -47,9 +47,18 @@ export interface ProductSearchPage extends Page<ProductSummary> {
   totalCapped: boolean;
 }
 
+/** Cached results: the items' JSON texts from some offset, and the query's total. */
+interface JsonResults {
+  items: string[];
+  total: number;
+  totalCapped: boolean;
+}
+
 /** Counting every match of a one-character query (茶) costs more than the page itself; count up to here. */
 export const TOTAL_CAP = 1000;
 export const MAX_TERMS = 5;
+/** Pages ending within the first WINDOW results are cut from one cached computation of those results. */
+export const WINDOW = 100;
 /** Rows a keyword page may read walking the sort order before the matches are sorted instead. */
 export const WALK_ROWS = 2000;
 
@@ -116,13 +125,31 @@ export class ProductSearchService {
   ) {}
 
   /**
-   * A page of results. The viewer matters only through their city (the `local` flag, `localOnly`),
-   * so pages are cached per city and query (SearchResultsCache: catalog changes are seen at once,
-   * stock and sales counts within the cache's TTL).
+   * A page of results as the JSON body of the response. The viewer matters only through their city
+   * (the `local` flag, `localOnly`), so results are cached per city and query (SearchResultsCache:
+   * catalog changes are seen at once, stock and sales counts within the cache's TTL). A page within
+   * the first WINDOW results is cut from the query's first WINDOW results, computed and cached once
+   * for all such pages (a query's next pages cost no query of their own); its items are kept as
+   * their JSON text, so a cached page costs a string join, not a serialization.
    */
-  async search(user: AuthUser, query: ProductSearchQuery, cacheEpoch?: number): Promise<ProductSearchPage> {
+  async searchBody(user: AuthUser, query: ProductSearchQuery, cacheEpoch?: number): Promise<string> {
     const cityPrefix = await this.locality.cityPrefix(user);
-    return this.cache.get(searchKey(cityPrefix, query), () => this.compute(cityPrefix, query), cacheEpoch);
+    const windowed = query.offset + query.limit <= WINDOW;
+    const q = windowed ? { ...query, offset: 0, limit: WINDOW } : query;
+    const r = await this.cache.get(searchKey(cityPrefix, q), () => this.computeJson(cityPrefix, q), cacheEpoch);
+    const from = query.offset - q.offset;
+    // the key order of ProductPageDto as JSON.stringify wrote it: items, total, totalCapped, limit, offset
+    return `{"items":[${r.items.slice(from, from + query.limit).join(',')}],"total":${r.total},"totalCapped":${r.totalCapped},"limit":${query.limit},"offset":${query.offset}}`;
+  }
+
+  /** The same page as an object (for callers in this process). */
+  async search(user: AuthUser, query: ProductSearchQuery, cacheEpoch?: number): Promise<ProductSearchPage> {
+    return JSON.parse(await this.searchBody(user, query, cacheEpoch)) as ProductSearchPage;
+  }
+
+  private async computeJson(cityPrefix: string, query: ProductSearchQuery): Promise<JsonResults> {
+    const page = await this.compute(cityPrefix, query);
+    return { items: page.items.map((i) => JSON.stringify(i)), total: page.total, totalCapped: page.totalCapped };
   }
 
   private async compute(cityPrefix: string, query: ProductSearchQuery): Promise<ProductSearchPage> {
