@@ -16,7 +16,7 @@ import 'reflect-metadata';
 import { CatalogDemoSeeder, mulberry32 } from '@huigong/catalog';
 import { dropDatabase, loadConfig, migrateDatabase, Role, TransactionRunner, withDatabase } from '@huigong/common';
 import { OrganizationsService, OrganizationType, UsersService } from '@huigong/identity';
-import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
@@ -112,27 +112,11 @@ function clientsInWorker(plan: ClientPlan): Promise<{ samples: Sample[]; seconds
  * the cost of the HTTP stack and the services, far less sensitive to other load on the machine than
  * requests per second. Linux only (null elsewhere); 10 ms resolution.
  */
-function apiThreadCpuMs(apiPid?: number): number | null {
-  if (apiPid) return processTreeCpuMs(apiPid);
+function apiThreadCpuMs(): number | null {
   try {
     const fields = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8').split(') ')[1].split(' ');
     // utime and stime are fields 14 and 15 of the line, 12 and 13 after "pid (comm) "
     return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
-  } catch {
-    return null;
-  }
-}
-
-/** CPU time (ms) of a process and its children (the cluster's primary and workers), all threads. */
-function processTreeCpuMs(pid: number): number | null {
-  try {
-    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-    let ms = 0;
-    for (const p of [pid, ...children]) {
-      const fields = readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1].split(' ');
-      ms += ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
-    }
-    return ms;
   } catch {
     return null;
   }
@@ -196,7 +180,7 @@ async function main(): Promise<void> {
   await dropDatabase(url);
   await migrateDatabase(url);
   process.env.DB_POOL_SIZE ??= String(clients + 8);
-  const env: NodeJS.ProcessEnv = {
+  const config = loadConfig({
     ...process.env,
     DATABASE_URL: url,
     NODE_ENV: 'production',
@@ -204,8 +188,7 @@ async function main(): Promise<void> {
     LOG_LEVEL: 'warn',
     QUEUE_PREFIX: '{hg-bench-catalog}',
     ...(a['no-cache'] === 'true' ? { CATALOG_SEARCH_CACHE_TTL_MS: '0' } : {}),
-  };
-  const config = loadConfig(env);
+  });
   const { app } = await createApiApp(config);
   app.useLogger(['error', 'warn']);
   await app.init();
@@ -224,42 +207,21 @@ async function main(): Promise<void> {
   console.log(`seeded ${seeded.products} products (${seeded.skus} SKUs, ${seeded.suppliers} suppliers) in ${round(seedSeconds, 1)} s`);
   await ds.query('VACUUM ANALYZE'); // what autovacuum does after a bulk load: statistics, visibility map, GIN pending list
 
-  const categoryIds: string[] = (await ds.query(`SELECT id FROM categories WHERE NOT forbidden ORDER BY code`)).map((r: { id: string }) => r.id);
-  // --api-workers N: the API as production starts it (dist/apps/api/src/main.js, API_WORKERS=N) in
-  // processes of its own; otherwise in this process, as before
-  const apiWorkers = a['api-workers'] ? Number(a['api-workers']) : null;
-  let port: number;
-  let api: ChildProcess | null = null;
-  if (apiWorkers) {
-    await app.listen(0, '127.0.0.1');
-    port = (app.getHttpServer().address() as AddressInfo).port;
-    await app.close(); // the port is free again: the API processes take it
-    api = spawn(process.execPath, [resolve(__dirname, '../apps/api/src/main.js')], {
-      env: { ...env, API_WORKERS: String(apiWorkers), PORT: String(port), HOST: '127.0.0.1', DB_POOL_SIZE: process.env.DB_POOL_SIZE },
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
-    const deadline = Date.now() + 60_000;
-    // the primary hands connections only to workers that listen: ready when one answers
-    while (!(await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.ok, () => false))) {
-      if (Date.now() > deadline || api.exitCode !== null) throw new Error('the API did not start');
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  } else {
-    await app.listen(0, '127.0.0.1');
-    port = (app.getHttpServer().address() as AddressInfo).port;
-  }
+  await app.listen(0, '127.0.0.1');
+  const port = (app.getHttpServer().address() as AddressInfo).port;
   const login = await fetch(`http://127.0.0.1:${port}/api/v1/auth/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ username: 'bench-worker', password: PASSWORD }),
   });
   const token = ((await login.json()) as { accessToken: string }).accessToken;
+  const categoryIds: string[] = (await ds.query(`SELECT id FROM categories WHERE NOT forbidden ORDER BY code`)).map((r: { id: string }) => r.id);
 
   const before = withBaseline ? pgbenchBaseline(baselineSeconds, clients) : null;
   const run = async (p: ClientPlan) => {
-    const cpu0 = apiThreadCpuMs(api?.pid);
+    const cpu0 = apiThreadCpuMs();
     const r = await (a['same-thread'] === 'true' ? runClients(p) : clientsInWorker(p));
-    const cpu1 = apiThreadCpuMs(api?.pid);
+    const cpu1 = apiThreadCpuMs();
     // over warm-up and measurement alike: requests in both are counted as the load ran the whole time
     return { ...r, cpuMs: cpu0 === null || cpu1 === null ? null : cpu1 - cpu0, wallSeconds: r.seconds + p.warmupSeconds };
   };
@@ -294,15 +256,11 @@ async function main(): Promise<void> {
     console.log(`pgbench TPC-B baseline, ${clients} clients: ${before.tps} tps before, ${after.tps} tps after`);
     console.log(`req/s ÷ baseline tps: ${round(all.rps / before.tps, 3)} (before), ${round(all.rps / after.tps, 3)} (after)`);
   }
-  if (mixCpu !== null) console.log(`API ${api ? `processes' (${apiWorkers} workers, all threads)` : 'thread'} CPU per request: mix ${mixCpu} ms${meCpu !== null ? `, GET /me ${meCpu} ms` : ''}`);
+  if (mixCpu !== null) console.log(`API thread CPU per request: mix ${mixCpu} ms${meCpu !== null ? `, GET /me ${meCpu} ms` : ''}`);
   console.log(`aim: p95 < 20 ms — ${all.p95 < 20 ? 'met' : 'not met'} (p95 ${all.p95} ms)`);
   console.log(`rerun: ${RERUN}${a.products ? ` --products ${products}` : ''}${a.seconds ? ` --seconds ${seconds}` : ''}${a['no-cache'] === 'true' ? ' --no-cache' : ''}`);
 
-  if (api) {
-    const exited = new Promise((r) => api!.once('exit', r));
-    api.kill('SIGTERM');
-    await exited;
-  } else await app.close();
+  await app.close();
   if (a.keep !== 'true') await dropDatabase(url);
   else console.log(`kept database ${DB_NAME}`);
   console.log(
@@ -330,7 +288,6 @@ async function main(): Promise<void> {
       searchCache: config.catalogSearchCacheTtlMs > 0 ? config.catalogSearchCacheTtlMs : 'off',
       floorMe: me ? { rps: me.rps, p50Ms: me.p50, p95Ms: me.p95, p99Ms: me.p99, apiCpuMsPerRequest: meCpu } : null,
       apiCpuMsPerRequest: mixCpu,
-      apiWorkers: apiWorkers ?? 'in-process',
     }),
   );
 }

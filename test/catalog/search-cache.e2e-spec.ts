@@ -107,30 +107,27 @@ describe('catalog: search results cache (e2e)', () => {
     expect(renamed.version).not.toBe(before.version);
   });
 
-  it('cuts pages within the first 100 results from one cached window: the same pages and totals as computed alone', async () => {
+  it('answers a cached page with the body of the page computed alone', async () => {
     // a third process on the same database with the cache off computes every page for itself
     const { app: direct } = await createApiApp({ ...t.config, catalogSearchCacheTtlMs: 0 });
     direct.useLogger(false);
     await direct.init();
     try {
       const page = async (http: ReturnType<typeof request>, query: Record<string, unknown>) =>
-        (await http.get('/api/v1/catalog/products').query(query).set(bearer(worker)).expect(200).expect('Content-Type', /^application\/json; charset=utf-8/)).body;
+        (await http.get('/api/v1/catalog/products').query(query).set(bearer(worker)).expect(200).expect('Content-Type', /^application\/json; charset=utf-8/)).text;
       await t.dataSource.query(`UPDATE categories SET name = name`); // a new catalog version: nothing cached before this test is used
       for (const sort of ['sales', 'price_asc', 'price_desc', 'rating']) {
-        const whole = await page(t.http, { sort, limit: 60 });
-        expect(whole.items.length).toBeGreaterThan(20);
         for (const [offset, limit] of [
           [0, 20],
           [20, 20],
           [45, 10],
-          [40, 60],
+          [95, 10],
         ]) {
-          const cut = await page(t.http, { sort, offset, limit });
-          expect(cut).toEqual({ ...whole, items: whole.items.slice(offset, offset + limit), limit, offset });
-          expect(cut).toEqual(await page(request(direct.getHttpServer()), { sort, offset, limit }));
+          const computed = await page(request(direct.getHttpServer()), { sort, offset, limit });
+          expect(JSON.parse(computed).items.length).toBe(Math.max(0, Math.min(limit, JSON.parse(computed).total - offset)));
+          expect(await page(t.http, { sort, offset, limit })).toBe(computed); // the miss
+          expect(await page(t.http, { sort, offset, limit })).toBe(computed); // the hit
         }
-        // past the window: computed for itself
-        expect(await page(t.http, { sort, offset: 95, limit: 10 })).toEqual(await page(request(direct.getHttpServer()), { sort, offset: 95, limit: 10 }));
       }
     } finally {
       await direct.close();

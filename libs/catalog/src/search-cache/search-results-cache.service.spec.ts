@@ -23,71 +23,11 @@ describe('SearchResultsCache', () => {
   it('serves a page again within the TTL and computes it anew after', async () => {
     const c = cache(5000);
     expect(await c.get('k', compute('a'))).toBe('a');
-    now += 2499; // young: served without a refresh
+    now += 4999;
     expect(await c.get('k', compute('b'))).toBe('a');
-    now += 2501; // nobody asked in the second half of the TTL: expired, computed while the request waits
+    now += 1;
     expect(await c.get('k', compute('c'))).toBe('c');
     expect(calls).toBe(2);
-  });
-
-  it('recomputes a page asked for past half its TTL in the background, serving the current one meanwhile', async () => {
-    const c = cache(5000);
-    expect(await c.get('k', compute('a'))).toBe('a');
-    now += 2499;
-    expect(await c.get('k', compute('b'))).toBe('a'); // young: no refresh
-    expect(calls).toBe(1);
-    now += 1; // 2,500 ms old
-    let release!: (v: string) => void;
-    const slow = () => {
-      calls++;
-      return new Promise<string>((r) => (release = r));
-    };
-    expect(await c.get('k', slow)).toBe('a'); // served at once, the refresh under way
-    expect(await c.get('k', compute('x'))).toBe('a'); // one refresh at a time
-    expect(calls).toBe(2);
-    release('c');
-    await Promise.resolve();
-    await Promise.resolve();
-    expect(await c.get('k', compute('d'))).toBe('c');
-    // the new page counts from when its computation started: expired 5,000 ms after that
-    now += 4999;
-    expect(await c.get('k', compute('e'))).toBe('c'); // old enough to refresh again: 'e' replaces it
-    await Promise.resolve();
-    await Promise.resolve();
-    now += 1;
-    expect(await c.get('k', compute('f'))).toBe('e');
-  });
-
-  it('never serves past the TTL: an expired page waits for its refresh, which started within the TTL', async () => {
-    const c = cache(5000);
-    await c.get('k', compute('a'));
-    now += 4000;
-    let release!: (v: string) => void;
-    expect(await c.get('k', () => new Promise<string>((r) => (release = r)))).toBe('a');
-    now += 1000; // 'a' expired; the refresh started 1,000 ms ago
-    const waiting = c.get('k', compute('b'));
-    release('c');
-    expect(await waiting).toBe('c');
-    expect(calls).toBe(1); // 'a' only: 'b' was never computed
-  });
-
-  it('drops a refresh that ends after a catalog change, and keeps the page when a refresh fails', async () => {
-    const c = cache(5000);
-    await c.get('k', compute('a'));
-    now += 3000;
-    let release!: (v: string) => void;
-    await c.get('k', () => new Promise<string>((r) => (release = r)));
-    version = 'v2';
-    expect(await c.get('k', compute('b'))).toBe('b');
-    release('stale');
-    await Promise.resolve();
-    await Promise.resolve();
-    expect(await c.get('k', compute('x'))).toBe('b');
-    now += 3000;
-    expect(await c.get('k', () => Promise.reject(new Error('db away')))).toBe('b');
-    await Promise.resolve();
-    await Promise.resolve();
-    expect(await c.get('k', compute('y'))).toBe('b'); // refresh retried: 'y' under way
   });
 
   it('never serves a page computed under another catalog version', async () => {

@@ -47,7 +47,7 @@ export interface ProductSearchPage extends Page<ProductSummary> {
   totalCapped: boolean;
 }
 
-/** Cached results: the items' JSON texts from some offset, and the query's total. */
+/** A cached page: its items' JSON texts and the query's total. */
 interface JsonResults {
   items: string[];
   total: number;
@@ -57,8 +57,6 @@ interface JsonResults {
 /** Counting every match of a one-character query (茶) costs more than the page itself; count up to here. */
 export const TOTAL_CAP = 1000;
 export const MAX_TERMS = 5;
-/** Pages ending within the first WINDOW results are cut from one cached computation of those results. */
-export const WINDOW = 100;
 /** Rows a keyword page may read walking the sort order before the matches are sorted instead. */
 export const WALK_ROWS = 2000;
 
@@ -126,21 +124,15 @@ export class ProductSearchService {
 
   /**
    * A page of results as the JSON body of the response. The viewer matters only through their city
-   * (the `local` flag, `localOnly`), so results are cached per city and query (SearchResultsCache:
-   * catalog changes are seen at once, stock and sales counts within the cache's TTL). A page within
-   * the first WINDOW results is cut from the query's first WINDOW results, computed and cached once
-   * for all such pages (a query's next pages cost no query of their own); its items are kept as
-   * their JSON text, so a cached page costs a string join, not a serialization.
+   * (the `local` flag, `localOnly`), so pages are cached per city and query (SearchResultsCache:
+   * catalog changes are seen at once, stock and sales counts within the cache's TTL). A page's items
+   * are kept as their JSON text, so a cached page costs a string join, not a serialization.
    */
   async searchBody(user: AuthUser, query: ProductSearchQuery, cacheEpoch?: number): Promise<string> {
     const cityPrefix = await this.locality.cityPrefix(user);
-    // with the cache off a window would only cost more rows
-    const windowed = this.cache.ttlMs > 0 && query.offset + query.limit <= WINDOW;
-    const q = windowed ? { ...query, offset: 0, limit: WINDOW } : query;
-    const r = await this.cache.get(searchKey(cityPrefix, q), () => this.computeJson(cityPrefix, q), cacheEpoch);
-    const from = query.offset - q.offset;
+    const r = await this.cache.get(searchKey(cityPrefix, query), () => this.computeJson(cityPrefix, query), cacheEpoch);
     // the key order of ProductPageDto as JSON.stringify wrote it: items, total, totalCapped, limit, offset
-    return `{"items":[${r.items.slice(from, from + query.limit).join(',')}],"total":${r.total},"totalCapped":${r.totalCapped},"limit":${query.limit},"offset":${query.offset}}`;
+    return `{"items":[${r.items.join(',')}],"total":${r.total},"totalCapped":${r.totalCapped},"limit":${query.limit},"offset":${query.offset}}`;
   }
 
   /** The same page as an object (for callers in this process). */

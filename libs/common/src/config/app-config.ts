@@ -1,5 +1,3 @@
-import { availableParallelism } from 'node:os';
-
 /**
  * Configuration comes from the environment only, validated once at start-up so a bad value stops
  * the process with a message naming the variable instead of failing somewhere later.
@@ -10,8 +8,6 @@ export interface AppConfig {
   databaseUrl: string;
   redisUrl: string;
   port: number;
-  /** API processes `npm run start:api` runs (node:cluster, one port); default: the machine's cores */
-  apiWorkers: number;
   jwtSecret: string;
   accessTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
@@ -130,7 +126,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     databaseUrl: url(env, 'DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/huigong', ['postgres:', 'postgresql:']),
     redisUrl: url(env, 'REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']),
     port: int(env, 'PORT', 3000, 0, 65535),
-    apiWorkers: int(env, 'API_WORKERS', availableParallelism(), 1, 64),
     jwtSecret,
     accessTokenTtlSeconds: int(env, 'ACCESS_TOKEN_TTL_SECONDS', 900, 10, 86400),
     refreshTokenTtlSeconds: int(env, 'REFRESH_TOKEN_TTL_SECONDS', 30 * 86400, 60, 365 * 86400),
