@@ -17,7 +17,7 @@ import { CatalogDemoSeeder, mulberry32 } from '@huigong/catalog';
 import { dropDatabase, loadConfig, migrateDatabase, Role, TransactionRunner, withDatabase } from '@huigong/common';
 import { OrganizationsService, OrganizationType, UsersService } from '@huigong/identity';
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
@@ -105,6 +105,21 @@ function clientsInWorker(plan: ClientPlan): Promise<{ samples: Sample[]; seconds
     worker.once('message', resolvePromise);
     worker.once('error', reject);
   });
+}
+
+/**
+ * CPU time (user + system, ms) of this process's main thread, where the API runs: per request it is
+ * the cost of the HTTP stack and the services, far less sensitive to other load on the machine than
+ * requests per second. Linux only (null elsewhere); 10 ms resolution.
+ */
+function apiThreadCpuMs(): number | null {
+  try {
+    const fields = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after "pid (comm) "
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return null;
+  }
 }
 
 function args(argv: string[]): Record<string, string> {
@@ -203,9 +218,16 @@ async function main(): Promise<void> {
   const categoryIds: string[] = (await ds.query(`SELECT id FROM categories WHERE NOT forbidden ORDER BY code`)).map((r: { id: string }) => r.id);
 
   const before = withBaseline ? pgbenchBaseline(baselineSeconds, clients) : null;
-  const run = (p: ClientPlan) => (a['same-thread'] === 'true' ? runClients(p) : clientsInWorker(p));
+  const run = async (p: ClientPlan) => {
+    const cpu0 = apiThreadCpuMs();
+    const r = await (a['same-thread'] === 'true' ? runClients(p) : clientsInWorker(p));
+    const cpu1 = apiThreadCpuMs();
+    // over warm-up and measurement alike: requests in both are counted as the load ran the whole time
+    return { ...r, cpuMs: cpu0 === null || cpu1 === null ? null : cpu1 - cpu0, wallSeconds: r.seconds + p.warmupSeconds };
+  };
   const plan: ClientPlan = { mode: 'mix', port, token, clients, seconds, warmupSeconds: 3, categoryIds };
-  const { samples, seconds: measured } = await run(plan);
+  const mixRun = await run(plan);
+  const { samples, seconds: measured } = mixRun;
   // the floor under any route on this machine right now: the same clients on GET /api/v1/me
   const floor = a['no-floor'] === 'true' ? null : await run({ ...plan, mode: 'me', seconds: Math.min(seconds, 5), warmupSeconds: 1 });
   const after = withBaseline ? pgbenchBaseline(baselineSeconds, clients) : null;
@@ -222,6 +244,11 @@ async function main(): Promise<void> {
   console.log('| requests | count | req/s | p50 ms | p95 ms | p99 ms | max ms | errors |');
   console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
   const me = floor ? stats(floor.samples, floor.seconds) : null;
+  // the API thread's CPU per request: measured over warm-up + run, requests estimated at the run's rate
+  const cpuPerRequest = (r: { cpuMs: number | null; wallSeconds: number; samples: Sample[]; seconds: number }) =>
+    r.cpuMs === null ? null : round(r.cpuMs / ((r.samples.length / r.seconds) * r.wallSeconds), 3);
+  const mixCpu = a['same-thread'] === 'true' ? null : cpuPerRequest({ samples, seconds: measured, cpuMs: mixRun.cpuMs, wallSeconds: mixRun.wallSeconds });
+  const meCpu = floor && a['same-thread'] !== 'true' ? cpuPerRequest(floor) : null;
   if (me) rows.push(['(floor) GET /api/v1/me', me]);
   for (const [name, s] of rows) console.log(`| ${name} | ${s.requests} | ${s.rps} | ${s.p50} | ${s.p95} | ${s.p99} | ${s.max} | ${s.errors} |`);
   if (before && after) {
@@ -229,6 +256,7 @@ async function main(): Promise<void> {
     console.log(`pgbench TPC-B baseline, ${clients} clients: ${before.tps} tps before, ${after.tps} tps after`);
     console.log(`req/s ÷ baseline tps: ${round(all.rps / before.tps, 3)} (before), ${round(all.rps / after.tps, 3)} (after)`);
   }
+  if (mixCpu !== null) console.log(`API thread CPU per request: mix ${mixCpu} ms${meCpu !== null ? `, GET /me ${meCpu} ms` : ''}`);
   console.log(`aim: p95 < 20 ms — ${all.p95 < 20 ? 'met' : 'not met'} (p95 ${all.p95} ms)`);
   console.log(`rerun: ${RERUN}${a.products ? ` --products ${products}` : ''}${a.seconds ? ` --seconds ${seconds}` : ''}${a['no-cache'] === 'true' ? ' --no-cache' : ''}`);
 
@@ -258,7 +286,8 @@ async function main(): Promise<void> {
       rpsPerBaselineTpsAfter: after ? round(all.rps / after.tps, 3) : null,
       clientThread: a['same-thread'] === 'true' ? 'same' : 'worker',
       searchCache: config.catalogSearchCacheTtlMs > 0 ? config.catalogSearchCacheTtlMs : 'off',
-      floorMe: me ? { rps: me.rps, p50Ms: me.p50, p95Ms: me.p95, p99Ms: me.p99 } : null,
+      floorMe: me ? { rps: me.rps, p50Ms: me.p50, p95Ms: me.p95, p99Ms: me.p99, apiCpuMsPerRequest: meCpu } : null,
+      apiCpuMsPerRequest: mixCpu,
     }),
   );
 }

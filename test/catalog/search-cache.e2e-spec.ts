@@ -106,4 +106,31 @@ describe('catalog: search results cache (e2e)', () => {
     const [renamed] = await t.dataSource.query(`SELECT version FROM cache_versions WHERE name = 'catalog'`);
     expect(renamed.version).not.toBe(before.version);
   });
+
+  it('answers a cached page with the body of the page computed alone', async () => {
+    // a third process on the same database with the cache off computes every page for itself
+    const { app: direct } = await createApiApp({ ...t.config, catalogSearchCacheTtlMs: 0 });
+    direct.useLogger(false);
+    await direct.init();
+    try {
+      const page = async (http: ReturnType<typeof request>, query: Record<string, unknown>) =>
+        (await http.get('/api/v1/catalog/products').query(query).set(bearer(worker)).expect(200).expect('Content-Type', /^application\/json; charset=utf-8/)).text;
+      await t.dataSource.query(`UPDATE categories SET name = name`); // a new catalog version: nothing cached before this test is used
+      for (const sort of ['sales', 'price_asc', 'price_desc', 'rating']) {
+        for (const [offset, limit] of [
+          [0, 20],
+          [20, 20],
+          [45, 10],
+          [95, 10],
+        ]) {
+          const computed = await page(request(direct.getHttpServer()), { sort, offset, limit });
+          expect(JSON.parse(computed).items.length).toBe(Math.max(0, Math.min(limit, JSON.parse(computed).total - offset)));
+          expect(await page(t.http, { sort, offset, limit })).toBe(computed); // the miss
+          expect(await page(t.http, { sort, offset, limit })).toBe(computed); // the hit
+        }
+      }
+    } finally {
+      await direct.close();
+    }
+  });
 });

@@ -1,7 +1,6 @@
-import { DynamicModule, Global, Module, RequestMethod } from '@nestjs/common';
+import { DynamicModule, Global, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
-import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Logger as PinoRoot, pino } from 'pino';
 import { APP_CONFIG, AppConfig } from './config/app-config';
 import { CacheVersions } from './database/cache-versions.service';
 import { DatabaseModule } from './database/database.module';
@@ -24,8 +23,18 @@ export const LOG_REDACT = [
   '*.activationCode',
 ];
 
-function withUser(req: IncomingMessage & { user?: { id: string } }, line: object): object {
-  return req.user?.id === undefined ? line : { ...line, userId: req.user.id };
+/** The root pino logger of a process: Nest's log lines and the HTTP request lines are written with it. */
+export const ROOT_LOGGER = Symbol('ROOT_LOGGER');
+
+export function createRootLogger(config: AppConfig, appName: string): PinoRoot {
+  return pino({
+    level: config.logLevel,
+    name: `huigong-${appName}`,
+    redact: { paths: LOG_REDACT, censor: '[redacted]' },
+    serializers: {
+      req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
+    },
+  });
 }
 
 /** Everything both processes share: config, PostgreSQL, Redis/BullMQ, logging, outbox, health. */
@@ -33,37 +42,19 @@ function withUser(req: IncomingMessage & { user?: { id: string } }, line: object
 @Module({})
 export class CoreModule {
   static forRoot(config: AppConfig, appName: 'api' | 'worker' | 'cli'): DynamicModule {
+    const logger = createRootLogger(config, appName);
     return {
       module: CoreModule,
       imports: [
         DatabaseModule.forRoot(config, `huigong-${appName}`),
-        LoggerModule.forRoot({
-          // Express 5's path syntax: nestjs-pino's default '*' makes Nest warn on every start
-          forRoutes: [{ path: '{*path}', method: RequestMethod.ALL }],
-          pinoHttp: {
-            level: config.logLevel,
-            name: `huigong-${appName}`,
-            redact: { paths: LOG_REDACT, censor: '[redacted]' },
-            genReqId: (req: IncomingMessage, res: ServerResponse) => {
-              const given = req.headers['x-request-id'];
-              const id = typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
-              res.setHeader('X-Request-Id', id);
-              return id;
-            },
-            // the user on the request's own log line. Not customProps: pino-http evaluates those twice
-            // per request and builds a child logger (bindings serialized, redaction run) each time,
-            // whatever the level; these run only when the line is written.
-            customSuccessObject: (req: IncomingMessage & { user?: { id: string } }, _res: ServerResponse, line: object) => withUser(req, line),
-            customErrorObject: (req: IncomingMessage & { user?: { id: string } }, _res: ServerResponse, _err: Error, line: object) => withUser(req, line),
-            autoLogging: { ignore: (req: IncomingMessage) => req.url === '/health' },
-            serializers: {
-              req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
-            },
-          },
-        }),
+        // nestjs-pino for the application's own log lines (Nest's Logger → pino); the request line and
+        // the request id come from requestContextMiddleware (configureHttpApp), not from pino-http:
+        // no middleware of nestjs-pino's own (forRoutes: []).
+        LoggerModule.forRoot({ pinoHttp: { logger }, useExisting: true, forRoutes: [] }),
       ],
       providers: [
         { provide: APP_CONFIG, useValue: config },
+        { provide: ROOT_LOGGER, useValue: logger },
         QueueRegistry,
         OutboxService,
         ReadinessRegistry,
@@ -72,7 +63,7 @@ export class CoreModule {
         IdempotencyService,
         CacheVersions,
       ],
-      exports: [APP_CONFIG, QueueRegistry, OutboxService, ReadinessRegistry, RateLimiter, IdempotencyService, CacheVersions],
+      exports: [APP_CONFIG, ROOT_LOGGER, QueueRegistry, OutboxService, ReadinessRegistry, RateLimiter, IdempotencyService, CacheVersions],
     };
   }
 }

@@ -14,3 +14,4 @@ export * from './rate-limit/rate-limiter.service';
 export * from './csv/csv-export';
 export * from './csv/csv-encoding';
 export * from './http/write-with-backpressure';
+export * from './http/send-json';

@@ -1,5 +1,6 @@
-import { ALL_ROLES, AuthUser, CurrentUser, ErrorBodyDto, pageOf, RequestCacheEpoch, Role, Roles, TransactionRunner } from '@huigong/common';
-import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
+import { ALL_ROLES, AuthUser, CurrentUser, ErrorBodyDto, pageOf, RequestCacheEpoch, Role, Roles, sendJson, TransactionRunner } from '@huigong/common';
+import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query, Res } from '@nestjs/common';
+import type { Response } from 'express';
 import { ApiConflictResponse, ApiCreatedResponse, ApiForbiddenResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
 import { CatalogOptionalReasonDto } from '../dto/supplier.dto';
 import {
@@ -42,9 +43,10 @@ export class ProductsController {
   })
   @ApiOkResponse({ type: ProductPageDto })
   @ApiNotFoundResponse({ description: 'NOT_FOUND: unknown categoryId', type: ErrorBodyDto })
-  list(@CurrentUser() user: AuthUser, @Query() q: ListProductsQuery, @RequestCacheEpoch() cacheEpoch?: number): Promise<ProductPageDto> {
+  async list(@CurrentUser() user: AuthUser, @Query() q: ListProductsQuery, @Res() res: Response, @RequestCacheEpoch() cacheEpoch?: number): Promise<void> {
     const { limit, offset } = pageOf(q);
-    return this.search.search(user, { ...q, limit, offset }, cacheEpoch);
+    // the body as the cache keeps it (JSON text): no serialization per request
+    sendJson(res, await this.search.searchBody(user, { ...q, limit, offset }, cacheEpoch));
   }
 
   @Get('products/:id')

@@ -47,6 +47,13 @@ export interface ProductSearchPage extends Page<ProductSummary> {
   totalCapped: boolean;
 }
 
+/** A cached page: its items' JSON texts and the query's total. */
+interface JsonResults {
+  items: string[];
+  total: number;
+  totalCapped: boolean;
+}
+
 /** Counting every match of a one-character query (茶) costs more than the page itself; count up to here. */
 export const TOTAL_CAP = 1000;
 export const MAX_TERMS = 5;
@@ -116,13 +123,26 @@ export class ProductSearchService {
   ) {}
 
   /**
-   * A page of results. The viewer matters only through their city (the `local` flag, `localOnly`),
-   * so pages are cached per city and query (SearchResultsCache: catalog changes are seen at once,
-   * stock and sales counts within the cache's TTL).
+   * A page of results as the JSON body of the response. The viewer matters only through their city
+   * (the `local` flag, `localOnly`), so pages are cached per city and query (SearchResultsCache:
+   * catalog changes are seen at once, stock and sales counts within the cache's TTL). A page's items
+   * are kept as their JSON text, so a cached page costs a string join, not a serialization.
    */
-  async search(user: AuthUser, query: ProductSearchQuery, cacheEpoch?: number): Promise<ProductSearchPage> {
+  async searchBody(user: AuthUser, query: ProductSearchQuery, cacheEpoch?: number): Promise<string> {
     const cityPrefix = await this.locality.cityPrefix(user);
-    return this.cache.get(searchKey(cityPrefix, query), () => this.compute(cityPrefix, query), cacheEpoch);
+    const r = await this.cache.get(searchKey(cityPrefix, query), () => this.computeJson(cityPrefix, query), cacheEpoch);
+    // the key order of ProductPageDto as JSON.stringify wrote it: items, total, totalCapped, limit, offset
+    return `{"items":[${r.items.join(',')}],"total":${r.total},"totalCapped":${r.totalCapped},"limit":${query.limit},"offset":${query.offset}}`;
+  }
+
+  /** The same page as an object (for callers in this process). */
+  async search(user: AuthUser, query: ProductSearchQuery, cacheEpoch?: number): Promise<ProductSearchPage> {
+    return JSON.parse(await this.searchBody(user, query, cacheEpoch)) as ProductSearchPage;
+  }
+
+  private async computeJson(cityPrefix: string, query: ProductSearchQuery): Promise<JsonResults> {
+    const page = await this.compute(cityPrefix, query);
+    return { items: page.items.map((i) => JSON.stringify(i)), total: page.total, totalCapped: page.totalCapped };
   }
 
   private async compute(cityPrefix: string, query: ProductSearchQuery): Promise<ProductSearchPage> {

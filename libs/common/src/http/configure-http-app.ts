@@ -2,10 +2,12 @@ import { INestApplication, RequestMethod } from '@nestjs/common';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger as PinoLogger } from 'pino';
 import { AppConfig } from '../config/app-config';
+import { ROOT_LOGGER } from '../core.module';
 import { HttpExceptionFilter } from '../errors/http-exception.filter';
 import { createValidationPipe } from '../errors/validation';
+import { recordHeaders, requestContextMiddleware } from './request-context.middleware';
 
 export const API_PREFIX = 'api/v1';
 
@@ -45,9 +47,19 @@ export function configureHttpApp(app: NestExpressApplication, config: AppConfig)
     },
     frameguard: { action: 'deny' },
   });
-  app.use((req: IncomingMessage, res: ServerResponse, next: () => void) =>
-    /^\/(docs|admin\/queues)(\/|$|-|\?)/.test(req.url ?? '') ? uiHeaders(req, res, next) : apiHeaders(req, res, next),
+  // request id, security headers, the request's log line and logger: one middleware (see its notes)
+  app.use(
+    requestContextMiddleware({
+      logger: app.get<PinoLogger>(ROOT_LOGGER),
+      headers: recordHeaders(apiHeaders),
+      otherHeaders: { test: (url) => /^\/(docs|admin\/queues)(\/|$|-|\?)/.test(url), middleware: uiHeaders },
+      quiet: (url) => url === '/health',
+    }),
   );
+  // Express's own X-Powered-By (helmet removed it again on every response) and its ETag, a SHA-1 of
+  // every JSON body computed after the work is done: it saves the client bytes, never the server work
+  app.disable('x-powered-by');
+  app.set('etag', false);
   app.enableCors({ origin: config.corsOrigins, exposedHeaders: ['X-Request-Id'] });
   app.useBodyParser('json', { limit: config.bodyLimit });
   app.useBodyParser('text', { limit: '20mb', type: ['text/csv', 'text/plain'] });

@@ -1,0 +1,13 @@
+import type { ServerResponse } from 'node:http';
+
+/**
+ * Answers with a JSON text the caller already holds (a cached body), as Express's `res.json` would
+ * (same Content-Type and Content-Length) minus the work: no JSON.stringify, no content-type parsing,
+ * and the headers and body leave in one write. Node drops the body of a HEAD answer itself.
+ */
+export function sendJson(res: ServerResponse, body: string, status = 200): void {
+  res.statusCode = status;
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.setHeader('Content-Length', Buffer.byteLength(body));
+  res.end(body);
+}
