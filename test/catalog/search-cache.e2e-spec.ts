@@ -125,6 +125,9 @@ describe('catalog: search results cache (e2e)', () => {
         ]) {
           const computed = await page(request(direct.getHttpServer()), { sort, offset, limit });
           expect(JSON.parse(computed).items.length).toBe(Math.max(0, Math.min(limit, JSON.parse(computed).total - offset)));
+          // the template writes exactly what JSON.stringify (res.json) wrote for the page object
+          expect(computed).toBe(JSON.stringify(JSON.parse(computed)));
+          expect(Object.keys(JSON.parse(computed))).toEqual(['items', 'total', 'totalCapped', 'limit', 'offset']);
           expect(await page(t.http, { sort, offset, limit })).toBe(computed); // the miss
           expect(await page(t.http, { sort, offset, limit })).toBe(computed); // the hit
         }

@@ -135,11 +135,6 @@ export class ProductSearchService {
     return `{"items":[${r.items.join(',')}],"total":${r.total},"totalCapped":${r.totalCapped},"limit":${query.limit},"offset":${query.offset}}`;
   }
 
-  /** The same page as an object (for callers in this process). */
-  async search(user: AuthUser, query: ProductSearchQuery, cacheEpoch?: number): Promise<ProductSearchPage> {
-    return JSON.parse(await this.searchBody(user, query, cacheEpoch)) as ProductSearchPage;
-  }
-
   private async computeJson(cityPrefix: string, query: ProductSearchQuery): Promise<JsonResults> {
     const page = await this.compute(cityPrefix, query);
     return { items: page.items.map((i) => JSON.stringify(i)), total: page.total, totalCapped: page.totalCapped };

@@ -14,6 +14,15 @@ const REQUEST_ID = /^[\w.-]{1,64}$/;
  * gives the same headers without running helmet's dozen middlewares per request.
  */
 export function recordHeaders(middleware: Middleware): { set: [string, string][]; removed: string[] } {
+  // recorded for two different requests: a configuration that reads the request (a nonce, a
+  // function directive) would give two different recordings, and replaying one would be wrong
+  const first = recordOnce(middleware, { headers: { host: 'a.example' }, method: 'GET', url: '/a' });
+  const second = recordOnce(middleware, { headers: { host: 'b.example', 'user-agent': 'b' }, method: 'POST', url: '/b?x=1' });
+  if (JSON.stringify(first) !== JSON.stringify(second)) throw new Error('the header middleware sets different headers for different requests: it cannot be recorded');
+  return first;
+}
+
+function recordOnce(middleware: Middleware, request: object): { set: [string, string][]; removed: string[] } {
   const set: [string, string][] = [];
   const removed: string[] = [];
   const res = {
@@ -21,7 +30,7 @@ export function recordHeaders(middleware: Middleware): { set: [string, string][]
     removeHeader: (name: string) => void removed.push(name),
   };
   let done = false;
-  middleware({ headers: {}, method: 'GET', url: '/' } as IncomingMessage, res as unknown as ServerResponse, (err) => {
+  middleware(request as IncomingMessage, res as unknown as ServerResponse, (err) => {
     if (err) throw err;
     done = true;
   });
@@ -46,7 +55,8 @@ export interface RequestContextOptions {
  * - a request id (the caller's X-Request-Id when it is sane, else a uuid), echoed in X-Request-Id;
  * - the security headers;
  * - one log line when the response is finished or the connection closed: `req` (id, method, URL),
- *   `res.statusCode`, `responseTime`, `userId` when authenticated, level info as pino-http wrote it;
+ *   `res.statusCode`, `responseTime`, `userId` when authenticated, level info as pino-http wrote it
+ *   ('request completed', 'request errored' for 5xx, 'request aborted' when closed unanswered);
  * - the request's logger for nestjs-pino's AsyncLocalStorage, so that lines logged while serving
  *   the request carry `req` too. The child logger is built only when such a line is written: pino
  *   serializes a child's bindings when it is created, which cost ~5 % of a request's CPU when it
@@ -83,7 +93,11 @@ export function requestContextMiddleware(opts: RequestContextOptions): Middlewar
           res.removeListener('finish', done);
           const line: Record<string, unknown> = { req: reqBinding, res: { statusCode: res.statusCode }, responseTime: Date.now() - start };
           if (req.user?.id !== undefined) line.userId = req.user.id;
-          if (res.statusCode >= 500) {
+          // closed before the response was sent (the client gave up, a timeout): as pino-http wrote it
+          if (!res.writableEnded || req.readableAborted) {
+            line.aborted = true;
+            logger.info(line, 'request aborted');
+          } else if (res.statusCode >= 500) {
             line.err = new Error(`failed with status code ${res.statusCode}`);
             logger.info(line, 'request errored');
           } else logger.info(line, 'request completed');
