@@ -125,24 +125,37 @@ export class IdempotencyService {
   /**
    * For requests handled together in one transaction (group-committed checkouts): takes the
    * transaction-scoped advisory locks `serializeOn` in a fixed order (two batches never wait on each
-   * other in a cycle) and reads what is stored under each request's key, in one statement. Every
-   * claimant of these keys takes the same lock first (claim's serializeOn), so while the caller holds
-   * it a key found unused stays unused: the caller records it with its response at the end
-   * (recordCompletedCte) and a refused request leaves no row at all. Per request: not yet used
-   * (`replay: false`), a replay, or the refusal claim() would give (IDEMPOTENCY_KEY_REUSED / _IN_USE).
+   * other in a cycle), THEN reads what is stored under each request's key, in one round trip (the
+   * function `idempotency_lock_and_lookup`: a new snapshot for the read, so a key committed by the
+   * lock's previous holder while this waited is seen, and is replayed). Every claimant of these keys
+   * takes the same lock first (claim's serializeOn), so while the caller holds it a key found unused
+   * stays unused: the caller records it with its response at the end (recordCompletedCte) and a
+   * refused request leaves no row at all. Per request: not yet used (`replay: false`), a replay, or
+   * the refusal claim() would give (IDEMPOTENCY_KEY_REUSED / _IN_USE).
+   *
+   * `lockTimeoutMs` (transaction-local, from before the locks on): how long this and every later
+   * statement of the transaction may wait for a lock before failing with 55P03 (isLockTimeout).
+   * `genericPlans`: as claim's option.
    */
-  async lockAndLookup<T>(em: EntityManager, reqs: IdempotentRequest[], serializeOn: string[]): Promise<(IdempotencyClaim<T> | { error: AppError })[]> {
+  async lockAndLookup<T>(
+    em: EntityManager,
+    reqs: IdempotentRequest[],
+    serializeOn: string[],
+    opts: { lockTimeoutMs?: number; genericPlans?: boolean } = {},
+  ): Promise<(IdempotencyClaim<T> | { error: AppError })[]> {
     if (!reqs.length) return [];
     const rows = await preparedQuery<{ user_id: string; scope: string; key: string; request_hash: string; response: unknown }>(
       em,
       'idempotency.lock-and-lookup',
-      // the locks: taken in the sorted subquery's order while it is aggregated, as a one-time filter
-      // (an uncorrelated condition), which PostgreSQL evaluates before it reads the table
-      `SELECT r.user_id, r.scope, r.key, r.request_hash, r.response
-         FROM idempotency_requests r
-         JOIN unnest($2::uuid[], $3::text[], $4::text[]) AS q (user_id, scope, key) ON r.user_id = q.user_id AND r.scope = q.scope AND r.key = q.key
-        WHERE (SELECT count(pg_advisory_xact_lock(s.k)) FROM (SELECT DISTINCT hashtextextended(x, 0) AS k FROM unnest($1::text[]) AS x ORDER BY 1) s) >= 0`,
-      [serializeOn, reqs.map((r) => r.userId), reqs.map((r) => r.scope), reqs.map((r) => r.key)],
+      `SELECT user_id, scope, key, request_hash, response FROM idempotency_lock_and_lookup($1::text[], $2::uuid[], $3::text[], $4::text[], $5::text, $6::boolean)`,
+      [
+        serializeOn,
+        reqs.map((r) => r.userId),
+        reqs.map((r) => r.scope),
+        reqs.map((r) => r.key),
+        opts.lockTimeoutMs ? `${Math.floor(opts.lockTimeoutMs)}ms` : null,
+        opts.genericPlans ?? false,
+      ],
     );
     const stored = new Map(rows.map((r) => [`${r.user_id}\u0000${r.scope}\u0000${r.key}`, r]));
     return reqs.map((req) => {

@@ -1,8 +1,8 @@
-import { AppError, AuthUser, IdempotencyService, IdempotentRequest, preparedQuery, requestHash, TransactionRunner } from '@huigong/common';
+import { APP_CONFIG, AppConfig, AppError, AuthUser, IdempotencyService, IdempotentRequest, isLockTimeout, preparedQuery, requestHash, TransactionRunner } from '@huigong/common';
 import { CatalogQueryService, PurchasableSku, StockService } from '@huigong/catalog';
 import { AccountType, InsufficientFundsError, LedgerService, PostedEntry } from '@huigong/ledger';
 import { PointsQueryService, SpendableGrant } from '@huigong/points';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import { allocatePoints } from '../domain/allocate-points';
@@ -57,6 +57,13 @@ const MEMBER_CACHE_SIZE = 100_000;
 const MAX_GROUP = 64;
 /** group transactions at a time: while they run, the next checkouts gather */
 const MAX_IN_FLIGHT = 2;
+/**
+ * checkouts of split groups (below) running alone at a time, besides the groups: they may wait on a
+ * lock as long as it is held, each holding a connection, so they are bounded below the pool size
+ * (DB_POOL_SIZE, 20 by default) to leave the groups theirs
+ */
+const MAX_ALONE_IN_FLIGHT = 8;
+const GENERIC_PLANS = process.env.EXP_GENERIC_PLANS === '1';
 
 type Member = { memberId: string; unionId: string };
 type Outcome = { result: CheckoutResult & { replayed: boolean } } | { error: unknown };
@@ -115,14 +122,26 @@ class GroupRefusals extends Error {
  * groups share are hot SKUs' stock rows: the stock statement is the group's last, so those locks
  * are held only from it to the commit. Escrow accounts are per order, so no shared escrow row is
  * touched. Deadlocks and serialization failures retry the whole group (TransactionRunner).
+ *
+ * Isolation of a group's checkouts from each other: a group of several waits for any one lock at
+ * most CHECKOUT_LOCK_TIMEOUT_MS (SET LOCAL lock_timeout, from its first statement on); when that
+ * fires, or the group fails with any error that is not a refusal, nothing of it committed and each
+ * of its checkouts goes again alone (at most MAX_ALONE_IN_FLIGHT at a time, beside the groups), so
+ * only the checkouts that touch the held row or member wait, and only the one that causes an error
+ * gets it. A checkout alone waits for its locks as long as they are held, as it always did. At most
+ * CHECKOUT_MAX_WAITING checkouts wait in a process; past that, 503 CHECKOUT_BUSY (Retry-After).
  */
 @Injectable()
 export class CheckoutService {
+  private readonly logger = new Logger(CheckoutService.name);
   private readonly memberCache = new Map<string, Member>();
   private readonly waiting: Pending[] = [];
-  /** users with a checkout in a running group: their next one waits for the commit */
+  /** checkouts of split groups, to be placed alone */
+  private readonly alone: Pending[] = [];
+  /** users with a checkout in a running group or running alone: their next one waits for its end */
   private readonly busyUsers = new Set<string>();
   private inFlight = 0;
+  private aloneInFlight = 0;
 
   constructor(
     private readonly tx: TransactionRunner,
@@ -132,6 +151,7 @@ export class CheckoutService {
     private readonly stock: StockService,
     private readonly ledger: LedgerService,
     private readonly addresses: AddressesService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   /** A retry of a checkout that went through: it is answered from the stored result. */
@@ -141,6 +161,10 @@ export class CheckoutService {
 
   /** Resolves once the checkout's group committed (or rejects with its own refusal). */
   checkout(user: AuthUser, idempotencyKey: string, input: CheckoutInput): Promise<CheckoutResult & { replayed: boolean }> {
+    if (this.waiting.length >= this.config.checkoutMaxWaiting) {
+      // the process is behind by more than it can catch up on in a reasonable time: refuse now rather than time out later
+      return Promise.reject(new AppError('CHECKOUT_BUSY', 'Too many checkouts are waiting; retry in a moment', 503, { waiting: this.waiting.length }));
+    }
     const request = { scope: 'checkout', userId: user.id, key: idempotencyKey, requestHash: requestHash(input) };
     return new Promise((resolve, reject) => {
       this.waiting.push({ user, request, input, resolve, reject });
@@ -149,6 +173,14 @@ export class CheckoutService {
   }
 
   private pump(): void {
+    while (this.aloneInFlight < MAX_ALONE_IN_FLIGHT && this.alone.length) {
+      const p = this.alone.shift()!;
+      this.aloneInFlight++;
+      void this.commit([p]).finally(() => {
+        this.aloneInFlight--;
+        this.pump();
+      });
+    }
     while (this.inFlight < MAX_IN_FLIGHT && this.waiting.length) {
       const group: Pending[] = [];
       const users = new Set<string>();
@@ -166,38 +198,50 @@ export class CheckoutService {
       users.forEach((u) => this.busyUsers.add(u));
       this.inFlight++;
       void this.commit(group).finally(() => {
-        users.forEach((u) => this.busyUsers.delete(u));
         this.inFlight--;
         this.pump();
       });
     }
   }
 
+  /** Answers the checkout; its member may go into the next group. */
+  private settle(p: Pending, o: Outcome): void {
+    this.busyUsers.delete(p.user.id);
+    if ('result' in o) p.resolve(o.result);
+    else p.reject(o.error);
+  }
+
+  /** Places a group (placing it again without the refusals the writes reveal) and answers each of its checkouts. */
   private async commit(group: Pending[]): Promise<void> {
-    const outcomes: (Outcome | undefined)[] = new Array(group.length);
     let todo = group.map((_, i) => i);
-    try {
-      while (todo.length) {
-        const current = todo;
-        try {
-          const placed = await this.tx.run((em) => this.placeGroup(em, current.map((i) => group[i])));
-          placed.forEach((o, k) => (outcomes[current[k]] = o));
-          todo = [];
-        } catch (err) {
-          if (!(err instanceof GroupRefusals)) throw err;
+    while (todo.length) {
+      const current = todo;
+      const several = current.length > 1;
+      try {
+        const placed = await this.tx.run((em) => this.placeGroup(em, current.map((i) => group[i]), several ? this.config.checkoutLockTimeoutMs : 0));
+        placed.forEach((o, k) => this.settle(group[current[k]], o));
+        todo = [];
+      } catch (err) {
+        if (err instanceof GroupRefusals && err.refusals.size) {
           // nothing committed: those checkouts are refused, the rest is placed again
-          err.refusals.forEach((error, k) => (outcomes[current[k]] = { error }));
+          err.refusals.forEach((error, k) => this.settle(group[current[k]], { error }));
           todo = current.filter((_, k) => !err.refusals.has(k));
+        } else if (several) {
+          // nothing committed: a lock held too long, or an error no refusal explains. Each checkout
+          // goes alone, so only those that touch the held row wait and only the one at fault fails.
+          this.logger.warn(`checkout group of ${current.length} split (${isLockTimeout(err) ? 'lock timeout' : (err as Error)?.message})`);
+          this.alone.push(...current.map((i) => group[i]));
+          todo = [];
+        } else {
+          this.settle(group[current[0]], { error: err });
+          todo = [];
         }
       }
-    } catch (err) {
-      for (const i of todo) outcomes[i] = { error: err };
     }
-    outcomes.forEach((o, i) => (o && 'result' in o ? group[i].resolve(o.result) : group[i].reject(o ? o.error : new Error('checkout group ended without an outcome'))));
   }
 
   /** One group, in the transaction `em`: an outcome per checkout, or GroupRefusals (roll back, place again). */
-  private async placeGroup(em: EntityManager, group: Pending[]): Promise<Outcome[]> {
+  private async placeGroup(em: EntityManager, group: Pending[], lockTimeoutMs: number): Promise<Outcome[]> {
     const out: Outcome[] = new Array(group.length);
     const members = await this.membersFor(em, group.map((p) => p.user.id));
     const live: number[] = [];
@@ -211,6 +255,7 @@ export class CheckoutService {
       em,
       live.map((i) => group[i].request),
       live.map((i) => `checkout:${members.get(group[i].user.id)!.memberId}`),
+      { lockTimeoutMs, genericPlans: GENERIC_PLANS },
     );
     const fresh: number[] = [];
     claims.forEach((c, j) => {
@@ -409,7 +454,7 @@ export class CheckoutService {
       em,
       'checkout.limits-of',
       `SELECT l.member_id, l.sku_id, sum(l.quantity)::int AS bought
-         FROM unnest($1::uuid[], $2::uuid[]) AS q (member_id, sku_id)
+         FROM (SELECT DISTINCT * FROM unnest($1::uuid[], $2::uuid[]) AS u (member_id, sku_id)) AS q
          JOIN order_lines l ON l.member_id = q.member_id AND l.sku_id = q.sku_id
          JOIN orders o ON o.id = l.order_id
         WHERE o.state <> ALL($3::text[])
