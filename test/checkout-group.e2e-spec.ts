@@ -1,4 +1,4 @@
-import { AppError, AuthUser, Role } from '@huigong/common';
+import { AppError, AuthUser, requestHash, Role } from '@huigong/common';
 import { StockService } from '@huigong/catalog';
 import { CheckoutService } from '@huigong/ordering';
 import { randomUUID } from 'node:crypto';
@@ -212,6 +212,123 @@ describe('group-committed checkouts (e2e)', () => {
     expect(await stockOf(ds, hot2.skuId)).toBe(0);
     expect(await orphanEscrows()).toBe(0);
     await assertConservation(ds, 'a group placed again');
+  });
+
+  /** backends of this test's database waiting for a lock of the given kind ('advisory', 'tuple', 'transactionid', ...) */
+  const lockWaiters = async (): Promise<{ event: string; query: string }[]> =>
+    ds.query(`SELECT wait_event AS event, query FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database() AND pid <> pg_backend_pid()`);
+  /** the value, or 'still waiting' once `ms` passed: a deadline that makes a test fail instead of hang, not a synchronisation */
+  const within = <T>(p: Promise<T>, ms: number): Promise<T | 'still waiting'> => {
+    let timer: NodeJS.Timeout | undefined;
+    return Promise.race([p, new Promise<'still waiting'>((r) => (timer = setTimeout(() => r('still waiting'), ms)))]).finally(() => clearTimeout(timer));
+  };
+  /** a SKU of its own (a fresh supplier), so that locking its row holds up nobody else */
+  const ownSku = async (name: string, stock: number): Promise<SkuCtx> => {
+    const admin = await t.login('admin');
+    const supplier = await createSupplier(t, admin, `${name}供应商`, ['beverages']);
+    return (await listProduct(t, admin, supplier, name, (await categories(t, admin)).get('beverages')!, [{ spec: '1L', priceFen: 1_000, stock }]))[0];
+  };
+
+  it('a key another API process committed while the checkout waited for the member lock is replayed, and reused with another body is refused', async () => {
+    const [x, y] = [member(), member()];
+    const [kx, ky] = [randomUUID(), randomUUID()];
+    const body = { lines: [{ skuId: regular.skuId, quantity: 1 }], address: ADDRESS };
+    const stored = { checkoutId: randomUUID(), totalFen: 2_000, orders: [], note: 'the first attempt, placed by another process' };
+    // another process's first attempts: they hold the members' locks, write the keys with their responses, and commit
+    const other = ds.createQueryRunner();
+    await other.startTransaction();
+    try {
+      for (const m of [x, y]) await other.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`checkout:${m.memberId}`]);
+      await other.query(
+        `INSERT INTO idempotency_requests (scope, user_id, key, request_hash, response, completed_at)
+         VALUES ('checkout', $1, $2, $3, $4::jsonb, now()), ('checkout', $5, $6, $3, $4::jsonb, now())`,
+        [x.userId, kx, requestHash(body), JSON.stringify(stored), y.userId, ky],
+      );
+      // the retries land here while the first attempts still run
+      const replay = answer(checkouts.checkout(userOf(x), kx, body));
+      const reuse = answer(checkouts.checkout(userOf(y), ky, { ...body, lines: [{ skuId: regular.skuId, quantity: 2 }] }));
+      await eventually(async () => (await lockWaiters()).filter((w) => w.event === 'advisory').length >= 2, 20_000, 'both retries waiting for the member locks');
+      await other.commitTransaction();
+      expect(await replay).toEqual({ ok: true, body: { ...stored, replayed: true } });
+      expect(await reuse).toMatchObject({ ok: false, status: 409, code: 'IDEMPOTENCY_KEY_REUSED' });
+    } finally {
+      if (other.isTransactionActive) await other.rollbackTransaction();
+      await other.release();
+    }
+    // nothing placed a second time
+    expect(await traces([x.memberId, y.memberId])).toEqual({ checkouts: 0, orders: 0, keys: 2, entries: 0 });
+    expect(await rawBalance(ds, await grantOf(ds, campaign, x.memberId))).toBe(POINTS);
+  });
+
+  it('a group held up by one locked row is split after the lock timeout: the checkouts that do not touch it go on, the one that does waits alone', async () => {
+    const held = await ownSku('胶南绿茶 锁定', 10);
+    const [p1, p2, a, b, c] = [member(), member(), member(), member(), member()];
+    // another transaction holds the SKU's row (an adjustment, a slow process): the group's stock statement waits on it
+    const blocker = ds.createQueryRunner();
+    await blocker.startTransaction();
+    try {
+      await blocker.query(`SELECT stock FROM skus WHERE id = $1 FOR UPDATE`, [held.skuId]);
+      const primers = [buy(p1, [{ skuId: regular.skuId, quantity: 1 }]), buy(p2, [{ skuId: regular.skuId, quantity: 1 }])];
+      const group = [buy(a, [{ skuId: held.skuId, quantity: 1 }]), buy(b, [{ skuId: regular.skuId, quantity: 1 }]), buy(c, [{ skuId: regular.skuId, quantity: 1 }])];
+      await Promise.all(primers);
+      // without the split, these wait for the blocker as long as it holds the row
+      const others = await within(Promise.all([group[1], group[2]]), 15_000);
+      expect(others !== 'still waiting' && others.map((o) => o.ok)).toEqual([true, true]);
+      // the checkout that needs the row waits for it alone, with no timeout, as a lone checkout always did
+      await eventually(async () => (await lockWaiters()).some((w) => w.query.includes('stock_movements')), 20_000, 'the lone checkout waiting on the row');
+      await blocker.commitTransaction();
+      const aa = await group[0];
+      expect(aa.ok).toBe(true);
+    } finally {
+      if (blocker.isTransactionActive) await blocker.rollbackTransaction();
+      await blocker.release();
+    }
+    expect(await stockOf(ds, held.skuId)).toBe(9);
+    expect(await orphanEscrows()).toBe(0);
+    await assertConservation(ds, 'a group split after a lock timeout');
+  }, 60_000);
+
+  it('an error no refusal explains fails only the checkout that causes it: the group goes again, each alone', async () => {
+    const [p1, p2, a, b, c] = [member(), member(), member(), member(), member()];
+    const primers = [buy(p1, [{ skuId: regular.skuId, quantity: 1 }]), buy(p2, [{ skuId: regular.skuId, quantity: 1 }])];
+    // a NUL character in the note: PostgreSQL refuses it inside the group's insert statement (the HTTP layer would not let it through)
+    const bad = checkouts.checkout(userOf(a), randomUUID(), { lines: [{ skuId: regular.skuId, quantity: 1 }], address: ADDRESS, note: 'bad\u0000note' }).then(
+      () => null,
+      (err: unknown) => err,
+    );
+    const good = [buy(b, [{ skuId: regular.skuId, quantity: 1 }]), buy(c, [{ skuId: regular.skuId, quantity: 1 }])];
+    await Promise.all(primers);
+    const [err, bb, cc] = await Promise.all([bad, ...good]);
+    expect(err).toBeInstanceOf(Error);
+    expect(err).not.toBeInstanceOf(AppError);
+    expect([bb.ok, cc.ok]).toEqual([true, true]);
+    expect(await traces([a.memberId])).toEqual({ checkouts: 0, orders: 0, keys: 0, entries: 0 });
+    expect(await traces([b.memberId, c.memberId])).toEqual({ checkouts: 2, orders: 2, keys: 2, entries: 2 });
+    expect(await orphanEscrows()).toBe(0);
+  });
+
+  it('limit counts are not multiplied by a repeated (member, SKU) pair', async () => {
+    const d = member();
+    expect((await buy(d, [{ skuId: limited.skuId, quantity: 1 }])).ok).toBe(true);
+    const pairs = [1, 2, 3].map(() => ({ memberId: d.memberId, skuId: limited.skuId }));
+    const bought = await (checkouts as unknown as { boughtOfLimited(em: unknown, p: typeof pairs): Promise<Map<string, number>> }).boughtOfLimited(ds.manager, pairs);
+    expect(bought.get(`${d.memberId}:${limited.skuId}`)).toBe(1);
+  });
+
+  it('past CHECKOUT_MAX_WAITING checkouts waiting in the process, a checkout is refused 503 CHECKOUT_BUSY at once', async () => {
+    const [p1, p2, a, b] = [member(), member(), member(), member()];
+    const before = t.config.checkoutMaxWaiting;
+    t.config.checkoutMaxWaiting = 1; // the config object the app was given
+    try {
+      const primers = [buy(p1, [{ skuId: regular.skuId, quantity: 1 }]), buy(p2, [{ skuId: regular.skuId, quantity: 1 }])];
+      const queued = buy(a, [{ skuId: regular.skuId, quantity: 1 }]); // waits for a group
+      const refused = await buy(b, [{ skuId: regular.skuId, quantity: 1 }]);
+      expect(refused).toMatchObject({ ok: false, status: 503, code: 'CHECKOUT_BUSY' });
+      expect((await Promise.all([...primers, queued])).map((o) => o.ok)).toEqual([true, true, true]);
+    } finally {
+      t.config.checkoutMaxWaiting = before;
+    }
+    expect(await traces([b.memberId])).toEqual({ checkouts: 0, orders: 0, keys: 0, entries: 0 });
   });
 
   it('under load (many groups, members checking out in parallel, a scarce SKU): no oversell, no overdraft, every order whole', async () => {
