@@ -161,9 +161,10 @@ export class CheckoutService {
 
   /** Resolves once the checkout's group committed (or rejects with its own refusal). */
   checkout(user: AuthUser, idempotencyKey: string, input: CheckoutInput): Promise<CheckoutResult & { replayed: boolean }> {
-    if (this.waiting.length >= this.config.checkoutMaxWaiting) {
+    const queued = this.waiting.length + this.alone.length;
+    if (queued >= this.config.checkoutMaxWaiting) {
       // the process is behind by more than it can catch up on in a reasonable time: refuse now rather than time out later
-      return Promise.reject(new AppError('CHECKOUT_BUSY', 'Too many checkouts are waiting; retry in a moment', 503, { waiting: this.waiting.length }));
+      return Promise.reject(new AppError('CHECKOUT_BUSY', 'Too many checkouts are waiting; retry in a moment', 503, { waiting: queued }));
     }
     const request = { scope: 'checkout', userId: user.id, key: idempotencyKey, requestHash: requestHash(input) };
     return new Promise((resolve, reject) => {
