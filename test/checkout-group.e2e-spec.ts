@@ -319,14 +319,28 @@ describe('group-committed checkouts (e2e)', () => {
     const [p1, p2, a, b] = [member(), member(), member(), member()];
     const before = t.config.checkoutMaxWaiting;
     t.config.checkoutMaxWaiting = 1; // the config object the app was given
+    // the primers' groups wait for their members' locks (held here), so the queue cannot drain meanwhile
+    const holder = ds.createQueryRunner();
+    await holder.startTransaction();
     try {
+      for (const m of [p1, p2]) await holder.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`checkout:${m.memberId}`]);
       const primers = [buy(p1, [{ skuId: regular.skuId, quantity: 1 }]), buy(p2, [{ skuId: regular.skuId, quantity: 1 }])];
       const queued = buy(a, [{ skuId: regular.skuId, quantity: 1 }]); // waits for a group
       const refused = await buy(b, [{ skuId: regular.skuId, quantity: 1 }]);
       expect(refused).toMatchObject({ ok: false, status: 503, code: 'CHECKOUT_BUSY' });
+      // over HTTP: told when to come back, not a 500
+      const res = await t.http
+        .post('/api/v1/checkout')
+        .set('Authorization', `Bearer ${b.token}`)
+        .set('Idempotency-Key', randomUUID())
+        .send({ lines: [{ skuId: regular.skuId, quantity: 1 }], address: ADDRESS });
+      expect([res.status, res.body.error?.code, res.headers['retry-after']]).toEqual([503, 'CHECKOUT_BUSY', '1']);
+      await holder.commitTransaction();
       expect((await Promise.all([...primers, queued])).map((o) => o.ok)).toEqual([true, true, true]);
     } finally {
       t.config.checkoutMaxWaiting = before;
+      if (holder.isTransactionActive) await holder.rollbackTransaction();
+      await holder.release();
     }
     expect(await traces([b.memberId])).toEqual({ checkouts: 0, orders: 0, keys: 0, entries: 0 });
   });
