@@ -63,7 +63,6 @@ const MAX_IN_FLIGHT = 2;
  * (DB_POOL_SIZE, 20 by default) to leave the groups theirs
  */
 const MAX_ALONE_IN_FLIGHT = 8;
-const GENERIC_PLANS = process.env.EXP_GENERIC_PLANS === '1';
 
 type Member = { memberId: string; unionId: string };
 type Outcome = { result: CheckoutResult & { replayed: boolean } } | { error: unknown };
@@ -256,7 +255,9 @@ export class CheckoutService {
       em,
       live.map((i) => group[i].request),
       live.map((i) => `checkout:${members.get(group[i].user.id)!.memberId}`),
-      { lockTimeoutMs, genericPlans: GENERIC_PLANS },
+      // generic plans for the rest of the group: its statements take arrays, whose custom plans PostgreSQL
+      // would make again on every call (measured: bench/README, "review fixes")
+      { lockTimeoutMs, genericPlans: true },
     );
     const fresh: number[] = [];
     claims.forEach((c, j) => {
