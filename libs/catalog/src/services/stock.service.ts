@@ -71,6 +71,51 @@ export class StockService {
   }
 
   /**
+   * reserve() for many orders at once (group-committed checkouts), in one statement: each SKU row
+   * is locked (in id order) and decremented once by what all the orders take of it, and each order
+   * gets its own 'sale' movements with its own reference (a cancel releases by reference), their
+   * stock_after in the order given. All or nothing: when any SKU cannot cover what all of them
+   * take, nothing is written and the locked stock of every SKU is returned, so that the caller can
+   * tell which orders to refuse; `null` when everything was reserved.
+   */
+  async reserveMany(em: EntityManager, reservations: { reference: string; lines: StockLine[] }[]): Promise<Map<string, number> | null> {
+    const ids: string[] = [];
+    const quantities: number[] = [];
+    const references: string[] = [];
+    for (const r of reservations) {
+      const merged = mergeLines(r.lines);
+      const bad = merged.ids.find((id) => !isUuid(id));
+      if (bad) throw AppError.notFound('SKU', bad);
+      merged.ids.forEach((id, i) => {
+        ids.push(id);
+        quantities.push(merged.quantities[i]);
+        references.push(r.reference);
+      });
+    }
+    if (!ids.length) return null;
+    const [r]: { moved: number; wanted: number; stock: { id: string; stock: number }[] | null }[] = await preparedQuery(
+      em,
+      'stock.reserve-many',
+      `WITH req AS (SELECT * FROM unnest($1::uuid[], $2::int[], $3::text[]) WITH ORDINALITY AS r(id, q, ref, n)),
+            tot AS (SELECT req.id, sum(req.q)::int AS q FROM req GROUP BY req.id),
+            locked AS (SELECT k.id, k.stock FROM skus k WHERE k.id = ANY ($1::uuid[]) ORDER BY k.id FOR UPDATE),
+            chk AS (SELECT count(*) AS found, count(*) FILTER (WHERE l.stock < tot.q) AS short FROM locked l JOIN tot ON tot.id = l.id),
+            upd AS (UPDATE skus k SET stock = k.stock - tot.q, updated_at = now() FROM tot, chk
+                     WHERE k.id = tot.id AND chk.found = (SELECT count(*) FROM tot) AND chk.short = 0 AND k.stock >= tot.q
+                     RETURNING k.id, k.stock + tot.q AS before),
+            mv AS (INSERT INTO stock_movements (sku_id, kind, delta, stock_after, reference)
+                   SELECT req.id, 'sale', -req.q, upd.before - sum(req.q) OVER (PARTITION BY req.id ORDER BY req.n), req.ref
+                     FROM req JOIN upd ON upd.id = req.id ORDER BY req.n
+                   RETURNING 1)
+       SELECT (SELECT count(*) FROM mv)::int AS moved, cardinality($1::uuid[]) AS wanted,
+              (SELECT json_agg(json_build_object('id', l.id, 'stock', l.stock)) FROM locked l) AS stock`,
+      [ids, quantities, references],
+    );
+    if (r.moved === r.wanted) return null;
+    return new Map((r.stock ?? []).map((x) => [x.id, x.stock]));
+  }
+
+  /**
    * Gives stock back (cancel, refund) as 'release' movements. Never more than `reference` took and has
    * not yet given back: RELEASE_EXCEEDS_RESERVED (409) otherwise, so a repeated cancel cannot mint stock.
    */

@@ -23,6 +23,13 @@ export interface AppConfig {
   checkoutRateWindowSeconds: number;
   /** how long a rate-limit check may wait for Redis before letting the request through */
   rateLimitTimeoutMs: number;
+  /**
+   * how long a group of several checkouts may wait for one lock (a stock row, a member's lock)
+   * before it is split and its checkouts go alone; 0 lets groups wait as long as it takes
+   */
+  checkoutLockTimeoutMs: number;
+  /** checkouts one API process lets wait for a group; past it a checkout is refused 503 CHECKOUT_BUSY */
+  checkoutMaxWaiting: number;
   /** how long a product search result may be served from memory (stock and sales counts drift by at most this); 0 turns the cache off */
   catalogSearchCacheTtlMs: number;
   autoConfirmDays: number;
@@ -139,6 +146,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     checkoutRateLimitIp: int(env, 'CHECKOUT_RATE_LIMIT_IP', 600, 1, 10000000),
     checkoutRateWindowSeconds: int(env, 'CHECKOUT_RATE_WINDOW_SECONDS', 60, 1, 86400),
     rateLimitTimeoutMs: int(env, 'RATE_LIMIT_TIMEOUT_MS', 200, 10, 10000),
+    checkoutLockTimeoutMs: int(env, 'CHECKOUT_LOCK_TIMEOUT_MS', 500, 0, 60000),
+    checkoutMaxWaiting: int(env, 'CHECKOUT_MAX_WAITING', 5000, 1, 1000000),
     catalogSearchCacheTtlMs: int(env, 'CATALOG_SEARCH_CACHE_TTL_MS', 5000, 0, 60000),
     autoConfirmDays: int(env, 'AUTO_CONFIRM_DAYS', 7, 0, 365),
     demoProducts: int(env, 'DEMO_PRODUCTS', 3000, 0, 1000000),

@@ -15,6 +15,12 @@ export function isRetryable(err: unknown): boolean {
   return RETRYABLE.has(e?.driverError?.code ?? e?.code ?? '');
 }
 
+/** A statement gave up waiting for a lock (`lock_timeout`, 55P03 lock_not_available). Not retried by run(). */
+export function isLockTimeout(err: unknown): boolean {
+  const e = err as { code?: string; driverError?: { code?: string } };
+  return (e?.driverError?.code ?? e?.code) === '55P03';
+}
+
 /**
  * A use case runs in one explicit unit of work: the EntityManager handed to `work` is the
  * transaction, and it is passed down to every service the use case calls. Serialization failures

@@ -93,11 +93,13 @@ export class HttpExceptionFilter implements ExceptionFilter {
     const res = ctx.getResponse<Response>();
     const req = ctx.getRequest<Request & { id?: string }>();
     const m = map(exception);
-    if (m.code === 'DATABASE_UNAVAILABLE') this.logger.warn({ err: (exception as Error)?.message, path: req?.url }, 'database unavailable');
+    // a 503 the code chose (overload, database down) is expected under load: a warning, and the client is told when to retry
+    const unavailable = m.code === 'DATABASE_UNAVAILABLE' || (exception instanceof AppError && m.status === 503);
+    if (unavailable) this.logger.warn({ err: (exception as Error)?.message, path: req?.url }, m.code === 'DATABASE_UNAVAILABLE' ? 'database unavailable' : 'unavailable');
     else if (m.status >= 500) this.logger.error({ err: exception, path: req?.url }, 'unhandled error');
     const requestId = req?.id !== undefined ? String(req.id) : undefined;
     if (res.headersSent) return;
-    if (m.code === 'DATABASE_UNAVAILABLE') res.setHeader('Retry-After', '1');
+    if (unavailable) res.setHeader('Retry-After', '1');
     if (m.status === 429) {
       const wait = (m.details as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
       res.setHeader('Retry-After', String(typeof wait === 'number' && wait > 0 ? Math.ceil(wait) : 60));

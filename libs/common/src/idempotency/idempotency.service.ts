@@ -122,6 +122,67 @@ export class IdempotencyService {
     };
   }
 
+  /**
+   * For requests handled together in one transaction (group-committed checkouts): takes the
+   * transaction-scoped advisory locks `serializeOn` in a fixed order (two batches never wait on each
+   * other in a cycle), THEN reads what is stored under each request's key, in one round trip (the
+   * function `idempotency_lock_and_lookup`: a new snapshot for the read, so a key committed by the
+   * lock's previous holder while this waited is seen, and is replayed). Every claimant of these keys
+   * takes the same lock first (claim's serializeOn), so while the caller holds it a key found unused
+   * stays unused: the caller records it with its response at the end (recordCompletedCte) and a
+   * refused request leaves no row at all. Per request: not yet used (`replay: false`), a replay, or
+   * the refusal claim() would give (IDEMPOTENCY_KEY_REUSED / _IN_USE).
+   *
+   * `lockTimeoutMs` (transaction-local, from before the locks on): how long this and every later
+   * statement of the transaction may wait for a lock before failing with 55P03 (isLockTimeout).
+   * `genericPlans`: as claim's option.
+   */
+  async lockAndLookup<T>(
+    em: EntityManager,
+    reqs: IdempotentRequest[],
+    serializeOn: string[],
+    opts: { lockTimeoutMs?: number; genericPlans?: boolean } = {},
+  ): Promise<(IdempotencyClaim<T> | { error: AppError })[]> {
+    if (!reqs.length) return [];
+    const rows = await preparedQuery<{ user_id: string; scope: string; key: string; request_hash: string; response: unknown }>(
+      em,
+      'idempotency.lock-and-lookup',
+      `SELECT user_id, scope, key, request_hash, response FROM idempotency_lock_and_lookup($1::text[], $2::uuid[], $3::text[], $4::text[], $5::text, $6::boolean)`,
+      [
+        serializeOn,
+        reqs.map((r) => r.userId),
+        reqs.map((r) => r.scope),
+        reqs.map((r) => r.key),
+        opts.lockTimeoutMs ? `${Math.floor(opts.lockTimeoutMs)}ms` : null,
+        opts.genericPlans ?? false,
+      ],
+    );
+    const stored = new Map(rows.map((r) => [`${r.user_id}\u0000${r.scope}\u0000${r.key}`, r]));
+    return reqs.map((req) => {
+      const row = stored.get(`${req.userId.toLowerCase()}\u0000${req.scope}\u0000${req.key}`);
+      if (!row) return { replay: false };
+      if (row.response === null) return { error: AppError.conflict('IDEMPOTENCY_KEY_IN_USE', 'A request with this Idempotency-Key is still being processed', { key: req.key }) };
+      if (row.request_hash !== req.requestHash) {
+        return { error: AppError.conflict('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was already used for a different request', { key: req.key, scope: req.scope }) };
+      }
+      return { replay: true, response: row.response as T };
+    });
+  }
+
+  /**
+   * Records requests found unused by lockAndLookup, each with its response, as a data-modifying CTE
+   * for the caller's own write statement. Parameters are numbered from `firstParam`.
+   */
+  recordCompletedCte(reqs: IdempotentRequest[], responses: unknown[], firstParam: number): { cte: string; params: unknown[] } {
+    const n = firstParam;
+    return {
+      cte: `INSERT INTO idempotency_requests (scope, user_id, key, request_hash, response, completed_at)
+            SELECT x.scope, x.user_id, x.key, x.request_hash, x.response, now()
+              FROM unnest($${n}::text[], $${n + 1}::uuid[], $${n + 2}::text[], $${n + 3}::text[], $${n + 4}::jsonb[]) AS x (scope, user_id, key, request_hash, response)`,
+      params: [reqs.map((r) => r.scope), reqs.map((r) => r.userId), reqs.map((r) => r.key), reqs.map((r) => r.requestHash), responses.map((r) => JSON.stringify(r))],
+    };
+  }
+
   /** claim → work → complete, in the caller's transaction. */
   async run<T>(em: EntityManager, req: IdempotentRequest, work: () => Promise<T>, opts: ClaimOptions = {}): Promise<{ response: T; replayed: boolean }> {
     const claim = await this.claim<T>(em, req, opts);

@@ -60,6 +60,16 @@ export class LedgerService {
   }
 
   /**
+   * Many entries in the caller's transaction, each with its own outcome (one round trip when none
+   * is refused): a refused entry (InsufficientFundsError, IDEMPOTENCY_CONFLICT, ...) is not written
+   * and does not stop the others. For callers that post many business events together and decide
+   * themselves what a refusal means for the rest (group-committed checkouts).
+   */
+  postEach(em: EntityManager, inputs: PostEntryInput[]): Promise<({ entry: PostedEntry } | { error: Error })[]> {
+    return this.posting.postGroup(em, inputs);
+  }
+
+  /**
    * Credits many accounts of one type from one account, one entry per credit (kind, reference and
    * actor shared), opening the credited accounts as needed: a campaign pool → its workers' grants.
    * All or nothing; idempotent per credit key (a replay writes nothing, other content under a used

@@ -1,6 +1,6 @@
 import { APP_CONFIG, AppConfig, AppError, ApiIdempotencyKey, AuthUser, RateLimiter, CurrentUser, ErrorBodyDto, IdempotencyKey, Role, Roles, validationFailed } from '@huigong/common';
 import { Body, Controller, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiConflictResponse, ApiCreatedResponse, ApiOperation, ApiTags, ApiTooManyRequestsResponse, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiConflictResponse, ApiCreatedResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags, ApiTooManyRequestsResponse, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { CheckoutDto, CheckoutResultDto } from '../dto/checkout.dto';
 import { CheckoutService } from '../services/checkout.service';
@@ -31,6 +31,7 @@ export class CheckoutController {
     type: ErrorBodyDto,
   })
   @ApiTooManyRequestsResponse({ description: 'RATE_LIMITED: too many checkouts by this member or from this address (header Retry-After)', type: ErrorBodyDto })
+  @ApiServiceUnavailableResponse({ description: 'CHECKOUT_BUSY: this API process already has CHECKOUT_MAX_WAITING checkouts waiting (header Retry-After: 1); DATABASE_UNAVAILABLE', type: ErrorBodyDto })
   async checkout(
     @CurrentUser() user: AuthUser,
     @Req() req: Request,

@@ -36,6 +36,66 @@ export class PointsQueryService {
     return m ? { memberId: m.id, unionId: m.union_id } : null;
   }
 
+  /** memberForUser for many users at once (one statement): users without an active member are absent. */
+  async membersForUsers(userIds: string[], em: EntityManager = this.dataSource.manager): Promise<Map<string, { memberId: string; unionId: string }>> {
+    if (!userIds.length) return new Map();
+    const rows = await preparedQuery<{ user_id: string; id: string; union_id: string }>(
+      em,
+      'points.members-for-users',
+      `SELECT user_id, id, union_id FROM members WHERE user_id = ANY($1::uuid[]) AND status = 'active'`,
+      [userIds],
+    );
+    return new Map(rows.map((r) => [r.user_id, { memberId: r.id, unionId: r.union_id }]));
+  }
+
+  /**
+   * spendableGrants with includeEmpty, for many members in one statement (group-committed
+   * checkouts): each member's grants in the same order, members without any are absent.
+   */
+  async spendableGrantsOf(em: EntityManager, memberIds: string[]): Promise<Map<string, SpendableGrant[]>> {
+    const out = new Map<string, SpendableGrant[]>();
+    if (!memberIds.length) return out;
+    const rows: {
+      member_id: string;
+      grant_account_id: string;
+      campaign_id: string;
+      name: string;
+      union_id: string;
+      closes_at: string;
+      allowed_category_ids: string[] | null;
+      per_member_cap_fen: string | null;
+      balance: string | null;
+    }[] = await preparedQuery(
+      em,
+      'points.spendable-grants-of',
+      `SELECT cm.member_id, cm.grant_account_id::text AS grant_account_id, c.id AS campaign_id, c.name, c.union_id,
+              to_char(c.closes_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS closes_at,
+              c.allowed_category_ids, c.per_member_cap_fen, ledger_account_balance(cm.grant_account_id)::text AS balance
+         FROM campaign_members cm
+         JOIN campaigns c ON c.id = cm.campaign_id
+         JOIN members m ON m.id = cm.member_id
+        WHERE cm.member_id = ANY($1::uuid[]) AND cm.state = 'credited' AND m.status = 'active'
+          AND c.status = 'open' AND c.opens_at <= now() AND now() < c.closes_at
+        ORDER BY cm.member_id, c.closes_at ASC, c.id ASC`,
+      [memberIds],
+    );
+    for (const r of rows) {
+      let list = out.get(r.member_id);
+      if (!list) out.set(r.member_id, (list = []));
+      list.push({
+        grantAccountId: r.grant_account_id,
+        campaignId: r.campaign_id,
+        campaignName: r.name,
+        unionId: r.union_id,
+        closesAt: r.closes_at,
+        allowedCategoryIds: r.allowed_category_ids,
+        perMemberCapFen: r.per_member_cap_fen === null ? null : toSafeNumber(r.per_member_cap_fen),
+        balance: toSafeNumber(r.balance ?? 0),
+      });
+    }
+    return out;
+  }
+
   /**
    * The member's grants with a positive balance in campaigns whose window is open by the
    * database clock (status open, opens_at ≤ now() < closes_at), earliest-closing first, then by
