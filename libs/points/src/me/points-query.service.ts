@@ -49,8 +49,9 @@ export class PointsQueryService {
   }
 
   /**
-   * spendableGrants with includeEmpty, for many members in one statement (group-committed
-   * checkouts): each member's grants in the same order, members without any are absent.
+   * The spendable grants (empty ones included) of many members in one statement, for
+   * group-committed checkouts and for spendableGrants: each member's grants in the order an order
+   * draws on them, members without any absent.
    */
   async spendableGrantsOf(em: EntityManager, memberIds: string[]): Promise<Map<string, SpendableGrant[]>> {
     const out = new Map<string, SpendableGrant[]>();
@@ -102,44 +103,9 @@ export class PointsQueryService {
    * campaign id: the order in which an order should draw on them.
    */
   async spendableGrants(em: EntityManager, memberId: string, opts: { includeEmpty?: boolean } = {}): Promise<SpendableGrant[]> {
-    const rows: {
-      grant_account_id: string;
-      campaign_id: string;
-      name: string;
-      union_id: string;
-      closes_at: string;
-      allowed_category_ids: string[] | null;
-      per_member_cap_fen: string | null;
-      balance: string | null;
-    }[] = await preparedQuery(
-      em,
-      'points.spendable-grants',
-      // the balance through the ledger's SQL face (ledger_account_balance): no second round trip
-      `SELECT cm.grant_account_id::text AS grant_account_id, c.id AS campaign_id, c.name, c.union_id,
-              to_char(c.closes_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS closes_at,
-              c.allowed_category_ids, c.per_member_cap_fen, ledger_account_balance(cm.grant_account_id)::text AS balance
-         FROM campaign_members cm
-         JOIN campaigns c ON c.id = cm.campaign_id
-         JOIN members m ON m.id = cm.member_id
-        WHERE cm.member_id = $1 AND cm.state = 'credited' AND m.status = 'active'
-          AND c.status = 'open' AND c.opens_at <= now() AND now() < c.closes_at
-        ORDER BY c.closes_at ASC, c.id ASC`,
-      [memberId],
-    );
-    if (!rows.length) return [];
-    return rows
-      .map((r) => ({
-        grantAccountId: r.grant_account_id,
-        campaignId: r.campaign_id,
-        campaignName: r.name,
-        unionId: r.union_id,
-        closesAt: r.closes_at,
-        allowedCategoryIds: r.allowed_category_ids,
-        perMemberCapFen: r.per_member_cap_fen === null ? null : toSafeNumber(r.per_member_cap_fen),
-        balance: toSafeNumber(r.balance ?? 0),
-      }))
-      // includeEmpty: ordering tells a spent grant (INSUFFICIENT_POINTS) from a closed window (WINDOW_CLOSED)
-      .filter((g) => opts.includeEmpty || g.balance > 0);
+    const grants = (await this.spendableGrantsOf(em, [memberId])).get(memberId) ?? [];
+    // includeEmpty: ordering tells a spent grant (INSUFFICIENT_POINTS) from a closed window (WINDOW_CLOSED)
+    return opts.includeEmpty ? grants : grants.filter((g) => g.balance > 0);
   }
 
   /**
