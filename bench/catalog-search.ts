@@ -13,11 +13,11 @@
 // The search-results cache is on, as in production (CATALOG_SEARCH_CACHE_TTL_MS, default 5 s; the
 // request mix repeats pages, as shoppers do); --no-cache measures every search computed afresh.
 import 'reflect-metadata';
-import { CatalogDemoSeeder, mulberry32 } from '@huigong/catalog';
+import { CatalogDemoSeeder, mulberry32, SearchResultsCache } from '@huigong/catalog';
 import { dropDatabase, loadConfig, migrateDatabase, Role, TransactionRunner, withDatabase } from '@huigong/common';
 import { OrganizationsService, OrganizationType, UsersService } from '@huigong/identity';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
@@ -122,6 +122,38 @@ function apiThreadCpuMs(): number | null {
   }
 }
 
+/** utime + stime (ms) of one /proc stat line; null when unreadable. */
+function statCpuMs(path: string): number | null {
+  try {
+    const fields = readFileSync(path, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Where the machine's CPU went (ms, Linux only): this process as a whole (the API thread plus the
+ * clients' worker thread, GC and libuv threads) and every PostgreSQL server process (backends of
+ * the pool, background workers; also other users' backends on a shared server, so read it as an
+ * upper bound). Backends that exit between two samples are not counted.
+ */
+function machineCpuMs(): { process: number; postgres: number } | null {
+  const own = statCpuMs('/proc/self/stat');
+  if (own === null) return null;
+  let postgres = 0;
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== 'postgres') continue;
+    } catch {
+      continue;
+    }
+    postgres += statCpuMs(`/proc/${pid}/stat`) ?? 0;
+  }
+  return { process: own, postgres };
+}
+
 function args(argv: string[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (let i = 0; i < argv.length; i++) {
@@ -218,12 +250,25 @@ async function main(): Promise<void> {
   const categoryIds: string[] = (await ds.query(`SELECT id FROM categories WHERE NOT forbidden ORDER BY code`)).map((r: { id: string }) => r.id);
 
   const before = withBaseline ? pgbenchBaseline(baselineSeconds, clients) : null;
+  const cache = app.get(SearchResultsCache);
   const run = async (p: ClientPlan) => {
     const cpu0 = apiThreadCpuMs();
+    const m0 = machineCpuMs();
+    const c0 = { ...cache.stats };
     const r = await (a['same-thread'] === 'true' ? runClients(p) : clientsInWorker(p));
     const cpu1 = apiThreadCpuMs();
+    const m1 = machineCpuMs();
+    const cacheHits = cache.stats.hits - c0.hits;
+    const cacheMisses = cache.stats.misses - c0.misses;
     // over warm-up and measurement alike: requests in both are counted as the load ran the whole time
-    return { ...r, cpuMs: cpu0 === null || cpu1 === null ? null : cpu1 - cpu0, wallSeconds: r.seconds + p.warmupSeconds };
+    return {
+      ...r,
+      cpuMs: cpu0 === null || cpu1 === null ? null : cpu1 - cpu0,
+      machine: m0 && m1 && cpu0 !== null && cpu1 !== null ? { api: cpu1 - cpu0, rest: m1.process - m0.process - (cpu1 - cpu0), postgres: m1.postgres - m0.postgres } : null,
+      cacheHits,
+      cacheMisses,
+      wallSeconds: r.seconds + p.warmupSeconds,
+    };
   };
   const plan: ClientPlan = { mode: 'mix', port, token, clients, seconds, warmupSeconds: 3, categoryIds };
   const mixRun = await run(plan);
@@ -257,6 +302,21 @@ async function main(): Promise<void> {
     console.log(`req/s ÷ baseline tps: ${round(all.rps / before.tps, 3)} (before), ${round(all.rps / after.tps, 3)} (after)`);
   }
   if (mixCpu !== null) console.log(`API thread CPU per request: mix ${mixCpu} ms${meCpu !== null ? `, GET /me ${meCpu} ms` : ''}`);
+  // the whole machine's CPU per request, by process, over warm-up and run (requests estimated at the run's rate)
+  const perRequest = (r: { machine: { api: number; rest: number; postgres: number } | null; samples: Sample[]; seconds: number; wallSeconds: number }) => {
+    if (!r.machine) return null;
+    const n = (r.samples.length / r.seconds) * r.wallSeconds;
+    return { api: round(r.machine.api / n, 3), clientsAndRest: round(r.machine.rest / n, 3), postgres: round(r.machine.postgres / n, 3) };
+  };
+  const mixMachine = a['same-thread'] === 'true' ? null : perRequest({ ...mixRun, samples, seconds: measured });
+  const meMachine = floor && a['same-thread'] !== 'true' ? perRequest(floor) : null;
+  const show = (m: { api: number; clientsAndRest: number; postgres: number }) =>
+    `API thread ${m.api} + clients and other threads ${m.clientsAndRest} + PostgreSQL ${m.postgres} = ${round(m.api + m.clientsAndRest + m.postgres, 3)} ms`;
+  if (mixMachine) console.log(`machine CPU per request, mix: ${show(mixMachine)}`);
+  if (meMachine) console.log(`machine CPU per request, GET /me: ${show(meMachine)}`);
+  const lookups = mixRun.cacheHits + mixRun.cacheMisses;
+  const hitRate = lookups ? round(mixRun.cacheHits / lookups, 3) : null;
+  console.log(`search cache over warm-up and run: ${mixRun.cacheHits} hits, ${mixRun.cacheMisses} pages computed${hitRate !== null ? ` (hit rate ${hitRate})` : ''}`);
   console.log(`aim: p95 < 20 ms — ${all.p95 < 20 ? 'met' : 'not met'} (p95 ${all.p95} ms)`);
   console.log(`rerun: ${RERUN}${a.products ? ` --products ${products}` : ''}${a.seconds ? ` --seconds ${seconds}` : ''}${a['no-cache'] === 'true' ? ' --no-cache' : ''}`);
 
@@ -288,6 +348,11 @@ async function main(): Promise<void> {
       searchCache: config.catalogSearchCacheTtlMs > 0 ? config.catalogSearchCacheTtlMs : 'off',
       floorMe: me ? { rps: me.rps, p50Ms: me.p50, p95Ms: me.p95, p99Ms: me.p99, apiCpuMsPerRequest: meCpu } : null,
       apiCpuMsPerRequest: mixCpu,
+      machineCpuMsPerRequest: mixMachine,
+      floorMachineCpuMsPerRequest: meMachine,
+      searchCacheHits: mixRun.cacheHits,
+      searchCacheMisses: mixRun.cacheMisses,
+      searchCacheHitRate: hitRate,
     }),
   );
 }
