@@ -1,4 +1,6 @@
-import { hostileFields } from './validation';
+import { Type } from 'class-transformer';
+import { IsInt, IsOptional, IsString, Min } from 'class-validator';
+import { createValidationPipe, hostileFields } from './validation';
 
 describe('hostileFields', () => {
   it('names prototype keys and Object.prototype method names at any depth', () => {
@@ -18,5 +20,40 @@ describe('hostileFields', () => {
 
   it('names strings with lone UTF-16 surrogates, and leaves real astral characters alone', () => {
     expect(hostileFields({ contactEmail: '\ud800', name: 'x\udc00y', ok: '𝦗青岛😀' }).map((f) => f.field)).toEqual(['contactEmail', 'name']);
+  });
+});
+
+describe('the validation pipe on queries', () => {
+  class Q {
+    @IsOptional() @Type(() => Number) @IsInt() @Min(0) n?: number;
+    @IsOptional() @IsString({ each: true }) tags?: string[];
+  }
+  const meta = { type: 'query' as const, metatype: Q, data: undefined };
+
+  it('answers a query it validated before with an equal DTO the handler may change freely', async () => {
+    const pipe = createValidationPipe();
+    const first = (await pipe.transform({ n: '3', tags: ['a', 'b'] }, meta)) as Q;
+    expect(first).toBeInstanceOf(Q);
+    expect(first).toEqual({ n: 3, tags: ['a', 'b'] });
+    first.n = 99;
+    first.tags!.push('changed');
+    const again = (await pipe.transform({ n: '3', tags: ['a', 'b'] }, meta)) as Q;
+    expect(again).toBeInstanceOf(Q);
+    expect(again).toEqual({ n: 3, tags: ['a', 'b'] });
+    expect(again).not.toBe(first);
+    // the same answer as a pipe that never saw the query
+    expect(again).toEqual(await createValidationPipe().transform({ n: '3', tags: ['a', 'b'] }, meta));
+  });
+
+  it('refuses an invalid query every time, and unknown or hostile fields too', async () => {
+    const pipe = createValidationPipe();
+    for (let i = 0; i < 2; i++) {
+      await expect(pipe.transform({ n: '-1' }, meta)).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+      await expect(pipe.transform({ n: '1', extra: 'x' }, meta)).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+      await expect(pipe.transform({ n: '1\u0000' }, meta)).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    }
+    // a valid query remembered does not let a different, invalid one through
+    await pipe.transform({ n: '1' }, meta);
+    await expect(pipe.transform({ n: '1', extra: 'x' }, meta)).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
   });
 });
