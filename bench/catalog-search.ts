@@ -132,26 +132,56 @@ function statCpuMs(path: string): number | null {
   }
 }
 
-/**
- * Where the machine's CPU went (ms, Linux only): this process as a whole (the API thread plus the
- * clients' worker thread, GC and libuv threads) and every PostgreSQL server process (backends of
- * the pool, background workers; also other users' backends on a shared server, so read it as an
- * upper bound). Backends that exit between two samples are not counted.
- */
-function machineCpuMs(): { process: number; postgres: number } | null {
-  const own = statCpuMs('/proc/self/stat');
-  if (own === null) return null;
-  let postgres = 0;
+/** pid -> whether it is a PostgreSQL server process (a pid's name is read once) */
+const isPostgres = new Map<string, boolean>();
+
+/** CPU (ms) of every PostgreSQL server process now, by pid. */
+function postgresCpuByPid(): Map<string, number> {
+  const out = new Map<string, number>();
   for (const pid of readdirSync('/proc')) {
     if (!/^\d+$/.test(pid)) continue;
-    try {
-      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== 'postgres') continue;
-    } catch {
-      continue;
+    let pg = isPostgres.get(pid);
+    if (pg === undefined) {
+      try {
+        pg = readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres';
+      } catch {
+        continue;
+      }
+      isPostgres.set(pid, pg);
     }
-    postgres += statCpuMs(`/proc/${pid}/stat`) ?? 0;
+    if (!pg) continue;
+    const ms = statCpuMs(`/proc/${pid}/stat`);
+    if (ms !== null) out.set(pid, ms);
   }
-  return { process: own, postgres };
+  return out;
+}
+
+/**
+ * Where the machine's CPU goes while a load runs (ms, Linux only): this process as a whole (the API
+ * thread plus the clients' worker thread, GC and libuv threads) and every PostgreSQL server process
+ * (the pool's backends, background workers; other users' backends on a shared server too, so read it
+ * as an upper bound). PostgreSQL processes are sampled every 200 ms: one that starts during the load
+ * counts from zero, one that exits counts up to its last sample.
+ */
+function startMachineCpu(): (() => { process: number; postgres: number }) | null {
+  const own0 = statCpuMs('/proc/self/stat');
+  if (own0 === null) return null;
+  const first = postgresCpuByPid();
+  const last = new Map(first);
+  const sample = () => {
+    for (const [pid, ms] of postgresCpuByPid()) {
+      if (!first.has(pid)) first.set(pid, 0);
+      last.set(pid, ms);
+    }
+  };
+  const timer = setInterval(sample, 200);
+  return () => {
+    clearInterval(timer);
+    sample();
+    let postgres = 0;
+    for (const [pid, ms] of last) postgres += ms - (first.get(pid) ?? 0);
+    return { process: (statCpuMs('/proc/self/stat') ?? own0) - own0, postgres };
+  };
 }
 
 function args(argv: string[]): Record<string, string> {
@@ -253,18 +283,18 @@ async function main(): Promise<void> {
   const cache = app.get(SearchResultsCache);
   const run = async (p: ClientPlan) => {
     const cpu0 = apiThreadCpuMs();
-    const m0 = machineCpuMs();
+    const machine = startMachineCpu();
     const c0 = { ...cache.stats };
     const r = await (a['same-thread'] === 'true' ? runClients(p) : clientsInWorker(p));
     const cpu1 = apiThreadCpuMs();
-    const m1 = machineCpuMs();
+    const m = machine?.();
     const cacheHits = cache.stats.hits - c0.hits;
     const cacheMisses = cache.stats.misses - c0.misses;
     // over warm-up and measurement alike: requests in both are counted as the load ran the whole time
     return {
       ...r,
       cpuMs: cpu0 === null || cpu1 === null ? null : cpu1 - cpu0,
-      machine: m0 && m1 && cpu0 !== null && cpu1 !== null ? { api: cpu1 - cpu0, rest: m1.process - m0.process - (cpu1 - cpu0), postgres: m1.postgres - m0.postgres } : null,
+      machine: m && cpu0 !== null && cpu1 !== null ? { api: cpu1 - cpu0, rest: m.process - (cpu1 - cpu0), postgres: m.postgres } : null,
       cacheHits,
       cacheMisses,
       wallSeconds: r.seconds + p.warmupSeconds,
