@@ -1,8 +1,9 @@
 import { AuthUser, MAX_PAGE_SIZE, Page, toSafeNumber } from '@huigong/common';
 import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
-import type { Pool, QueryResultRow } from 'pg';
+import type { QueryResultRow } from 'pg';
 import { DataSource } from 'typeorm';
+import { CatalogSearchPool } from '../search-cache/search-pool.service';
 import { SearchResultsCache } from '../search-cache/search-results-cache.service';
 import { CategoriesService } from './categories.service';
 import { LocalityService } from './locality.service';
@@ -120,6 +121,7 @@ export class ProductSearchService {
     private readonly categories: CategoriesService,
     private readonly locality: LocalityService,
     private readonly cache: SearchResultsCache,
+    private readonly searchPool: CatalogSearchPool,
   ) {}
 
   /**
@@ -319,14 +321,14 @@ export class ProductSearchService {
   }
 
   /**
-   * Runs a query as a named prepared statement: each shape of query (a few dozen filter combinations)
-   * is planned once per connection and then reused. Planning costs as much as running these queries;
-   * the plans do not depend on the values (the fenced orders start from the filter, the gram index
-   * takes catalog_query_grams($n) as a run-time key), so generic plans lose nothing.
+   * Runs a query as a named prepared statement on the search pool, whose sessions use generic plans:
+   * each shape of query (a few dozen filter combinations) is planned once per connection and then
+   * reused. Planning costs as much as running these queries; the plans do not depend on the values
+   * (the fenced orders start from the filter, the gram index takes catalog_query_grams($n) as a
+   * run-time key, LIMIT is in the text), so generic plans lose little.
    */
-  private async prepared(text: string, values: unknown[]): Promise<QueryResultRow[]> {
-    const pool = (this.dataSource.driver as unknown as { master: Pool }).master;
-    return (await pool.query({ name: this.statementName(text), text, values })).rows;
+  private prepared(text: string, values: unknown[]): Promise<QueryResultRow[]> {
+    return this.searchPool.query(this.statementName(text), text, values);
   }
 
   /** Hashing the text (a few kB) on every request cost more than the rest of the service's JavaScript. */
