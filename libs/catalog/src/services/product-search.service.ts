@@ -1,4 +1,4 @@
-import { AuthUser, MAX_PAGE_SIZE, Page, toSafeNumber } from '@huigong/common';
+import { AuthUser, CacheVersions, MAX_PAGE_SIZE, Page, toSafeNumber } from '@huigong/common';
 import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import type { QueryResultRow } from 'pg';
@@ -60,6 +60,10 @@ export const TOTAL_CAP = 1000;
 export const MAX_TERMS = 5;
 /** Rows a keyword page may read walking the sort order before the matches are sorted instead. */
 export const WALK_ROWS = 2000;
+/** A broad keyword's matches are counted up to here, once per catalog version (see `broadMemo`). */
+export const MATCH_COUNT_CAP = 20_000;
+/** Broad keyword filters whose count is remembered at most (the memo is emptied when full). */
+const MAX_REMEMBERED_COUNTS = 10_000;
 
 const ORDER: Record<ProductSort, string> = {
   sales: 'p.sales_count DESC, p.id',
@@ -122,6 +126,7 @@ export class ProductSearchService {
     private readonly locality: LocalityService,
     private readonly cache: SearchResultsCache,
     private readonly searchPool: CatalogSearchPool,
+    private readonly versions: CacheVersions,
   ) {}
 
   /**
@@ -214,14 +219,33 @@ export class ProductSearchService {
       const sample = `SELECT p.*, count(*) OVER () AS n
           FROM (SELECT p.id, ${SORT_COLUMNS} FROM products p WHERE ${filter} LIMIT ${TOTAL_CAP + 1}) p
          ORDER BY ${FENCED[sort]} LIMIT ${limit} OFFSET ${offset}`;
-      rows = await this.page(sample, true, sort, prefix, params);
-      if (rows.length) n = rows[0].n;
-      else if (query.offset === 0) n = 0;
-      else [{ n }] = await countUpTo(TOTAL_CAP + 1);
+      // which products match does not drift with stock (unless inStock filters): a broad filter's
+      // count, once known for this catalog version, spares the sample and sizes the walk
+      const memo = query.inStock ? undefined : this.broadMemo();
+      const countKey = `${filter}\n${JSON.stringify(filterParams)}`;
+      let matches = memo?.counts.get(countKey);
+      if (matches !== undefined) {
+        rows = [];
+        n = TOTAL_CAP + 1;
+      } else {
+        rows = await this.page(sample, true, sort, prefix, params);
+        if (rows.length) n = rows[0].n;
+        else if (query.offset === 0) n = 0;
+        else [{ n }] = await countUpTo(TOTAL_CAP + 1);
+        if (n > TOTAL_CAP && memo) {
+          const counted = countUpTo(MATCH_COUNT_CAP).then(([r]) => r.n as number);
+          memo.counts.set(countKey, counted);
+          counted.catch(() => memo.counts.delete(countKey));
+          matches = counted;
+        }
+      }
       capped = n > TOTAL_CAP;
       if (!capped) {
         // the sample was every match
-      } else if (await this.walkPays(query.offset + limit)) {
+      } else if (
+        !(query.offset + limit >= (memo?.shortWalks.get(`${sort}\n${countKey}`) ?? Infinity)) &&
+        (await this.walkPays(query.offset + limit, matches ? await matches.catch(() => TOTAL_CAP + 1) : TOTAL_CAP + 1))
+      ) {
         // Many matches: walk the sort order and test each product until the page is full — a few
         // hundred rows for a broad word, where sorting every match means reading thousands. The walk is
         // bounded (WALK_ROWS); should it end short of the page, the matches are sorted after all.
@@ -230,7 +254,14 @@ export class ProductSearchService {
                    ORDER BY ${ORDER[sort]} LIMIT ${WALK_ROWS}) p
            WHERE ${exact.join(' AND ')} ORDER BY ${ORDER[sort]} LIMIT ${limit} OFFSET ${offset}`;
         rows = await this.page(walk, false, sort, prefix, params);
-        if (rows.length < limit) rows = await this.page(fenced, false, sort, prefix, params);
+        if (rows.length < limit) {
+          // A word that correlates with the order: the walk found fewer than offset + limit matches in
+          // its WALK_ROWS rows, and a deeper page would not find more. Remembered as a hint only (the
+          // sales and rating orders drift): a stale hint costs a walk or a sort, never a wrong page.
+          const shortKey = `${sort}\n${countKey}`;
+          if (memo) memo.shortWalks.set(shortKey, Math.min(memo.shortWalks.get(shortKey) ?? Infinity, query.offset + limit));
+          rows = await this.page(fenced, false, sort, prefix, params);
+        }
       } else rows = await this.page(fenced, false, sort, prefix, params);
     } else {
       // Selective (category, supplier, origin, price): one pass over the matches computes the exact
@@ -298,12 +329,32 @@ export class ProductSearchService {
   }
 
   /**
-   * Whether walking the sort order should fill a page ending at `end`: with more than TOTAL_CAP matches
-   * among about `products` rows, one row in products / TOTAL_CAP matches at worst, so the walk is
-   * expected to read end * products / TOTAL_CAP rows at most; past WALK_ROWS, sorting the matches wins.
+   * Whether walking the sort order should fill a page ending at `end`: with at least `matches` matches
+   * among about `products` rows, one row in products / matches matches at worst, so the walk is
+   * expected to read end * products / matches rows at most; past WALK_ROWS, sorting the matches wins.
    */
-  private async walkPays(end: number): Promise<boolean> {
-    return (end * (await this.productCount())) / (TOTAL_CAP + 1) <= WALK_ROWS;
+  private async walkPays(end: number, matches: number): Promise<boolean> {
+    return (end * (await this.productCount())) / matches <= WALK_ROWS;
+  }
+
+  private memo?: { version: string; counts: Map<string, Promise<number>>; shortWalks: Map<string, number> };
+
+  /**
+   * Broad keyword filters' match counts (up to MATCH_COUNT_CAP) and the page ends their walks fell
+   * short of, for the catalog version this request read; undefined when none can be trusted. Which listed products a filter without `inStock`
+   * matches depends only on what the `catalog` version covers (names, descriptions, status, listing,
+   * category, origin, SKU prices), so a count stays exact until the version changes. Used only with the
+   * results cache on: its look-up read the version after the request arrived, and
+   * CacheVersions.latest is at least that fresh (a count computed across a change is kept under the
+   * version read before it, which later requests no longer match).
+   */
+  private broadMemo(): { counts: Map<string, Promise<number>>; shortWalks: Map<string, number> } | undefined {
+    if (this.cache.ttlMs <= 0) return undefined;
+    const version = this.versions.latest('catalog');
+    if (version === undefined) return undefined;
+    const m = this.memo;
+    if (m?.version !== version || m.counts.size + m.shortWalks.size >= MAX_REMEMBERED_COUNTS) this.memo = { version, counts: new Map(), shortWalks: new Map() };
+    return this.memo;
   }
 
   private estimate?: { at: number; rows: Promise<number> };
