@@ -18,10 +18,10 @@ interface Entry<T> {
   weight: number;
 }
 
-/** A page's weight: its items (and one for the page itself). */
+/** A page's weight: its items (an array, or their count) and one for the page itself. */
 function weightOf(value: unknown): number {
   const items = (value as { items?: unknown } | null)?.items;
-  return 1 + (Array.isArray(items) ? items.length : 0);
+  return 1 + (Array.isArray(items) ? items.length : typeof items === 'number' ? items : 0);
 }
 
 /**

@@ -48,11 +48,10 @@ export interface ProductSearchPage extends Page<ProductSummary> {
   totalCapped: boolean;
 }
 
-/** A cached page: its items' JSON texts and the query's total. */
-interface JsonResults {
-  items: string[];
-  total: number;
-  totalCapped: boolean;
+/** A cached page: the response body, encoded once, and how many items it holds (the cache's weight). */
+interface PageBody {
+  body: Buffer;
+  items: number;
 }
 
 /** Counting every match of a one-character query (茶) costs more than the page itself; count up to here. */
@@ -132,19 +131,19 @@ export class ProductSearchService {
   /**
    * A page of results as the JSON body of the response. The viewer matters only through their city
    * (the `local` flag, `localOnly`), so pages are cached per city and query (SearchResultsCache:
-   * catalog changes are seen at once, stock and sales counts within the cache's TTL). A page's items
-   * are kept as their JSON text, so a cached page costs a string join, not a serialization.
+   * catalog changes are seen at once, stock and sales counts within the cache's TTL). The key holds
+   * everything the body says (limit and offset too), so a page is kept as its whole body in UTF-8: a
+   * cached page is written as it is — no serialization, no join, no encoding per request.
    */
-  async searchBody(user: AuthUser, query: ProductSearchQuery, cacheEpoch?: number): Promise<string> {
+  async searchBody(user: AuthUser, query: ProductSearchQuery, cacheEpoch?: number): Promise<Buffer> {
     const cityPrefix = await this.locality.cityPrefix(user);
-    const r = await this.cache.get(searchKey(cityPrefix, query), () => this.computeJson(cityPrefix, query), cacheEpoch);
-    // the key order of ProductPageDto as JSON.stringify wrote it: items, total, totalCapped, limit, offset
-    return `{"items":[${r.items.join(',')}],"total":${r.total},"totalCapped":${r.totalCapped},"limit":${query.limit},"offset":${query.offset}}`;
+    return (await this.cache.get(searchKey(cityPrefix, query), () => this.computeBody(cityPrefix, query), cacheEpoch)).body;
   }
 
-  private async computeJson(cityPrefix: string, query: ProductSearchQuery): Promise<JsonResults> {
+  private async computeBody(cityPrefix: string, query: ProductSearchQuery): Promise<PageBody> {
     const page = await this.compute(cityPrefix, query);
-    return { items: page.items.map((i) => JSON.stringify(i)), total: page.total, totalCapped: page.totalCapped };
+    // ProductPageDto's keys in its order: items, total, totalCapped, limit, offset
+    return { body: Buffer.from(JSON.stringify(page)), items: page.items.length };
   }
 
   private async compute(cityPrefix: string, query: ProductSearchQuery): Promise<ProductSearchPage> {
