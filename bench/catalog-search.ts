@@ -12,6 +12,8 @@
 // and its one query, with no catalog work — the floor under any route on the machine at that moment.
 // The search-results cache is on, as in production (CATALOG_SEARCH_CACHE_TTL_MS, default 5 s; the
 // request mix repeats pages, as shoppers do); --no-cache measures every search computed afresh.
+// Also printed, for the mix and the floor: the machine's CPU per request by process (API thread,
+// the clients' thread with GC and other threads, PostgreSQL) and the search cache's hit rate.
 import 'reflect-metadata';
 import { CatalogDemoSeeder, mulberry32, SearchResultsCache } from '@huigong/catalog';
 import { dropDatabase, loadConfig, migrateDatabase, Role, TransactionRunner, withDatabase } from '@huigong/common';
