@@ -1,6 +1,6 @@
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Min } from 'class-validator';
-import { createValidationPipe, hostileFields } from './validation';
+import { Transform, Type } from 'class-transformer';
+import { IsDate, IsInt, IsOptional, IsString, Min, ValidateNested } from 'class-validator';
+import { createValidationPipe, hostileFields, RememberValidQueries } from './validation';
 
 describe('hostileFields', () => {
   it('names prototype keys and Object.prototype method names at any depth', () => {
@@ -24,6 +24,7 @@ describe('hostileFields', () => {
 });
 
 describe('the validation pipe on queries', () => {
+  @RememberValidQueries()
   class Q {
     @IsOptional() @Type(() => Number) @IsInt() @Min(0) n?: number;
     @IsOptional() @IsString({ each: true }) tags?: string[];
@@ -55,5 +56,50 @@ describe('the validation pipe on queries', () => {
     // a valid query remembered does not let a different, invalid one through
     await pipe.transform({ n: '1' }, meta);
     await expect(pipe.transform({ n: '1', extra: 'x' }, meta)).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+  });
+
+  /** transforms counted: how often class-transformer really ran for a class */
+  let converted = 0;
+  const counted = ({ value }: { value: unknown }) => {
+    converted++;
+    return Number(value);
+  };
+
+  it('remembers only the DTO classes that opt in', async () => {
+    @RememberValidQueries()
+    class OptedIn {
+      @IsOptional() @Transform(counted) @IsInt() n?: number;
+    }
+    class Plain {
+      @IsOptional() @Transform(counted) @IsInt() n?: number;
+    }
+    // a subclass does not inherit the opt-in (it may add fields the memo must not share)
+    class PlainChild extends OptedIn {}
+    for (const metatype of [OptedIn, Plain, PlainChild]) {
+      const pipe = createValidationPipe();
+      converted = 0;
+      for (let i = 0; i < 3; i++) expect(await pipe.transform({ n: '7' }, { type: 'query', metatype, data: undefined })).toEqual({ n: 7 });
+      expect([metatype.name, converted]).toEqual([metatype.name, metatype === OptedIn ? 1 : 3]);
+    }
+  });
+
+  it('does not remember an opted-in DTO holding a Date or a nested object: a handler changing one does not change the next request', async () => {
+    class Range {
+      @IsString() from!: string;
+    }
+    @RememberValidQueries()
+    class WithObjects {
+      @IsOptional() @Type(() => Date) @IsDate() since?: Date;
+      @IsOptional() @ValidateNested() @Type(() => Range) range?: Range;
+    }
+    const meta2 = { type: 'query' as const, metatype: WithObjects, data: undefined };
+    const pipe = createValidationPipe();
+    const query = { since: '2026-01-01T00:00:00Z' };
+    await pipe.transform(query, meta2);
+    const second = (await pipe.transform(query, meta2)) as WithObjects;
+    second.since!.setFullYear(1999); // a handler "normalising" its argument
+    const third = (await pipe.transform(query, meta2)) as WithObjects;
+    expect(third.since!.getUTCFullYear()).toBe(2026);
+    expect(third.since).not.toBe(second.since);
   });
 });
