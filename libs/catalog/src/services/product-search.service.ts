@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import type { QueryResultRow } from 'pg';
 import { DataSource } from 'typeorm';
-import { CatalogSearchPool } from '../search-cache/search-pool.service';
+import { SearchDbPool } from './search-db-pool.service';
 import { SearchResultsCache } from '../search-cache/search-results-cache.service';
 import { CategoriesService } from './categories.service';
 import { LocalityService } from './locality.service';
@@ -124,7 +124,7 @@ export class ProductSearchService {
     private readonly categories: CategoriesService,
     private readonly locality: LocalityService,
     private readonly cache: SearchResultsCache,
-    private readonly searchPool: CatalogSearchPool,
+    private readonly searchPool: SearchDbPool,
     private readonly versions: CacheVersions,
   ) {}
 

@@ -1,5 +1,5 @@
-import { APP_CONFIG, AppConfig } from '@huigong/common';
-import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
+import { APP_CONFIG, AppConfig, AppError, ReadinessRegistry } from '@huigong/common';
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { Pool, QueryResultRow } from 'pg';
 import { QueryFailedError } from 'typeorm';
 
@@ -14,15 +14,33 @@ import { QueryFailedError } from 'typeorm';
  * was a quarter to a half of a search's PostgreSQL CPU. Forcing generic plans is a session setting,
  * and the shared pool also runs other contexts' prepared statements, whose plans must not change with
  * it: hence a pool of the catalog's own. Reads only, outside transactions.
+ *
+ * Readiness check `catalog-search`: a `SELECT 1` on this pool (it holds connections of its own, up to
+ * CATALOG_SEARCH_DB_POOL_SIZE, beside the shared pool's).
  */
 @Injectable()
-export class CatalogSearchPool implements OnModuleDestroy {
+export class SearchDbPool implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(SearchDbPool.name);
   private pool?: Pool;
+  /** Set at shutdown: Nest destroys modules before the HTTP server stops, and a search still arriving must not open a new pool. */
+  private closed = false;
 
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly readiness: ReadinessRegistry,
+  ) {}
 
-  /** Runs `text` as the named prepared statement `name` (one name per text). */
+  onModuleInit(): void {
+    this.readiness.register('catalog-search', async () => {
+      if (this.closed) return { ok: false, detail: 'shut down' };
+      await this.query('catalog_ready', 'SELECT 1', []);
+      return { ok: true };
+    });
+  }
+
+  /** Runs `text` as the named prepared statement `name` (one name per text); 503 SEARCH_UNAVAILABLE once shut down. */
   async query(name: string, text: string, values: unknown[]): Promise<QueryResultRow[]> {
+    if (this.closed) throw new AppError('SEARCH_UNAVAILABLE', 'The API is shutting down; retry the search', 503);
     this.pool ??= this.create();
     try {
       return (await this.pool.query({ name, text, values })).rows;
@@ -41,12 +59,14 @@ export class CatalogSearchPool implements OnModuleDestroy {
       // jit=off as on the shared pool (short statements)
       options: '-c jit=off -c plan_cache_mode=force_generic_plan',
     });
-    // an idle connection dropped by the server is replaced on the next query; nothing to do here
-    pool.on('error', () => undefined);
+    // an idle connection dropped by the server (a restart, an administrator) is replaced on the next
+    // query; logged so that an operator sees it (an unhandled 'error' event would end the process)
+    pool.on('error', (err) => this.logger.warn(`catalog search pool: idle connection lost: ${err.message}`));
     return pool;
   }
 
   async onModuleDestroy(): Promise<void> {
+    this.closed = true;
     const pool = this.pool;
     this.pool = undefined;
     await pool?.end();
