@@ -1,6 +1,8 @@
 import { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
 import { createApiApp } from '../../apps/api/src/create-api-app';
+import { MATCH_COUNT_CAP, TOTAL_CAP, WALK_ROWS } from '../../libs/catalog/src/services/product-search.service';
+import { SearchDbPool } from '../../libs/catalog/src/services/search-db-pool.service';
 import { bearer, startTestApp, TestApp, testConfig } from '../support/test-app';
 
 /**
@@ -44,6 +46,74 @@ describe('catalog: broad keywords with remembered counts (e2e)', () => {
     await t.close();
   });
 
+  /** The statements the search pool ran, by kind, from a spy on SearchDbPool.query. */
+  const kinds = (spy: jest.SpyInstance) => {
+    const texts = spy.mock.calls.map((c) => c[1] as string);
+    return {
+      count: texts.filter((x) => x.includes(`LIMIT ${MATCH_COUNT_CAP})`)).length,
+      sample: texts.filter((x) => x.includes('count(*) OVER ()') && x.includes(`LIMIT ${TOTAL_CAP + 1})`)).length,
+      walk: texts.filter((x) => x.includes(`LIMIT ${WALK_ROWS})`)).length,
+    };
+  };
+
+  it('counts a broad keyword once per catalog version, without holding the first page up; later pages and orders reuse the count', async () => {
+    const pool = t.app.get(SearchDbPool);
+    const original = pool.query.bind(pool);
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    // the broad count is held until released: the first page must not wait for it (a shallow page's
+    // walk is decided by the worst-case density already)
+    const spy = jest.spyOn(pool, 'query').mockImplementation(async (name, text, values) => {
+      if (text.includes(`LIMIT ${MATCH_COUNT_CAP})`)) await gate;
+      return original(name, text, values);
+    });
+    try {
+      const first = { q: '。', sort: 'sales', limit: 20, offset: 0 };
+      expect(await page(t.http, first)).toBe(await page(freshHttp, first));
+      expect(kinds(spy)).toMatchObject({ sample: 1, count: 1 });
+      release();
+      for (const sort of SORTS) {
+        for (const offset of [0, 20, 40]) {
+          const query = { q: '。', sort, limit: 20, offset };
+          expect(await page(t.http, query)).toBe(await page(freshHttp, query));
+        }
+      }
+      // eleven more pages computed: not one sample or count more
+      expect(kinds(spy)).toMatchObject({ sample: 1, count: 1 });
+    } finally {
+      release();
+      spy.mockRestore();
+    }
+  });
+
+  it('remembers where a walk fell short: a deeper page in that order is sorted without walking again', async () => {
+    const n = await matches();
+    const pool = t.app.get(SearchDbPool);
+    const spy = jest.spyOn(pool, 'query');
+    try {
+      // the walk in ascending price reads every product and still ends 17 short of the page
+      const short = { q: '。', sort: 'price_asc', limit: 20, offset: n - 3 };
+      expect(await page(t.http, short)).toBe(await page(freshHttp, short));
+      expect(kinds(spy).walk).toBe(1);
+      for (const offset of [n - 1, n + 10]) {
+        const deeper = { q: '。', sort: 'price_asc', limit: 20, offset };
+        expect(await page(t.http, deeper)).toBe(await page(freshHttp, deeper));
+      }
+      expect(kinds(spy).walk).toBe(1);
+      // another order has a memo of its own: its walk still runs
+      const other = { q: '。', sort: 'price_desc', limit: 20, offset: n - 3 };
+      expect(await page(t.http, other)).toBe(await page(freshHttp, other));
+      expect(kinds(spy).walk).toBe(2);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it('runs searches on sessions that force generic plans', async () => {
+    const rows = await t.app.get(SearchDbPool).query('catalog_test_show_plan_cache_mode', 'SHOW plan_cache_mode', []);
+    expect(rows).toEqual([{ plan_cache_mode: 'force_generic_plan' }]);
+  });
+
   it('pages a keyword with more than 1,000 matches exactly as a process without cache, at every depth and in every order', async () => {
     const n = await matches();
     expect(n).toBeGreaterThan(1000);
@@ -79,5 +149,18 @@ describe('catalog: broad keywords with remembered counts (e2e)', () => {
         expect(cached).toBe(await page(freshHttp, query));
       }
     }
+  });
+
+  it('reports the search pool in /health/ready; once shut down, a search is 503 SEARCH_UNAVAILABLE and no pool is opened again', async () => {
+    const ready = await t.http.get('/health/ready').expect(200);
+    expect(ready.body.checks['catalog-search']).toEqual({ ok: true });
+    const pool = t.app.get(SearchDbPool);
+    // what Nest does first at shutdown, before the HTTP server stops taking requests
+    await pool.onModuleDestroy();
+    const res = await t.http.get('/api/v1/catalog/products').query({ q: '大米', sort: 'rating', limit: 7 }).set(bearer(worker)).expect(503);
+    expect(res.body.error.code).toBe('SEARCH_UNAVAILABLE');
+    expect((pool as unknown as { pool?: unknown }).pool).toBeUndefined();
+    const down = await t.http.get('/health/ready').expect(503);
+    expect(down.body.down).toEqual(['catalog-search']);
   });
 });

@@ -243,7 +243,10 @@ export class ProductSearchService {
         // the sample was every match
       } else if (
         !(query.offset + limit >= (memo?.shortWalks.get(`${sort}\n${countKey}`) ?? Infinity)) &&
-        (await this.walkPays(query.offset + limit, matches ? await matches.catch(() => TOTAL_CAP + 1) : TOTAL_CAP + 1))
+        // more than TOTAL_CAP match: when even that density pays for the walk (a shallow page), the
+        // count is not waited for (it may be counting 20,000 rows); only a deeper page needs it
+        ((await this.walkPays(query.offset + limit, TOTAL_CAP + 1)) ||
+          (matches !== undefined && (await this.walkPays(query.offset + limit, await matches.catch(() => TOTAL_CAP + 1)))))
       ) {
         // Many matches: walk the sort order and test each product until the page is full — a few
         // hundred rows for a broad word, where sorting every match means reading thousands. The walk is
