@@ -24,6 +24,7 @@ import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { createApiApp } from '../apps/api/src/create-api-app';
 
@@ -158,31 +159,66 @@ function postgresCpuByPid(): Map<string, number> {
   return out;
 }
 
+/** CPU (ms) by pid of the PostgreSQL backends connected to the bench database now (autovacuum workers on it too; `probe`'s own excluded). */
+async function benchBackendCpuByPid(probe: Client): Promise<Map<string, number>> {
+  const { rows } = await probe.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`);
+  const out = new Map<string, number>();
+  for (const { pid } of rows) {
+    const ms = statCpuMs(`/proc/${pid}/stat`);
+    if (ms !== null) out.set(String(pid), ms);
+  }
+  return out;
+}
+
+/** CPU consumed (ms) by the processes a sampler sees, sampled every 200 ms: a process that starts during the load counts from zero, one that exits counts up to its last sample. */
+function cpuDeltas(): { add: (now: Map<string, number>) => void; total: () => number } {
+  const first = new Map<string, number>();
+  const last = new Map<string, number>();
+  let started = false;
+  return {
+    add(now) {
+      for (const [pid, ms] of now) {
+        if (!first.has(pid)) first.set(pid, started ? 0 : ms);
+        last.set(pid, ms);
+      }
+      started = true;
+    },
+    total() {
+      let sum = 0;
+      for (const [pid, ms] of last) sum += ms - (first.get(pid) ?? 0);
+      return sum;
+    },
+  };
+}
+
 /**
  * Where the machine's CPU goes while a load runs (ms, Linux only): this process as a whole (the API
- * thread plus the clients' worker thread, GC and libuv threads) and every PostgreSQL server process
- * (the pool's backends, background workers; other users' backends on a shared server too, so read it
- * as an upper bound). PostgreSQL processes are sampled every 200 ms: one that starts during the load
- * counts from zero, one that exits counts up to its last sample.
+ * thread plus the clients' worker thread, GC and libuv threads); PostgreSQL as the backends connected
+ * to the bench database (pg_stat_activity: both pools' backends, autovacuum on it), which leaves out
+ * other databases' sessions on a shared server and also the server's shared background processes
+ * (WAL writer, checkpointer, background writer: small for these reads); and, for comparison with
+ * figures before 27 Nov, every postgres process on the machine (`postgresAll`, an upper bound).
  */
-function startMachineCpu(): (() => { process: number; postgres: number }) | null {
+async function startMachineCpu(url: string): Promise<(() => Promise<{ process: number; postgres: number; postgresAll: number }>) | null> {
   const own0 = statCpuMs('/proc/self/stat');
   if (own0 === null) return null;
-  const first = postgresCpuByPid();
-  const last = new Map(first);
-  const sample = () => {
-    for (const [pid, ms] of postgresCpuByPid()) {
-      if (!first.has(pid)) first.set(pid, 0);
-      last.set(pid, ms);
-    }
-  };
-  const timer = setInterval(sample, 200);
-  return () => {
+  const probe = new Client({ connectionString: url, application_name: 'bench-cpu-probe' });
+  await probe.connect();
+  const bench = cpuDeltas();
+  const all = cpuDeltas();
+  let pending: Promise<void> = Promise.resolve();
+  const sample = () =>
+    (pending = pending.then(async () => {
+      all.add(postgresCpuByPid());
+      bench.add(await benchBackendCpuByPid(probe));
+    }));
+  await sample();
+  const timer = setInterval(() => void sample(), 200);
+  return async () => {
     clearInterval(timer);
-    sample();
-    let postgres = 0;
-    for (const [pid, ms] of last) postgres += ms - (first.get(pid) ?? 0);
-    return { process: (statCpuMs('/proc/self/stat') ?? own0) - own0, postgres };
+    await sample();
+    await probe.end();
+    return { process: (statCpuMs('/proc/self/stat') ?? own0) - own0, postgres: bench.total(), postgresAll: all.total() };
   };
 }
 
@@ -285,18 +321,18 @@ async function main(): Promise<void> {
   const cache = app.get(SearchResultsCache);
   const run = async (p: ClientPlan) => {
     const cpu0 = apiThreadCpuMs();
-    const machine = startMachineCpu();
+    const machine = await startMachineCpu(url);
     const c0 = { ...cache.stats };
     const r = await (a['same-thread'] === 'true' ? runClients(p) : clientsInWorker(p));
     const cpu1 = apiThreadCpuMs();
-    const m = machine?.();
+    const m = await machine?.();
     const cacheHits = cache.stats.hits - c0.hits;
     const cacheMisses = cache.stats.misses - c0.misses;
     // over warm-up and measurement alike: requests in both are counted as the load ran the whole time
     return {
       ...r,
       cpuMs: cpu0 === null || cpu1 === null ? null : cpu1 - cpu0,
-      machine: m && cpu0 !== null && cpu1 !== null ? { api: cpu1 - cpu0, rest: m.process - (cpu1 - cpu0), postgres: m.postgres } : null,
+      machine: m && cpu0 !== null && cpu1 !== null ? { api: cpu1 - cpu0, rest: m.process - (cpu1 - cpu0), postgres: m.postgres, postgresAll: m.postgresAll } : null,
       cacheHits,
       cacheMisses,
       wallSeconds: r.seconds + p.warmupSeconds,
@@ -335,15 +371,21 @@ async function main(): Promise<void> {
   }
   if (mixCpu !== null) console.log(`API thread CPU per request: mix ${mixCpu} ms${meCpu !== null ? `, GET /me ${meCpu} ms` : ''}`);
   // the whole machine's CPU per request, by process, over warm-up and run (requests estimated at the run's rate)
-  const perRequest = (r: { machine: { api: number; rest: number; postgres: number } | null; samples: Sample[]; seconds: number; wallSeconds: number }) => {
+  const perRequest = (r: { machine: { api: number; rest: number; postgres: number; postgresAll: number } | null; samples: Sample[]; seconds: number; wallSeconds: number }) => {
     if (!r.machine) return null;
     const n = (r.samples.length / r.seconds) * r.wallSeconds;
-    return { api: round(r.machine.api / n, 3), clientsAndRest: round(r.machine.rest / n, 3), postgres: round(r.machine.postgres / n, 3) };
+    return {
+      api: round(r.machine.api / n, 3),
+      clientsAndRest: round(r.machine.rest / n, 3),
+      postgres: round(r.machine.postgres / n, 3),
+      postgresAll: round(r.machine.postgresAll / n, 3),
+    };
   };
   const mixMachine = a['same-thread'] === 'true' ? null : perRequest({ ...mixRun, samples, seconds: measured });
   const meMachine = floor && a['same-thread'] !== 'true' ? perRequest(floor) : null;
-  const show = (m: { api: number; clientsAndRest: number; postgres: number }) =>
-    `API thread ${m.api} + clients and other threads ${m.clientsAndRest} + PostgreSQL ${m.postgres} = ${round(m.api + m.clientsAndRest + m.postgres, 3)} ms`;
+  const show = (m: { api: number; clientsAndRest: number; postgres: number; postgresAll: number }) =>
+    `API thread ${m.api} + clients and other threads ${m.clientsAndRest} + PostgreSQL (bench database's backends) ${m.postgres} = ${round(m.api + m.clientsAndRest + m.postgres, 3)} ms` +
+    ` (every postgres process on the machine: ${m.postgresAll} ms)`;
   if (mixMachine) console.log(`machine CPU per request, mix: ${show(mixMachine)}`);
   if (meMachine) console.log(`machine CPU per request, GET /me: ${show(meMachine)}`);
   const lookups = mixRun.cacheHits + mixRun.cacheMisses;
