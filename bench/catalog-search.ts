@@ -12,16 +12,19 @@
 // and its one query, with no catalog work — the floor under any route on the machine at that moment.
 // The search-results cache is on, as in production (CATALOG_SEARCH_CACHE_TTL_MS, default 5 s; the
 // request mix repeats pages, as shoppers do); --no-cache measures every search computed afresh.
+// Also printed, for the mix and the floor: the machine's CPU per request by process (API thread,
+// the clients' thread with GC and other threads, PostgreSQL) and the search cache's hit rate.
 import 'reflect-metadata';
-import { CatalogDemoSeeder, mulberry32 } from '@huigong/catalog';
+import { CatalogDemoSeeder, mulberry32, SearchResultsCache } from '@huigong/catalog';
 import { dropDatabase, loadConfig, migrateDatabase, Role, TransactionRunner, withDatabase } from '@huigong/common';
 import { OrganizationsService, OrganizationType, UsersService } from '@huigong/identity';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { createApiApp } from '../apps/api/src/create-api-app';
 
@@ -122,6 +125,103 @@ function apiThreadCpuMs(): number | null {
   }
 }
 
+/** utime + stime (ms) of one /proc stat line; null when unreadable. */
+function statCpuMs(path: string): number | null {
+  try {
+    const fields = readFileSync(path, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return null;
+  }
+}
+
+/** pid -> whether it is a PostgreSQL server process (a pid's name is read once) */
+const isPostgres = new Map<string, boolean>();
+
+/** CPU (ms) of every PostgreSQL server process now, by pid. */
+function postgresCpuByPid(): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    let pg = isPostgres.get(pid);
+    if (pg === undefined) {
+      try {
+        pg = readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres';
+      } catch {
+        continue;
+      }
+      isPostgres.set(pid, pg);
+    }
+    if (!pg) continue;
+    const ms = statCpuMs(`/proc/${pid}/stat`);
+    if (ms !== null) out.set(pid, ms);
+  }
+  return out;
+}
+
+/** CPU (ms) by pid of the PostgreSQL backends connected to the bench database now (autovacuum workers on it too; `probe`'s own excluded). */
+async function benchBackendCpuByPid(probe: Client): Promise<Map<string, number>> {
+  const { rows } = await probe.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`);
+  const out = new Map<string, number>();
+  for (const { pid } of rows) {
+    const ms = statCpuMs(`/proc/${pid}/stat`);
+    if (ms !== null) out.set(String(pid), ms);
+  }
+  return out;
+}
+
+/** CPU consumed (ms) by the processes a sampler sees, sampled every 200 ms: a process that starts during the load counts from zero, one that exits counts up to its last sample. */
+function cpuDeltas(): { add: (now: Map<string, number>) => void; total: () => number } {
+  const first = new Map<string, number>();
+  const last = new Map<string, number>();
+  let started = false;
+  return {
+    add(now) {
+      for (const [pid, ms] of now) {
+        if (!first.has(pid)) first.set(pid, started ? 0 : ms);
+        last.set(pid, ms);
+      }
+      started = true;
+    },
+    total() {
+      let sum = 0;
+      for (const [pid, ms] of last) sum += ms - (first.get(pid) ?? 0);
+      return sum;
+    },
+  };
+}
+
+/**
+ * Where the machine's CPU goes while a load runs (ms, Linux only): this process as a whole (the API
+ * thread plus the clients' worker thread, GC and libuv threads); PostgreSQL as the backends connected
+ * to the bench database (pg_stat_activity: both pools' backends, autovacuum on it), which leaves out
+ * other databases' sessions on a shared server and also the server's shared background processes
+ * (WAL writer, checkpointer, background writer: small for these reads); and, for comparison with
+ * figures before 27 Nov, every postgres process on the machine (`postgresAll`, an upper bound).
+ */
+async function startMachineCpu(url: string): Promise<(() => Promise<{ process: number; postgres: number; postgresAll: number }>) | null> {
+  const own0 = statCpuMs('/proc/self/stat');
+  if (own0 === null) return null;
+  const probe = new Client({ connectionString: url, application_name: 'bench-cpu-probe' });
+  await probe.connect();
+  const bench = cpuDeltas();
+  const all = cpuDeltas();
+  let pending: Promise<void> = Promise.resolve();
+  const sample = () =>
+    (pending = pending.then(async () => {
+      all.add(postgresCpuByPid());
+      bench.add(await benchBackendCpuByPid(probe));
+    }));
+  await sample();
+  const timer = setInterval(() => void sample(), 200);
+  return async () => {
+    clearInterval(timer);
+    await sample();
+    await probe.end();
+    return { process: (statCpuMs('/proc/self/stat') ?? own0) - own0, postgres: bench.total(), postgresAll: all.total() };
+  };
+}
+
 function args(argv: string[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (let i = 0; i < argv.length; i++) {
@@ -218,12 +318,25 @@ async function main(): Promise<void> {
   const categoryIds: string[] = (await ds.query(`SELECT id FROM categories WHERE NOT forbidden ORDER BY code`)).map((r: { id: string }) => r.id);
 
   const before = withBaseline ? pgbenchBaseline(baselineSeconds, clients) : null;
+  const cache = app.get(SearchResultsCache);
   const run = async (p: ClientPlan) => {
     const cpu0 = apiThreadCpuMs();
+    const machine = await startMachineCpu(url);
+    const c0 = { ...cache.stats };
     const r = await (a['same-thread'] === 'true' ? runClients(p) : clientsInWorker(p));
     const cpu1 = apiThreadCpuMs();
+    const m = await machine?.();
+    const cacheHits = cache.stats.hits - c0.hits;
+    const cacheMisses = cache.stats.misses - c0.misses;
     // over warm-up and measurement alike: requests in both are counted as the load ran the whole time
-    return { ...r, cpuMs: cpu0 === null || cpu1 === null ? null : cpu1 - cpu0, wallSeconds: r.seconds + p.warmupSeconds };
+    return {
+      ...r,
+      cpuMs: cpu0 === null || cpu1 === null ? null : cpu1 - cpu0,
+      machine: m && cpu0 !== null && cpu1 !== null ? { api: cpu1 - cpu0, rest: m.process - (cpu1 - cpu0), postgres: m.postgres, postgresAll: m.postgresAll } : null,
+      cacheHits,
+      cacheMisses,
+      wallSeconds: r.seconds + p.warmupSeconds,
+    };
   };
   const plan: ClientPlan = { mode: 'mix', port, token, clients, seconds, warmupSeconds: 3, categoryIds };
   const mixRun = await run(plan);
@@ -257,6 +370,27 @@ async function main(): Promise<void> {
     console.log(`req/s ÷ baseline tps: ${round(all.rps / before.tps, 3)} (before), ${round(all.rps / after.tps, 3)} (after)`);
   }
   if (mixCpu !== null) console.log(`API thread CPU per request: mix ${mixCpu} ms${meCpu !== null ? `, GET /me ${meCpu} ms` : ''}`);
+  // the whole machine's CPU per request, by process, over warm-up and run (requests estimated at the run's rate)
+  const perRequest = (r: { machine: { api: number; rest: number; postgres: number; postgresAll: number } | null; samples: Sample[]; seconds: number; wallSeconds: number }) => {
+    if (!r.machine) return null;
+    const n = (r.samples.length / r.seconds) * r.wallSeconds;
+    return {
+      api: round(r.machine.api / n, 3),
+      clientsAndRest: round(r.machine.rest / n, 3),
+      postgres: round(r.machine.postgres / n, 3),
+      postgresAll: round(r.machine.postgresAll / n, 3),
+    };
+  };
+  const mixMachine = a['same-thread'] === 'true' ? null : perRequest({ ...mixRun, samples, seconds: measured });
+  const meMachine = floor && a['same-thread'] !== 'true' ? perRequest(floor) : null;
+  const show = (m: { api: number; clientsAndRest: number; postgres: number; postgresAll: number }) =>
+    `API thread ${m.api} + clients and other threads ${m.clientsAndRest} + PostgreSQL (bench database's backends) ${m.postgres} = ${round(m.api + m.clientsAndRest + m.postgres, 3)} ms` +
+    ` (every postgres process on the machine: ${m.postgresAll} ms)`;
+  if (mixMachine) console.log(`machine CPU per request, mix: ${show(mixMachine)}`);
+  if (meMachine) console.log(`machine CPU per request, GET /me: ${show(meMachine)}`);
+  const lookups = mixRun.cacheHits + mixRun.cacheMisses;
+  const hitRate = lookups ? round(mixRun.cacheHits / lookups, 3) : null;
+  console.log(`search cache over warm-up and run: ${mixRun.cacheHits} hits, ${mixRun.cacheMisses} pages computed${hitRate !== null ? ` (hit rate ${hitRate})` : ''}`);
   console.log(`aim: p95 < 20 ms — ${all.p95 < 20 ? 'met' : 'not met'} (p95 ${all.p95} ms)`);
   console.log(`rerun: ${RERUN}${a.products ? ` --products ${products}` : ''}${a.seconds ? ` --seconds ${seconds}` : ''}${a['no-cache'] === 'true' ? ' --no-cache' : ''}`);
 
@@ -288,6 +422,11 @@ async function main(): Promise<void> {
       searchCache: config.catalogSearchCacheTtlMs > 0 ? config.catalogSearchCacheTtlMs : 'off',
       floorMe: me ? { rps: me.rps, p50Ms: me.p50, p95Ms: me.p95, p99Ms: me.p99, apiCpuMsPerRequest: meCpu } : null,
       apiCpuMsPerRequest: mixCpu,
+      machineCpuMsPerRequest: mixMachine,
+      floorMachineCpuMsPerRequest: meMachine,
+      searchCacheHits: mixRun.cacheHits,
+      searchCacheMisses: mixRun.cacheMisses,
+      searchCacheHitRate: hitRate,
     }),
   );
 }

@@ -20,6 +20,8 @@ describe('foundation: health, auth, roles, scoping, errors (e2e)', () => {
     const ready = await t.http.get('/health/ready').set('X-Request-Id', 'probe-1').expect(200);
     expect(ready.body.checks.postgres.ok).toBe(true);
     expect(ready.body.checks.redis.ok).toBe(true);
+    // the catalog's search pool (connections of its own)
+    expect(ready.body.checks['catalog-search'].ok).toBe(true);
     expect(ready.headers['x-request-id']).toBe('probe-1');
   });
 

@@ -26,6 +26,7 @@ import { ProductDraftsService } from './services/product-drafts.service';
 import { ProductImportService } from './services/product-import.service';
 import { ProductLifecycleService } from './services/product-lifecycle.service';
 import { ProductSearchService } from './services/product-search.service';
+import { SearchDbPool } from './services/search-db-pool.service';
 import { SearchResultsCache } from './search-cache/search-results-cache.service';
 import { StockAdjustmentsService } from './services/stock-adjustments.service';
 import { StockService } from './services/stock.service';
@@ -54,6 +55,7 @@ import { CatalogReportingService } from './reporting/catalog-reporting.service';
     ProductLifecycleService,
     ProductSearchService,
     SearchResultsCache,
+    SearchDbPool,
     ProductDetailsService,
     StockAdjustmentsService,
     ProductImportService,

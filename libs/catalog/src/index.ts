@@ -6,6 +6,8 @@ export { CatalogReportingService } from './reporting/catalog-reporting.service';
 export type { CategoryRef, ProductOrigin, SupplierRef } from './reporting/catalog-reporting.service';
 export { CatalogNamesQueryService } from './services/catalog-names-query.service';
 export { CatalogService } from './services/catalog.service';
+// benchmarks read its hit counts (app.get needs the class itself as the token)
+export { SearchResultsCache } from './search-cache/search-results-cache.service';
 export { StockService } from './services/stock.service';
 export type { StockLine } from './services/stock.service';
 export { CatalogDemoSeeder, DEMO_SUPPLIER } from './demo/catalog-demo-seeder';

@@ -1,7 +1,7 @@
 import { ALL_ROLES, AuthUser, CurrentUser, ErrorBodyDto, pageOf, RequestCacheEpoch, Role, Roles, sendJson, TransactionRunner } from '@huigong/common';
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query, Res } from '@nestjs/common';
 import type { Response } from 'express';
-import { ApiConflictResponse, ApiCreatedResponse, ApiForbiddenResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
+import { ApiConflictResponse, ApiCreatedResponse, ApiForbiddenResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
 import { CatalogOptionalReasonDto } from '../dto/supplier.dto';
 import {
   CreateProductDto,
@@ -43,6 +43,7 @@ export class ProductsController {
   })
   @ApiOkResponse({ type: ProductPageDto })
   @ApiNotFoundResponse({ description: 'NOT_FOUND: unknown categoryId', type: ErrorBodyDto })
+  @ApiServiceUnavailableResponse({ description: 'SEARCH_UNAVAILABLE: the API process is shutting down (retry, another process answers); DATABASE_UNAVAILABLE', type: ErrorBodyDto })
   async list(@CurrentUser() user: AuthUser, @Query() q: ListProductsQuery, @Res() res: Response, @RequestCacheEpoch() cacheEpoch?: number): Promise<void> {
     const { limit, offset } = pageOf(q);
     // the body as the cache keeps it (JSON text): no serialization per request

@@ -1,4 +1,4 @@
-import { PageMetaDto, PageQueryDto } from '@huigong/common';
+import { PageMetaDto, PageQueryDto, RememberValidQueries } from '@huigong/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import {
@@ -88,6 +88,8 @@ export class UpdateProductDto {
   @ApiPropertyOptional({ type: [SkuChangeDto] }) @IsOptional() @IsArray() @ArrayMaxSize(50) @ValidateNested({ each: true }) @Type(() => SkuChangeDto) skus?: SkuChangeDto[];
 }
 
+// the shoppers' search: the same few queries again and again, validating one costs more than a cached page
+@RememberValidQueries()
 export class ListProductsQuery extends PageQueryDto {
   @ApiPropertyOptional({ example: '大米', description: 'substring of name or description; space-separated terms must all match (up to 5)' })
   @IsOptional()

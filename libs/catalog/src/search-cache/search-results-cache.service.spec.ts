@@ -71,4 +71,15 @@ describe('SearchResultsCache', () => {
     expect(held.has('big299')).toBe(true); // the newest kept, the oldest dropped
     expect(held.has('big0')).toBe(false);
   });
+
+  it('weighs a page kept as its body by the count of items it holds', async () => {
+    const c = cache(5000);
+    // as ProductSearchService keeps a page: the encoded body and how many items it holds
+    const page = (n: number) => async () => ({ body: Buffer.from('{}'), items: n });
+    for (let i = 0; i < 300; i++) await c.get(`body${i}`, page(200));
+    const held = (c as unknown as { entries: Map<string, unknown> }).entries;
+    expect((c as unknown as { weight: number }).weight).toBeLessThanOrEqual(50_000);
+    expect(held.size).toBeLessThan(300);
+    expect(held.has('body299')).toBe(true);
+  });
 });

@@ -18,10 +18,10 @@ interface Entry<T> {
   weight: number;
 }
 
-/** A page's weight: its items (and one for the page itself). */
+/** A page's weight: its items (an array, or their count) and one for the page itself. */
 function weightOf(value: unknown): number {
   const items = (value as { items?: unknown } | null)?.items;
-  return 1 + (Array.isArray(items) ? items.length : 0);
+  return 1 + (Array.isArray(items) ? items.length : typeof items === 'number' ? items : 0);
 }
 
 /**
@@ -41,6 +41,8 @@ export class SearchResultsCache {
   /** sum of the kept entries' weights */
   private weight = 0;
   readonly ttlMs: number;
+  /** look-ups answered from memory (a computed page or one in flight) and pages computed: for benchmarks */
+  readonly stats = { hits: 0, misses: 0 };
 
   constructor(
     private readonly versions: CacheVersions,
@@ -62,7 +64,11 @@ export class SearchResultsCache {
     }
     const now = Date.now();
     const hit = this.entries.get(key) as Entry<T> | undefined;
-    if (hit && now - hit.at < this.ttlMs) return hit.value;
+    if (hit && now - hit.at < this.ttlMs) {
+      this.stats.hits++;
+      return hit.value;
+    }
+    this.stats.misses++;
     if (hit) this.remove(key, hit);
     this.evict(now);
     const value = compute();

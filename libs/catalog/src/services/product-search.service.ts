@@ -1,8 +1,9 @@
-import { AuthUser, MAX_PAGE_SIZE, Page, toSafeNumber } from '@huigong/common';
+import { AuthUser, CacheVersions, MAX_PAGE_SIZE, Page, toSafeNumber } from '@huigong/common';
 import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
-import type { Pool, QueryResultRow } from 'pg';
+import type { QueryResultRow } from 'pg';
 import { DataSource } from 'typeorm';
+import { SearchDbPool } from './search-db-pool.service';
 import { SearchResultsCache } from '../search-cache/search-results-cache.service';
 import { CategoriesService } from './categories.service';
 import { LocalityService } from './locality.service';
@@ -47,11 +48,10 @@ export interface ProductSearchPage extends Page<ProductSummary> {
   totalCapped: boolean;
 }
 
-/** A cached page: its items' JSON texts and the query's total. */
-interface JsonResults {
-  items: string[];
-  total: number;
-  totalCapped: boolean;
+/** A cached page: the response body, encoded once, and how many items it holds (the cache's weight). */
+interface PageBody {
+  body: Buffer;
+  items: number;
 }
 
 /** Counting every match of a one-character query (茶) costs more than the page itself; count up to here. */
@@ -59,6 +59,10 @@ export const TOTAL_CAP = 1000;
 export const MAX_TERMS = 5;
 /** Rows a keyword page may read walking the sort order before the matches are sorted instead. */
 export const WALK_ROWS = 2000;
+/** A broad keyword's matches are counted up to here, once per catalog version (see `broadMemo`). */
+export const MATCH_COUNT_CAP = 20_000;
+/** Broad keyword filters whose count is remembered at most (the memo is emptied when full). */
+const MAX_REMEMBERED_COUNTS = 10_000;
 
 const ORDER: Record<ProductSort, string> = {
   sales: 'p.sales_count DESC, p.id',
@@ -120,24 +124,26 @@ export class ProductSearchService {
     private readonly categories: CategoriesService,
     private readonly locality: LocalityService,
     private readonly cache: SearchResultsCache,
+    private readonly searchPool: SearchDbPool,
+    private readonly versions: CacheVersions,
   ) {}
 
   /**
    * A page of results as the JSON body of the response. The viewer matters only through their city
    * (the `local` flag, `localOnly`), so pages are cached per city and query (SearchResultsCache:
-   * catalog changes are seen at once, stock and sales counts within the cache's TTL). A page's items
-   * are kept as their JSON text, so a cached page costs a string join, not a serialization.
+   * catalog changes are seen at once, stock and sales counts within the cache's TTL). The key holds
+   * everything the body says (limit and offset too), so a page is kept as its whole body in UTF-8: a
+   * cached page is written as it is — no serialization, no join, no encoding per request.
    */
-  async searchBody(user: AuthUser, query: ProductSearchQuery, cacheEpoch?: number): Promise<string> {
+  async searchBody(user: AuthUser, query: ProductSearchQuery, cacheEpoch?: number): Promise<Buffer> {
     const cityPrefix = await this.locality.cityPrefix(user);
-    const r = await this.cache.get(searchKey(cityPrefix, query), () => this.computeJson(cityPrefix, query), cacheEpoch);
-    // the key order of ProductPageDto as JSON.stringify wrote it: items, total, totalCapped, limit, offset
-    return `{"items":[${r.items.join(',')}],"total":${r.total},"totalCapped":${r.totalCapped},"limit":${query.limit},"offset":${query.offset}}`;
+    return (await this.cache.get(searchKey(cityPrefix, query), () => this.computeBody(cityPrefix, query), cacheEpoch)).body;
   }
 
-  private async computeJson(cityPrefix: string, query: ProductSearchQuery): Promise<JsonResults> {
+  private async computeBody(cityPrefix: string, query: ProductSearchQuery): Promise<PageBody> {
     const page = await this.compute(cityPrefix, query);
-    return { items: page.items.map((i) => JSON.stringify(i)), total: page.total, totalCapped: page.totalCapped };
+    // ProductPageDto's keys in its order: items, total, totalCapped, limit, offset
+    return { body: Buffer.from(JSON.stringify(page)), items: page.items.length };
   }
 
   private async compute(cityPrefix: string, query: ProductSearchQuery): Promise<ProductSearchPage> {
@@ -212,14 +218,36 @@ export class ProductSearchService {
       const sample = `SELECT p.*, count(*) OVER () AS n
           FROM (SELECT p.id, ${SORT_COLUMNS} FROM products p WHERE ${filter} LIMIT ${TOTAL_CAP + 1}) p
          ORDER BY ${FENCED[sort]} LIMIT ${limit} OFFSET ${offset}`;
-      rows = await this.page(sample, true, sort, prefix, params);
-      if (rows.length) n = rows[0].n;
-      else if (query.offset === 0) n = 0;
-      else [{ n }] = await countUpTo(TOTAL_CAP + 1);
+      // which products match does not drift with stock (unless inStock filters): a broad filter's
+      // count, once known for this catalog version, spares the sample and sizes the walk
+      const memo = query.inStock ? undefined : this.broadMemo();
+      const countKey = `${filter}\n${JSON.stringify(filterParams)}`;
+      let matches = memo?.counts.get(countKey);
+      if (matches !== undefined) {
+        rows = [];
+        n = TOTAL_CAP + 1;
+      } else {
+        rows = await this.page(sample, true, sort, prefix, params);
+        if (rows.length) n = rows[0].n;
+        else if (query.offset === 0) n = 0;
+        else [{ n }] = await countUpTo(TOTAL_CAP + 1);
+        if (n > TOTAL_CAP && memo) {
+          const counted = countUpTo(MATCH_COUNT_CAP).then(([r]) => r.n as number);
+          memo.counts.set(countKey, counted);
+          counted.catch(() => memo.counts.delete(countKey));
+          matches = counted;
+        }
+      }
       capped = n > TOTAL_CAP;
       if (!capped) {
         // the sample was every match
-      } else if (await this.walkPays(query.offset + limit)) {
+      } else if (
+        !(query.offset + limit >= (memo?.shortWalks.get(`${sort}\n${countKey}`) ?? Infinity)) &&
+        // more than TOTAL_CAP match: when even that density pays for the walk (a shallow page), the
+        // count is not waited for (it may be counting 20,000 rows); only a deeper page needs it
+        ((await this.walkPays(query.offset + limit, TOTAL_CAP + 1)) ||
+          (matches !== undefined && (await this.walkPays(query.offset + limit, await matches.catch(() => TOTAL_CAP + 1)))))
+      ) {
         // Many matches: walk the sort order and test each product until the page is full — a few
         // hundred rows for a broad word, where sorting every match means reading thousands. The walk is
         // bounded (WALK_ROWS); should it end short of the page, the matches are sorted after all.
@@ -228,7 +256,14 @@ export class ProductSearchService {
                    ORDER BY ${ORDER[sort]} LIMIT ${WALK_ROWS}) p
            WHERE ${exact.join(' AND ')} ORDER BY ${ORDER[sort]} LIMIT ${limit} OFFSET ${offset}`;
         rows = await this.page(walk, false, sort, prefix, params);
-        if (rows.length < limit) rows = await this.page(fenced, false, sort, prefix, params);
+        if (rows.length < limit) {
+          // A word that correlates with the order: the walk found fewer than offset + limit matches in
+          // its WALK_ROWS rows, and a deeper page would not find more. Remembered as a hint only (the
+          // sales and rating orders drift): a stale hint costs a walk or a sort, never a wrong page.
+          const shortKey = `${sort}\n${countKey}`;
+          if (memo) memo.shortWalks.set(shortKey, Math.min(memo.shortWalks.get(shortKey) ?? Infinity, query.offset + limit));
+          rows = await this.page(fenced, false, sort, prefix, params);
+        }
       } else rows = await this.page(fenced, false, sort, prefix, params);
     } else {
       // Selective (category, supplier, origin, price): one pass over the matches computes the exact
@@ -296,12 +331,32 @@ export class ProductSearchService {
   }
 
   /**
-   * Whether walking the sort order should fill a page ending at `end`: with more than TOTAL_CAP matches
-   * among about `products` rows, one row in products / TOTAL_CAP matches at worst, so the walk is
-   * expected to read end * products / TOTAL_CAP rows at most; past WALK_ROWS, sorting the matches wins.
+   * Whether walking the sort order should fill a page ending at `end`: with at least `matches` matches
+   * among about `products` rows, one row in products / matches matches at worst, so the walk is
+   * expected to read end * products / matches rows at most; past WALK_ROWS, sorting the matches wins.
    */
-  private async walkPays(end: number): Promise<boolean> {
-    return (end * (await this.productCount())) / (TOTAL_CAP + 1) <= WALK_ROWS;
+  private async walkPays(end: number, matches: number): Promise<boolean> {
+    return (end * (await this.productCount())) / matches <= WALK_ROWS;
+  }
+
+  private memo?: { version: string; counts: Map<string, Promise<number>>; shortWalks: Map<string, number> };
+
+  /**
+   * Broad keyword filters' match counts (up to MATCH_COUNT_CAP) and the page ends their walks fell
+   * short of, for the catalog version this request read; undefined when none can be trusted. Which listed products a filter without `inStock`
+   * matches depends only on what the `catalog` version covers (names, descriptions, status, listing,
+   * category, origin, SKU prices), so a count stays exact until the version changes. Used only with the
+   * results cache on: its look-up read the version after the request arrived, and
+   * CacheVersions.latest is at least that fresh (a count computed across a change is kept under the
+   * version read before it, which later requests no longer match).
+   */
+  private broadMemo(): { counts: Map<string, Promise<number>>; shortWalks: Map<string, number> } | undefined {
+    if (this.cache.ttlMs <= 0) return undefined;
+    const version = this.versions.latest('catalog');
+    if (version === undefined) return undefined;
+    const m = this.memo;
+    if (m?.version !== version || m.counts.size + m.shortWalks.size >= MAX_REMEMBERED_COUNTS) this.memo = { version, counts: new Map(), shortWalks: new Map() };
+    return this.memo;
   }
 
   private estimate?: { at: number; rows: Promise<number> };
@@ -319,14 +374,14 @@ export class ProductSearchService {
   }
 
   /**
-   * Runs a query as a named prepared statement: each shape of query (a few dozen filter combinations)
-   * is planned once per connection and then reused. Planning costs as much as running these queries;
-   * the plans do not depend on the values (the fenced orders start from the filter, the gram index
-   * takes catalog_query_grams($n) as a run-time key), so generic plans lose nothing.
+   * Runs a query as a named prepared statement on the search pool, whose sessions use generic plans:
+   * each shape of query (a few dozen filter combinations) is planned once per connection and then
+   * reused. Planning costs as much as running these queries; the plans do not depend on the values
+   * (the fenced orders start from the filter, the gram index takes catalog_query_grams($n) as a
+   * run-time key, LIMIT is in the text), so generic plans lose little.
    */
-  private async prepared(text: string, values: unknown[]): Promise<QueryResultRow[]> {
-    const pool = (this.dataSource.driver as unknown as { master: Pool }).master;
-    return (await pool.query({ name: this.statementName(text), text, values })).rows;
+  private prepared(text: string, values: unknown[]): Promise<QueryResultRow[]> {
+    return this.searchPool.query(this.statementName(text), text, values);
   }
 
   /** Hashing the text (a few kB) on every request cost more than the rest of the service's JavaScript. */

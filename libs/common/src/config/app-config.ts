@@ -32,6 +32,8 @@ export interface AppConfig {
   checkoutMaxWaiting: number;
   /** how long a product search result may be served from memory (stock and sales counts drift by at most this); 0 turns the cache off */
   catalogSearchCacheTtlMs: number;
+  /** PostgreSQL connections per API process for product searches, beside DB_POOL_SIZE (their own sessions plan once) */
+  catalogSearchDbPoolSize: number;
   autoConfirmDays: number;
   demoProducts: number;
   /** cron pattern (5 or 6 fields) of the worker's ledger verification, or null when LEDGER_VERIFY_CRON=off */
@@ -149,6 +151,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     checkoutLockTimeoutMs: int(env, 'CHECKOUT_LOCK_TIMEOUT_MS', 500, 0, 60000),
     checkoutMaxWaiting: int(env, 'CHECKOUT_MAX_WAITING', 5000, 1, 1000000),
     catalogSearchCacheTtlMs: int(env, 'CATALOG_SEARCH_CACHE_TTL_MS', 5000, 0, 60000),
+    catalogSearchDbPoolSize: int(env, 'CATALOG_SEARCH_DB_POOL_SIZE', 8, 1, 1000),
     autoConfirmDays: int(env, 'AUTO_CONFIRM_DAYS', 7, 0, 365),
     demoProducts: int(env, 'DEMO_PRODUCTS', 3000, 0, 1000000),
     ledgerVerifyCron: cron(env, 'LEDGER_VERIFY_CRON', '30 3 * * *'),

@@ -1,4 +1,6 @@
-import { hostileFields } from './validation';
+import { Transform, Type } from 'class-transformer';
+import { IsDate, IsInt, IsOptional, IsString, Min, ValidateNested } from 'class-validator';
+import { createValidationPipe, hostileFields, RememberValidQueries } from './validation';
 
 describe('hostileFields', () => {
   it('names prototype keys and Object.prototype method names at any depth', () => {
@@ -18,5 +20,86 @@ describe('hostileFields', () => {
 
   it('names strings with lone UTF-16 surrogates, and leaves real astral characters alone', () => {
     expect(hostileFields({ contactEmail: '\ud800', name: 'x\udc00y', ok: '𝦗青岛😀' }).map((f) => f.field)).toEqual(['contactEmail', 'name']);
+  });
+});
+
+describe('the validation pipe on queries', () => {
+  @RememberValidQueries()
+  class Q {
+    @IsOptional() @Type(() => Number) @IsInt() @Min(0) n?: number;
+    @IsOptional() @IsString({ each: true }) tags?: string[];
+  }
+  const meta = { type: 'query' as const, metatype: Q, data: undefined };
+
+  it('answers a query it validated before with an equal DTO the handler may change freely', async () => {
+    const pipe = createValidationPipe();
+    const first = (await pipe.transform({ n: '3', tags: ['a', 'b'] }, meta)) as Q;
+    expect(first).toBeInstanceOf(Q);
+    expect(first).toEqual({ n: 3, tags: ['a', 'b'] });
+    first.n = 99;
+    first.tags!.push('changed');
+    const again = (await pipe.transform({ n: '3', tags: ['a', 'b'] }, meta)) as Q;
+    expect(again).toBeInstanceOf(Q);
+    expect(again).toEqual({ n: 3, tags: ['a', 'b'] });
+    expect(again).not.toBe(first);
+    // the same answer as a pipe that never saw the query
+    expect(again).toEqual(await createValidationPipe().transform({ n: '3', tags: ['a', 'b'] }, meta));
+  });
+
+  it('refuses an invalid query every time, and unknown or hostile fields too', async () => {
+    const pipe = createValidationPipe();
+    for (let i = 0; i < 2; i++) {
+      await expect(pipe.transform({ n: '-1' }, meta)).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+      await expect(pipe.transform({ n: '1', extra: 'x' }, meta)).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+      await expect(pipe.transform({ n: '1\u0000' }, meta)).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    }
+    // a valid query remembered does not let a different, invalid one through
+    await pipe.transform({ n: '1' }, meta);
+    await expect(pipe.transform({ n: '1', extra: 'x' }, meta)).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+  });
+
+  /** transforms counted: how often class-transformer really ran for a class */
+  let converted = 0;
+  const counted = ({ value }: { value: unknown }) => {
+    converted++;
+    return Number(value);
+  };
+
+  it('remembers only the DTO classes that opt in', async () => {
+    @RememberValidQueries()
+    class OptedIn {
+      @IsOptional() @Transform(counted) @IsInt() n?: number;
+    }
+    class Plain {
+      @IsOptional() @Transform(counted) @IsInt() n?: number;
+    }
+    // a subclass does not inherit the opt-in (it may add fields the memo must not share)
+    class PlainChild extends OptedIn {}
+    for (const metatype of [OptedIn, Plain, PlainChild]) {
+      const pipe = createValidationPipe();
+      converted = 0;
+      for (let i = 0; i < 3; i++) expect(await pipe.transform({ n: '7' }, { type: 'query', metatype, data: undefined })).toEqual({ n: 7 });
+      expect([metatype.name, converted]).toEqual([metatype.name, metatype === OptedIn ? 1 : 3]);
+    }
+  });
+
+  it('does not remember an opted-in DTO holding a Date or a nested object: a handler changing one does not change the next request', async () => {
+    class Range {
+      @IsString() from!: string;
+    }
+    @RememberValidQueries()
+    class WithObjects {
+      @IsOptional() @Type(() => Date) @IsDate() since?: Date;
+      @IsOptional() @ValidateNested() @Type(() => Range) range?: Range;
+    }
+    const meta2 = { type: 'query' as const, metatype: WithObjects, data: undefined };
+    const pipe = createValidationPipe();
+    const query = { since: '2026-01-01T00:00:00Z' };
+    await pipe.transform(query, meta2);
+    const second = (await pipe.transform(query, meta2)) as WithObjects;
+    second.since!.setFullYear(1999); // a handler "normalising" its argument
+    const third = (await pipe.transform(query, meta2)) as WithObjects;
+    expect(third.since!.getUTCFullYear()).toBe(2026);
+    expect(third.since).not.toBe(second.since);
   });
 });

@@ -51,15 +51,86 @@ export function hostileFields(value: unknown, path = '', out: FieldError[] = [],
   return out;
 }
 
+/** Distinct valid query strings remembered (all opted-in DTOs together); the memo is emptied when full. */
+export const VALID_QUERY_MEMO_SIZE = 5000;
+
+const REMEMBERED_QUERY_DTOS = new WeakSet<object>();
+
+/**
+ * Opts a query DTO class into the validation pipe's memo of valid queries: a query string seen valid
+ * before is answered with a copy of its DTO, without class-transformer and class-validator. For hot
+ * query DTOs only (product search): the class itself must opt in (a subclass does not inherit it), and
+ * a DTO is remembered only when every value is a primitive or an array of primitives — the copy is
+ * one level deep, so a Date or a nested object would be shared between requests.
+ */
+export function RememberValidQueries(): ClassDecorator {
+  return (target) => {
+    REMEMBERED_QUERY_DTOS.add(target);
+  };
+}
+
+const isPrimitive = (v: unknown): boolean => v === null || (typeof v !== 'object' && typeof v !== 'function');
+
+/** Whether a one-level copy of the DTO shares nothing mutable with it. */
+function primitivesOnly(dto: object): boolean {
+  for (const v of Object.values(dto)) {
+    if (!isPrimitive(v) && !(Array.isArray(v) && v.every(isPrimitive))) return false;
+  }
+  return true;
+}
+
+/** A copy the handler may change without changing the remembered one (primitivesOnly holds for it). */
+function copyOf(dto: object): object {
+  const out = Object.create(Object.getPrototypeOf(dto)) as Record<string, unknown>;
+  for (const [k, v] of Object.entries(dto)) out[k] = Array.isArray(v) ? v.slice() : v;
+  return out;
+}
+
+/** The query string's parsed values as one key: strings and arrays of strings, as Express parses them. */
+function queryKey(value: unknown): string | undefined {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
+  for (const v of Object.values(value)) {
+    if (typeof v !== 'string' && !(Array.isArray(v) && v.every((e) => typeof e === 'string'))) return undefined;
+  }
+  return JSON.stringify(value);
+}
+
 class StrictValidationPipe extends ValidationPipe {
+  /**
+   * Valid query DTOs by class and query values. Transforming and validating a query is a pure
+   * function of its strings (no validator of ours reads anything else), and shoppers repeat the same
+   * few queries (a search page costs less to serve from the search cache than to validate), so a
+   * query seen valid before is answered with a copy of its DTO. Only DTO classes marked
+   * @RememberValidQueries(); invalid queries and DTOs holding objects are not remembered.
+   */
+  private readonly validQueries = new Map<unknown, Map<string, object>>();
+  private remembered = 0;
+
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    const key = metadata.type === 'query' && metadata.metatype && REMEMBERED_QUERY_DTOS.has(metadata.metatype) ? queryKey(value) : undefined;
+    if (key !== undefined) {
+      const dto = this.validQueries.get(metadata.metatype)?.get(key);
+      if (dto) return copyOf(dto);
+    }
     // a text body is an uploaded CSV: the importers check its encoding and answer CSV_ENCODING with the line
     const csvText = metadata.type === 'body' && typeof value === 'string';
     if (!csvText && (metadata.type === 'body' || metadata.type === 'query' || metadata.type === 'param')) {
       const bad = hostileFields(value);
       if (bad.length) throw validationFailed(bad);
     }
-    return super.transform(value, metadata);
+    const out: unknown = await super.transform(value, metadata);
+    if (key !== undefined && out !== null && typeof out === 'object' && primitivesOnly(out)) {
+      if (this.remembered >= VALID_QUERY_MEMO_SIZE) {
+        this.validQueries.clear();
+        this.remembered = 0;
+      }
+      let byKey = this.validQueries.get(metadata.metatype);
+      if (!byKey) this.validQueries.set(metadata.metatype, (byKey = new Map()));
+      // two requests may both miss the same query: count it once
+      if (!byKey.has(key)) this.remembered++;
+      byKey.set(key, copyOf(out));
+    }
+    return out;
   }
 }
 

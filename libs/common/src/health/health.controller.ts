@@ -20,7 +20,7 @@ export class HealthController {
 
   @Get('ready')
   @Public()
-  @ApiOperation({ summary: 'Readiness: PostgreSQL and Redis answer; 503 names what is down' })
+  @ApiOperation({ summary: "Readiness: PostgreSQL, Redis and the contexts' own checks (ledger, catalog-search) answer; 503 names what is down" })
   @ApiOkResponse({ schema: { example: { status: 'ok', checks: { postgres: { ok: true }, redis: { ok: true } } } } })
   @ApiServiceUnavailableResponse({ schema: { example: { status: 'unavailable', down: ['redis'], checks: { redis: { ok: false, detail: 'connection refused' } } } } })
   async ready(@Res({ passthrough: true }) res: Response): Promise<Record<string, unknown>> {
