@@ -284,6 +284,36 @@ describe('distribution and close under crashes and races (e2e)', () => {
     };
   }
 
+  it('marks its rows with HOT updates: no index of campaign_members names a column the mark sets, and new pages keep room', async () => {
+    // a HOT update needs every changed column absent from every index (keys, INCLUDE, predicate,
+    // expressions) and room on the row's page; an index on state, grant_account_id or credited_at
+    // would make each mark write a new row version elsewhere and four index entries again
+    const named: { index: string; col: string }[] = await ds.query(
+      `SELECT c.relname AS index, a.attname AS col
+         FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+         JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum > 0
+        WHERE i.indrelid = 'campaign_members'::regclass
+          AND (a.attnum = ANY (i.indkey::int2[])
+               OR coalesce(pg_get_expr(i.indpred, i.indrelid), '') ~ ('\\m' || a.attname || '\\M')
+               OR coalesce(pg_get_expr(i.indexprs, i.indrelid), '') ~ ('\\m' || a.attname || '\\M'))
+        ORDER BY 1, 2`,
+    );
+    expect(named.length).toBeGreaterThan(0); // the primary key and the member index are seen
+    expect(named.filter((n) => ['state', 'grant_account_id', 'credited_at'].includes(n.col))).toEqual([]);
+    const [{ fillfactor }] = await ds.query(
+      `SELECT (SELECT split_part(o, '=', 2)::int FROM unnest(reloptions) o WHERE o LIKE 'fillfactor=%') AS fillfactor FROM pg_class WHERE oid = 'campaign_members'::regclass`,
+    );
+    expect(fillfactor).toBeLessThanOrEqual(50);
+    // and a distribution credits through those rows as before: same pages (the new versions beside the old)
+    const id = await approvedCampaign('热更新', 300, { groups: ['码头'] });
+    const before: { block: string }[] = await ds.query(`SELECT DISTINCT (ctid::text::point)[0]::text AS block FROM campaign_members WHERE campaign_id = $1 ORDER BY 1`, [id]);
+    await expect(runner.run(id, { chunkSize: 40 })).resolves.toMatchObject({ outcome: 'done', credited: 100 });
+    const after: { block: string }[] = await ds.query(`SELECT DISTINCT (ctid::text::point)[0]::text AS block FROM campaign_members WHERE campaign_id = $1 ORDER BY 1`, [id]);
+    expect(after).toEqual(before);
+    await assertCreditedOnce(id, 100, 300);
+    await assertConservation(ds, 'HOT mark');
+  });
+
   it('two chunks in flight really overlap: the second chunk reaches its debit while the first waits before its own', async () => {
     const id = await approvedCampaign('并行重叠', 400, { groups: ['车间'] });
     // one chunk is one deferred-debit ledger call, which takes at most 5,000 credits

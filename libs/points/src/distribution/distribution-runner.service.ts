@@ -89,8 +89,8 @@ export class DistributionRunner {
     let credited = 0;
     let creditedFen = 0;
     // Keyset cursor: each chunk takes the pending rows after the last member of the previous one.
-    // Scanning the pending index from its start every time would wade through the index entries of
-    // the rows already credited (dead until vacuum) — quadratic at a million members. Rows added
+    // Scanning the campaign's primary-key range from its start every time would step over every row
+    // already credited — quadratic at a million members. Rows added
     // behind the cursor meanwhile (a later round) get their own job, which starts from the beginning.
     // The selects run one after another (each needs the previous one's last member), each in its own
     // short transaction; the chunk checks on the rows themselves that they are still pending.
@@ -162,8 +162,10 @@ export class DistributionRunner {
 
   private select(em: EntityManager, campaignId: string, size: number, after: string): Promise<ChunkRow[]> {
     return em.query(
-      // (the holder by a per-row lookup: a join lets the planner merge-scan members from its start;
-      // in members_holder, which holds only activated members, so an unactivated one costs no heap read)
+      // (walks the primary key from the cursor: no index names state, so that the mark below is a HOT
+      // update — migration 1765900000000; the holder by a per-row lookup: a join lets the planner
+      // merge-scan members from its start; in members_holder, which holds only activated members, so
+      // an unactivated one costs no heap read)
       `SELECT cm.member_id, cm.amount_fen, (SELECT m.user_id FROM members m WHERE m.id = cm.member_id AND m.user_id IS NOT NULL) AS user_id, cm.ctid::text AS row
          FROM campaign_members cm
         WHERE cm.campaign_id = $1 AND cm.state = 'pending' AND cm.member_id > $3 ORDER BY cm.member_id LIMIT $2`,
@@ -245,7 +247,9 @@ export class DistributionRunner {
     );
     for (const h of newHolders) await this.ledger.assignHolder(em, credited.accountIds[h.index], h.userId);
     const fen = credited.totalFen;
-    // Marked by the rows' physical addresses (a TID scan, not 5,000 primary-key probes). The rows are
+    // Marked by the rows' physical addresses (a TID scan, not 5,000 primary-key probes), as a HOT
+    // update: no index names the columns it sets and approval left room on the pages (fillfactor 45),
+    // so each new version lands beside the old one and no index entry is written. The rows are
     // checked again (campaign, member, still pending): a member who left since the select was
     // withdrawn under the progress row, their row's version is no longer the one selected, and the
     // chunk rolls back to be redone without them.
@@ -260,7 +264,10 @@ export class DistributionRunner {
     );
     if (marked !== rows.length) throw new ChunkRaced(`campaign ${campaignId}: marked ${marked} of ${rows.length} rows credited; the chunk is rolled back`);
     await em.query(
-      `UPDATE campaign_distributions SET credited_members = credited_members + $2, credited_fen = credited_fen + $3, chunks = chunks + 1, last_progress_at = now()
+      `UPDATE campaign_distributions SET credited_members = credited_members + $2, credited_fen = credited_fen + $3, chunks = chunks + 1,
+              -- only forward (chunks in flight commit in any order): reports take every credit as at or
+              -- before it (PointsReportingService)
+              last_progress_at = greatest(last_progress_at, now())
         WHERE campaign_id = $1`,
       [campaignId, rows.length, fen],
     );
