@@ -4,6 +4,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { CampaignStatus } from '../campaigns/campaign.lifecycle';
 import { CampaignTransitionsService } from '../campaigns/campaign-transitions.service';
+import { anyPending } from '../shared/campaign-range.util';
 import { ENTRY_KINDS, grantOwnerId, LEDGER_KEYS, OWNER_TYPES, REFERENCES, SYSTEM_ACTORS } from '../shared/ledger-keys.constants';
 import { NotYetError } from './not-yet.error';
 
@@ -79,6 +80,9 @@ export class DistributionRunner {
   ) {}
 
   async run(campaignId: string, opts: DistributionOptions = {}): Promise<DistributionResult> {
+    // the grants' owner ids and idempotency keys are built from this string: one spelling per campaign
+    // (a job enqueued before AddCampaignMembersService passed the stored id may carry an upper-case one)
+    campaignId = campaignId.toLowerCase();
     const chunkSize = opts.chunkSize ?? DEFAULT_CHUNK_SIZE;
     if (!Number.isInteger(chunkSize) || chunkSize < 1 || chunkSize > MAX_CHUNK_SIZE) throw new RangeError(`chunkSize must be an integer from 1 to ${MAX_CHUNK_SIZE}, got ${chunkSize}`);
     const parallel = Math.max(1, opts.parallel ?? DEFAULT_PARALLEL_CHUNKS);
@@ -276,12 +280,9 @@ export class DistributionRunner {
 
   private async finish(em: EntityManager, campaignId: string): Promise<CampaignStatus> {
     const locked = await this.transitions.lock(em, campaignId);
-    const [{ pending, due }] = await em.query(
-      `SELECT EXISTS (SELECT 1 FROM campaign_members WHERE campaign_id = $1 AND state = 'pending') AS pending,
-              (SELECT now() >= opens_at FROM campaigns WHERE id = $1) AS due`,
-      [campaignId],
-    );
-    if (pending) return locked.status;
+    // once a run, over the campaign's primary-key range only (see onCampaignRange)
+    if (await anyPending(em, campaignId)) return locked.status;
+    const [{ due }] = await em.query(`SELECT now() >= opens_at AS due FROM campaigns WHERE id = $1`, [campaignId]);
     await em.query(`UPDATE campaign_distributions SET status = 'done', finished_at = now() WHERE campaign_id = $1 AND status <> 'done'`, [campaignId]);
     // the window's open job may have run while we were crediting: open now if it is time
     if (locked.status === CampaignStatus.Distributing && due) {
