@@ -164,7 +164,11 @@ export class DistributionRunner {
     return { status: locked.status, ctx: { poolAccountId: c.pool_account_id, unionId: c.union_id } };
   }
 
-  private select(em: EntityManager, campaignId: string, size: number, after: string): Promise<ChunkRow[]> {
+  private async select(em: EntityManager, campaignId: string, size: number, after: string): Promise<ChunkRow[]> {
+    // on the campaign's primary-key range even when the statistics say nothing is pending (a later
+    // round's job, a resumed run): otherwise a seq scan of every campaign's rows (see onCampaignRange);
+    // the select is its own transaction, so the setting ends with it
+    await em.query(`SELECT set_config('enable_seqscan', 'off', true)`);
     return em.query(
       // (walks the primary key from the cursor: no index names state, so that the mark below is a HOT
       // update — migration 1765900000000; the holder by a per-row lookup: a join lets the planner
