@@ -15,8 +15,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  *   steps over the rows credited before once, in its first select). finish() and the window's open
  *   ask "anything pending?" once per run over the campaign's primary-key range, with sequential scans
  *   off for that statement (onCampaignRange: planned from statistics taken while a campaign was
- *   pending, the question was a seq scan of every campaign's rows); so do approval's count, settle's
- *   and cancel's withdrawals and the admin member list's count.
+ *   pending, the question was a seq scan of every campaign's rows); so do the chunk select, approval's
+ *   count, settle's and cancel's withdrawals and the admin member list's count.
  * - campaign_members_grant goes: the two grant → campaign lookups (refund target, audit trace) find
  *   the campaign and member from the grant account's owner id (`<campaign>:<member>`, read through
  *   LedgerQueryService) and then take the row by primary key.

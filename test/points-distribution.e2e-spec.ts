@@ -2,7 +2,8 @@ import { AppError, Role, TransactionRunner } from '@huigong/common';
 import { UsersService } from '@huigong/identity';
 import { AccountType, DistributeInput, DistributeOptions, LedgerService } from '@huigong/ledger';
 import { CampaignWindowService, DistributionRunner, PointsQueryService, PointsReportingService, PointsTraceQueryService } from '@huigong/points';
-import { anyPending, FIRST_PENDING_SQL, onCampaignRange } from '../libs/points/src/shared/campaign-range.util';
+import { CHUNK_SELECT_SQL } from '../libs/points/src/distribution/distribution-runner.service';
+import { anyPending, FIRST_PENDING_SQL, onCampaignRange, walkCampaignRangeForTransaction } from '../libs/points/src/shared/campaign-range.util';
 import { ActivateMemberService } from '../libs/points/src/roster/activate-member.service';
 import { EntityManager } from 'typeorm';
 import { spawn } from 'node:child_process';
@@ -315,7 +316,7 @@ describe('distribution and close under crashes and races (e2e)', () => {
     await assertConservation(ds, 'HOT mark');
   });
 
-  it('asks "anything pending?" on the campaign\'s primary-key range, even with statistics that invite a seq scan of every campaign', async () => {
+  it('asks "anything pending?" and selects a chunk along the campaign\'s primary key, even with statistics that invite a seq scan of every campaign', async () => {
     // many campaigns in the table, the one asked about a large share of it, analysed with nothing
     // pending: the plain query is then planned as a seq scan of the whole table (the control below);
     // onCampaignRange must keep it on the primary key. Rolled back: rows, statistics and all.
@@ -337,15 +338,27 @@ describe('distribution and close under crashes and races (e2e)', () => {
         [unionId, target],
       );
       await qr.query(`ANALYZE campaign_members`);
-      const plan = async (): Promise<string> => ((await qr.query(`EXPLAIN ${FIRST_PENDING_SQL}`, [target])) as { 'QUERY PLAN': string }[]).map((r) => r['QUERY PLAN']).join('\n');
-      expect(await plan()).toMatch(/Seq Scan on campaign_members/); // the control: the check below can fail
-      const guarded = await onCampaignRange(qr.manager, plan);
-      expect(guarded).not.toMatch(/Seq Scan/);
+      const explain = async (sql: string, params: unknown[]): Promise<string> => ((await qr.query(`EXPLAIN ${sql}`, params)) as { 'QUERY PLAN': string }[]).map((r) => r['QUERY PLAN']).join('\n');
+      const probe = () => explain(FIRST_PENDING_SQL, [target]);
+      const chunk = () => explain(CHUNK_SELECT_SQL, [target, 5000, '00000000-0000-0000-0000-000000000000']);
+      // the controls: unguarded, both are seq scans of every campaign's rows, so the checks below can fail
+      expect(await probe()).toMatch(/Seq Scan on campaign_members/);
+      expect(await chunk()).toMatch(/Seq Scan on campaign_members/);
+      // guarded: the primary key in order, from the campaign's start (or the cursor), no sort
+      const guarded = await onCampaignRange(qr.manager, probe, { walk: true });
+      expect(guarded).toMatch(/Index Scan using campaign_members_pkey on campaign_members/);
       expect(guarded).toMatch(/Index Cond: \(campaign_id = /);
-      expect(guarded).toMatch(/campaign_members_pkey/);
+      expect(guarded).not.toMatch(/Seq Scan|Bitmap|Sort/);
+      const [{ setting, bitmap }] = await qr.query(`SELECT current_setting('enable_seqscan') AS setting, current_setting('enable_bitmapscan') AS bitmap`);
+      expect({ setting, bitmap }).toEqual({ setting: 'on', bitmap: 'on' }); // restored for the rest of the transaction
+      await qr.query(`SAVEPOINT chunk_select`);
+      await walkCampaignRangeForTransaction(qr.manager);
+      const chunkPlan = await chunk();
+      await qr.query(`ROLLBACK TO SAVEPOINT chunk_select`); // (the runner's select is its own transaction)
+      expect(chunkPlan).toMatch(/Index Scan using campaign_members_pkey on campaign_members cm/);
+      expect(chunkPlan).toMatch(/Index Cond: \(\(campaign_id = .*\) AND \(member_id > /);
+      expect(chunkPlan).not.toMatch(/Seq Scan|Bitmap|Sort/);
       await expect(anyPending(qr.manager, target)).resolves.toBe(false);
-      const [{ setting }] = await qr.query(`SELECT current_setting('enable_seqscan') AS setting`);
-      expect(setting).toBe('on'); // restored for the rest of the transaction
       await qr.query(`UPDATE campaign_members SET state = 'pending', grant_account_id = NULL, credited_at = NULL WHERE campaign_id = $1 AND grant_account_id = 12345`, [target]);
       await expect(anyPending(qr.manager, target)).resolves.toBe(true);
     } finally {

@@ -4,7 +4,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { CampaignStatus } from '../campaigns/campaign.lifecycle';
 import { CampaignTransitionsService } from '../campaigns/campaign-transitions.service';
-import { anyPending } from '../shared/campaign-range.util';
+import { anyPending, walkCampaignRangeForTransaction } from '../shared/campaign-range.util';
 import { ENTRY_KINDS, grantOwnerId, LEDGER_KEYS, OWNER_TYPES, REFERENCES, SYSTEM_ACTORS } from '../shared/ledger-keys.constants';
 import { NotYetError } from './not-yet.error';
 
@@ -43,6 +43,16 @@ interface ChunkRow {
   user_id: string | null;
   row: string;
 }
+
+/**
+ * A chunk's rows: the pending ones after the cursor, in member order. Walks the primary key (no index
+ * names state, so that the mark is a HOT update — migration 1765900000000); the holder by a per-row
+ * lookup (a join lets the planner merge-scan members from its start; in members_holder, which holds
+ * only activated members, so an unactivated one costs no heap read). test/points-distribution EXPLAINs it.
+ */
+export const CHUNK_SELECT_SQL = `SELECT cm.member_id, cm.amount_fen, (SELECT m.user_id FROM members m WHERE m.id = cm.member_id AND m.user_id IS NOT NULL) AS user_id, cm.ctid::text AS row
+   FROM campaign_members cm
+  WHERE cm.campaign_id = $1 AND cm.state = 'pending' AND cm.member_id > $3 ORDER BY cm.member_id LIMIT $2`;
 
 const isKeyTakenMeanwhile = (err: unknown): boolean => (err as { driverError?: { code?: string } })?.driverError?.code === 'HGK01';
 
@@ -165,20 +175,11 @@ export class DistributionRunner {
   }
 
   private async select(em: EntityManager, campaignId: string, size: number, after: string): Promise<ChunkRow[]> {
-    // on the campaign's primary-key range even when the statistics say nothing is pending (a later
-    // round's job, a resumed run): otherwise a seq scan of every campaign's rows (see onCampaignRange);
-    // the select is its own transaction, so the setting ends with it
-    await em.query(`SELECT set_config('enable_seqscan', 'off', true)`);
-    return em.query(
-      // (walks the primary key from the cursor: no index names state, so that the mark below is a HOT
-      // update — migration 1765900000000; the holder by a per-row lookup: a join lets the planner
-      // merge-scan members from its start; in members_holder, which holds only activated members, so
-      // an unactivated one costs no heap read)
-      `SELECT cm.member_id, cm.amount_fen, (SELECT m.user_id FROM members m WHERE m.id = cm.member_id AND m.user_id IS NOT NULL) AS user_id, cm.ctid::text AS row
-         FROM campaign_members cm
-        WHERE cm.campaign_id = $1 AND cm.state = 'pending' AND cm.member_id > $3 ORDER BY cm.member_id LIMIT $2`,
-      [campaignId, size, after],
-    );
+    // the primary key in order from the cursor, even when the statistics say few or no rows are pending
+    // (a later round's job, a resumed run, a campaign that is a small share of the table): else a seq
+    // scan of every campaign's rows, or a bitmap scan of the rest of the campaign, for every chunk
+    await walkCampaignRangeForTransaction(em);
+    return em.query(CHUNK_SELECT_SQL, [campaignId, size, after]);
   }
 
   /** null: the campaign stopped taking credits. A chunk whose rows changed is redone with what is still pending. */
