@@ -1,7 +1,9 @@
 import { AppError, Role, TransactionRunner } from '@huigong/common';
 import { UsersService } from '@huigong/identity';
 import { AccountType, DistributeInput, DistributeOptions, LedgerService } from '@huigong/ledger';
-import { CampaignWindowService, DistributionRunner, PointsQueryService } from '@huigong/points';
+import { CampaignWindowService, DistributionRunner, PointsQueryService, PointsReportingService, PointsTraceQueryService } from '@huigong/points';
+import { CHUNK_SELECT_SQL } from '../libs/points/src/distribution/distribution-runner.service';
+import { anyPending, FIRST_PENDING_SQL, onCampaignRange, walkCampaignRangeForTransaction } from '../libs/points/src/shared/campaign-range.util';
 import { ActivateMemberService } from '../libs/points/src/roster/activate-member.service';
 import { EntityManager } from 'typeorm';
 import { spawn } from 'node:child_process';
@@ -283,6 +285,177 @@ describe('distribution and close under crashes and races (e2e)', () => {
       expect([...pending.keys()]).toEqual([]);
     };
   }
+
+  it('marks its rows with HOT updates: no index of campaign_members names a column the mark sets, and new pages keep room', async () => {
+    // a HOT update needs every changed column absent from every index (keys, INCLUDE, predicate,
+    // expressions) and room on the row's page; an index on state, grant_account_id or credited_at
+    // would make each mark write a new row version elsewhere and four index entries again
+    const named: { index: string; col: string }[] = await ds.query(
+      `SELECT c.relname AS index, a.attname AS col
+         FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+         JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum > 0
+        WHERE i.indrelid = 'campaign_members'::regclass
+          AND (a.attnum = ANY (i.indkey::int2[])
+               OR coalesce(pg_get_expr(i.indpred, i.indrelid), '') ~ ('\\m' || a.attname || '\\M')
+               OR coalesce(pg_get_expr(i.indexprs, i.indrelid), '') ~ ('\\m' || a.attname || '\\M'))
+        ORDER BY 1, 2`,
+    );
+    expect(named.length).toBeGreaterThan(0); // the primary key and the member index are seen
+    expect(named.filter((n) => ['state', 'grant_account_id', 'credited_at'].includes(n.col))).toEqual([]);
+    const [{ fillfactor }] = await ds.query(
+      `SELECT (SELECT split_part(o, '=', 2)::int FROM unnest(reloptions) o WHERE o LIKE 'fillfactor=%') AS fillfactor FROM pg_class WHERE oid = 'campaign_members'::regclass`,
+    );
+    expect(fillfactor).toBeLessThanOrEqual(50);
+    // and a distribution credits through those rows as before: same pages (the new versions beside the old)
+    const id = await approvedCampaign('热更新', 300, { groups: ['码头'] });
+    const before: { block: string }[] = await ds.query(`SELECT DISTINCT (ctid::text::point)[0]::text AS block FROM campaign_members WHERE campaign_id = $1 ORDER BY 1`, [id]);
+    await expect(runner.run(id, { chunkSize: 40 })).resolves.toMatchObject({ outcome: 'done', credited: 100 });
+    const after: { block: string }[] = await ds.query(`SELECT DISTINCT (ctid::text::point)[0]::text AS block FROM campaign_members WHERE campaign_id = $1 ORDER BY 1`, [id]);
+    expect(after).toEqual(before);
+    await assertCreditedOnce(id, 100, 300);
+    await assertConservation(ds, 'HOT mark');
+  });
+
+  it('asks "anything pending?" and selects a chunk along the campaign\'s primary key, even with statistics that invite a seq scan of every campaign', async () => {
+    // many campaigns in the table, the one asked about a large share of it, analysed with nothing
+    // pending: the plain query is then planned as a seq scan of the whole table (the control below);
+    // onCampaignRange must keep it on the primary key. Rolled back: rows, statistics and all.
+    const qr = ds.createQueryRunner();
+    await qr.connect();
+    await qr.startTransaction();
+    try {
+      await qr.query(`SET LOCAL session_replication_role = replica`); // fake campaign ids: no FK check
+      await qr.query(
+        `INSERT INTO campaign_members (campaign_id, member_id, union_id, amount_fen, state, grant_account_id, credited_at)
+         SELECT ('00000000-0000-4000-8000-' || lpad(c::text, 12, '0'))::uuid, gen_random_uuid(), $1, 100, 'credited', g, now()
+           FROM generate_series(1, 4) c, generate_series(1, 5000) g`,
+        [unionId],
+      );
+      const target = '0000000f-0000-4000-8000-000000000000';
+      await qr.query(
+        `INSERT INTO campaign_members (campaign_id, member_id, union_id, amount_fen, state, grant_account_id, credited_at)
+         SELECT $2::uuid, gen_random_uuid(), $1, 100, 'credited', g, now() FROM generate_series(1, 20000) g ORDER BY 2`,
+        [unionId, target],
+      );
+      await qr.query(`ANALYZE campaign_members`);
+      const explain = async (sql: string, params: unknown[]): Promise<string> => ((await qr.query(`EXPLAIN ${sql}`, params)) as { 'QUERY PLAN': string }[]).map((r) => r['QUERY PLAN']).join('\n');
+      const probe = () => explain(FIRST_PENDING_SQL, [target]);
+      const chunk = () => explain(CHUNK_SELECT_SQL, [target, 5000, '00000000-0000-0000-0000-000000000000']);
+      // the controls: unguarded, both are seq scans of every campaign's rows, so the checks below can fail
+      expect(await probe()).toMatch(/Seq Scan on campaign_members/);
+      expect(await chunk()).toMatch(/Seq Scan on campaign_members/);
+      // guarded: the primary key in order, from the campaign's start (or the cursor), no sort
+      const guarded = await onCampaignRange(qr.manager, probe, { walk: true });
+      expect(guarded).toMatch(/Index Scan using campaign_members_pkey on campaign_members/);
+      expect(guarded).toMatch(/Index Cond: \(campaign_id = /);
+      expect(guarded).not.toMatch(/Seq Scan|Bitmap|Sort/);
+      const [{ setting, bitmap }] = await qr.query(`SELECT current_setting('enable_seqscan') AS setting, current_setting('enable_bitmapscan') AS bitmap`);
+      expect({ setting, bitmap }).toEqual({ setting: 'on', bitmap: 'on' }); // restored for the rest of the transaction
+      await qr.query(`SAVEPOINT chunk_select`);
+      await walkCampaignRangeForTransaction(qr.manager);
+      const chunkPlan = await chunk();
+      await qr.query(`ROLLBACK TO SAVEPOINT chunk_select`); // (the runner's select is its own transaction)
+      expect(chunkPlan).toMatch(/Index Scan using campaign_members_pkey on campaign_members cm/);
+      expect(chunkPlan).toMatch(/Index Cond: \(\(campaign_id = .*\) AND \(member_id > /);
+      expect(chunkPlan).not.toMatch(/Seq Scan|Bitmap|Sort/);
+      await expect(anyPending(qr.manager, target)).resolves.toBe(false);
+      await qr.query(`UPDATE campaign_members SET state = 'pending', grant_account_id = NULL, credited_at = NULL WHERE campaign_id = $1 AND grant_account_id = 12345`, [target]);
+      await expect(anyPending(qr.manager, target)).resolves.toBe(true);
+    } finally {
+      await qr.rollbackTransaction();
+      await qr.release();
+    }
+  });
+
+  it('a later round added through an upper-case campaign id in the URL is enqueued and credited under the stored id, and its grant is found again', async () => {
+    const id = await approvedCampaign('大写编号', 120, { groups: ['码头'] });
+    await expect(runner.run(id)).resolves.toMatchObject({ outcome: 'done', credited: 100 });
+    const [extra] = await ds.query(
+      `SELECT id FROM members WHERE union_id = $1 AND group_name = '车间' AND status = 'active'
+          AND id NOT IN (SELECT member_id FROM campaign_members WHERE campaign_id = $2) ORDER BY id LIMIT 1`,
+      [unionId, id],
+    );
+    const added = await t.http.post(`/api/v1/campaigns/${id.toUpperCase()}/members`).set(bearer(unionAdmin)).send({ memberIds: [extra.id] }).expect(200);
+    expect(added.body).toMatchObject({ added: 1, round: 1 });
+    const jobs = await ds.query(`SELECT job_id, payload->>'campaignId' AS campaign_id FROM outbox WHERE name = 'distribute' AND lower(payload->>'campaignId') = $1 ORDER BY job_id`, [id]);
+    expect(jobs).toEqual([
+      { job_id: `distribute.${id}.0`, campaign_id: id },
+      { job_id: `distribute.${id}.1`, campaign_id: id },
+    ]);
+    // a job enqueued before the fix carried the URL's spelling: the run keys by the stored one anyway
+    await expect(runner.run(id.toUpperCase())).resolves.toMatchObject({ outcome: 'done', credited: 1 });
+    const [row] = await ds.query(
+      `SELECT cm.grant_account_id::text AS grant_account_id, a.owner_id, e.idempotency_key
+         FROM campaign_members cm JOIN ledger_accounts a ON a.id = cm.grant_account_id
+         JOIN ledger_transfers t ON t.credit_account_id = a.id JOIN ledger_entries e ON e.id = t.entry_id
+        WHERE cm.campaign_id = $1 AND cm.member_id = $2`,
+      [id, extra.id],
+    );
+    expect(row).toMatchObject({ owner_id: `${id}:${extra.id}`, idempotency_key: `grant:${id}:${extra.id}` });
+    const target = await t.app.get(TransactionRunner).run((em) => t.app.get(PointsQueryService).refundTarget(em, row.grant_account_id));
+    expect(target).toEqual({ accountId: row.grant_account_id, reason: 'grant' });
+    const traced = await t.app.get(PointsTraceQueryService).grants([row.grant_account_id]);
+    expect(traced).toHaveLength(1);
+    await assertCreditedOnce(id, 101, 120);
+    await assertConservation(ds, 'upper-case campaign id');
+  });
+
+  it('keeps last_progress_at at or after every credit when two chunks commit out of order, so the credits report sees the later one', async () => {
+    const id = await approvedCampaign('乱序提交', 250, { groups: ['码头'] });
+    const ledger = t.app.get(LedgerService);
+    const original = ledger.distribute.bind(ledger);
+    // both chunks meet before their debits; the one whose transaction began first (earlier now())
+    // then waits until the other has committed, and commits second
+    const arrivals: { us: bigint; at: string }[] = [];
+    let bothArrived!: () => void;
+    const both = new Promise<void>((resolve) => (bothArrived = resolve));
+    let committed!: () => void;
+    const firstCommit = new Promise<void>((resolve) => (committed = resolve));
+    const within = <T,>(p: Promise<T>, what: string) =>
+      Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`timed out: ${what}`)), 15_000).unref())]);
+    const spy = jest.spyOn(ledger, 'distribute').mockImplementation((em: EntityManager, input: DistributeInput, opts: DistributeOptions = {}) =>
+      original(em, input, {
+        ...opts,
+        beforeDebit: async (h) => {
+          // the chunk's now(): its credits' credited_at (text keeps the microseconds exactly)
+          const [{ us, at }] = await em.query(`SELECT (extract(epoch FROM now()) * 1000000)::bigint::text AS us, now()::text AS at`);
+          const me = { us: BigInt(us), at };
+          arrivals.push(me);
+          if (arrivals.length === 2) bothArrived();
+          await within(both, 'the second chunk at the debit');
+          const early = arrivals[0].us < arrivals[1].us ? arrivals[0] : arrivals[1];
+          if (me === early) await within(firstCommit, 'the later chunk\'s commit');
+          await opts.beforeDebit?.(h);
+        },
+      }),
+    );
+    let result;
+    try {
+      result = await runner.run(id, { chunkSize: 50, parallel: 2, afterChunk: () => committed() });
+    } finally {
+      spy.mockRestore();
+    }
+    expect(result).toMatchObject({ outcome: 'done', credited: 100, chunks: 2 });
+    expect(arrivals).toHaveLength(2);
+    expect(arrivals[0].us).not.toBe(arrivals[1].us); // two transactions, two start times: the order is real
+    const [early, late] = arrivals[0].us < arrivals[1].us ? arrivals : [arrivals[1], arrivals[0]];
+    const [d] = await ds.query(
+      `SELECT (SELECT count(*)::int FROM campaign_members WHERE campaign_id = $1 AND credited_at = $2::timestamptz) AS early_rows,
+              (SELECT count(*)::int FROM campaign_members WHERE campaign_id = $1 AND credited_at = $3::timestamptz) AS late_rows,
+              d.last_progress_at >= $3::timestamptz AS covers_late
+         FROM campaign_distributions d WHERE d.campaign_id = $1`,
+      [id, early.at, late.at],
+    );
+    // the later-started chunk committed first; a plain now() in the earlier one's commit would have
+    // set last_progress_at back to its start, before the later chunk's credits
+    expect(d).toEqual({ early_rows: 50, late_rows: 50, covers_late: true });
+    // the report for a period holding only the later chunk's credits finds them
+    const [{ from, to }] = await ds.query(`SELECT $1::timestamptz::text AS from, ($1::timestamptz + interval '1 microsecond')::text AS to`, [late.at]);
+    const figures = await t.app.get(PointsReportingService).creditsByUnion({ unionIds: [unionId], from, to });
+    expect(figures).toEqual([{ unionId, membersCovered: 50, creditedFen: 50 * 250 }]);
+    await assertCreditedOnce(id, 100, 250);
+    await assertConservation(ds, 'chunks committed out of order');
+  });
 
   it('two chunks in flight really overlap: the second chunk reaches its debit while the first waits before its own', async () => {
     const id = await approvedCampaign('并行重叠', 400, { groups: ['车间'] });

@@ -20,6 +20,11 @@ export class LedgerQueryService {
     return this.accounts.account(id, em);
   }
 
+  /** Accounts by id, by id order; unknown ids are absent. */
+  accountsByIds(ids: string[], em?: EntityManager): Promise<LedgerAccountView[]> {
+    return this.accounts.byIds(ids, em);
+  }
+
   findAccount(type: string, ownerType: string, ownerId: string, em?: EntityManager): Promise<LedgerAccountView | null> {
     return this.accounts.findAccount(type, ownerType, ownerId, em);
   }

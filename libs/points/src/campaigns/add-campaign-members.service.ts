@@ -93,7 +93,8 @@ export class AddCampaignMembersService {
           [campaignId, campaign.unionId, locked.status, actor.id, JSON.stringify({ round, added: ids.length, amountFen: amount, reservedFen })],
         );
         // an approved campaign's first distribution job will credit them anyway; later rounds need their own job
-        if (locked.status !== CampaignStatus.Approved) await enqueueDistributionRound(em, this.outbox, campaignId, round);
+        // (by the stored id: the URL's may be upper case, and the run keys grants and owner ids by it)
+        if (locked.status !== CampaignStatus.Approved) await enqueueDistributionRound(em, this.outbox, campaign.id, round);
         return { added: ids.length, reservedFen, round };
       }),
     );

@@ -1,6 +1,7 @@
 import { AppError, AuthUser, IdempotencyService, OutboxService, TransactionRunner } from '@huigong/common';
 import { AccountType, LedgerQueryService, LedgerService } from '@huigong/ledger';
 import { Injectable } from '@nestjs/common';
+import { onCampaignRange } from '../shared/campaign-range.util';
 import { idempotent } from '../shared/idempotent.util';
 import { ENTRY_KINDS, LEDGER_KEYS, OWNER_TYPES, REFERENCES } from '../shared/ledger-keys.constants';
 import { UnionAccess } from '../shared/union-access.service';
@@ -68,9 +69,8 @@ export class ApproveCampaignService {
             [campaignId],
           );
         }
-        const [{ members, total }] = await em.query(
-          `SELECT count(*)::int AS members, coalesce(sum(amount_fen), 0)::bigint AS total FROM campaign_members WHERE campaign_id = $1 AND state = 'pending'`,
-          [campaignId],
+        const [{ members, total }] = await onCampaignRange(em, () =>
+          em.query(`SELECT count(*)::int AS members, coalesce(sum(amount_fen), 0)::bigint AS total FROM campaign_members WHERE campaign_id = $1 AND state = 'pending'`, [campaignId]),
         );
         const totalFen = Number(total);
         if (members === 0) throw AppError.unprocessable('NO_ELIGIBLE_MEMBERS', 'No active member is eligible for this campaign', { eligibleGroups: campaign.eligibleGroups });

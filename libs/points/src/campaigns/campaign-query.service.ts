@@ -3,6 +3,7 @@ import { LedgerQueryService } from '@huigong/ledger';
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { CampaignDistribution } from '../distribution/campaign-distribution.entity';
+import { onCampaignRange } from '../shared/campaign-range.util';
 import { UnionAccess } from '../shared/union-access.service';
 import { Campaign } from './campaign.entity';
 import { CampaignDto, DistributionProgressDto } from './campaign.dto';
@@ -79,7 +80,11 @@ export class CampaignQueryService {
       params.push(q.state);
       filter = ` AND cm.state = $${params.length}`;
     }
-    const [{ total }] = await this.dataSource.query(`SELECT count(*)::int AS total FROM campaign_members cm WHERE cm.campaign_id = $1${filter}`, params);
+    // on the campaign's primary-key range (no index names state: see onCampaignRange), in a
+    // transaction of its own for the planner setting
+    const [{ total }] = await this.dataSource.transaction((em) =>
+      onCampaignRange(em, () => em.query(`SELECT count(*)::int AS total FROM campaign_members cm WHERE cm.campaign_id = $1${filter}`, params)),
+    );
     const rows: MemberRowSql[] = await this.dataSource.query(
       `SELECT cm.member_id, m.employee_no, m.name, m.group_name, cm.amount_fen, cm.state, cm.grant_account_id::text AS grant_account_id, cm.credited_at
          FROM campaign_members cm JOIN members m ON m.id = cm.member_id

@@ -1,6 +1,7 @@
 import { AuthUser, IdempotencyService, TransactionRunner } from '@huigong/common';
 import { LedgerQueryService, LedgerService } from '@huigong/ledger';
 import { Injectable } from '@nestjs/common';
+import { onCampaignRange } from '../shared/campaign-range.util';
 import { idempotent } from '../shared/idempotent.util';
 import { ENTRY_KINDS, LEDGER_KEYS, REFERENCES } from '../shared/ledger-keys.constants';
 import { UnionAccess } from '../shared/union-access.service';
@@ -49,7 +50,7 @@ export class CancelCampaignService {
               transfers: [{ debitAccountId: campaign.poolAccountId, creditAccountId: union.budgetAccountId, amount: returnedFen }],
             });
           }
-          await em.query(`UPDATE campaign_members SET state = 'withdrawn' WHERE campaign_id = $1 AND state IN ('draft', 'pending')`, [campaignId]);
+          await onCampaignRange(em, () => em.query(`UPDATE campaign_members SET state = 'withdrawn' WHERE campaign_id = $1 AND state IN ('draft', 'pending')`, [campaignId]));
           await em.query(`UPDATE campaign_distributions SET status = 'done', finished_at = now() WHERE campaign_id = $1`, [campaignId]);
           await em.query(`UPDATE campaigns SET returned_fen = returned_fen + $2 WHERE id = $1`, [campaignId, returnedFen]);
         }

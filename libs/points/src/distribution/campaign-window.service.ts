@@ -4,6 +4,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { CampaignStatus } from '../campaigns/campaign.lifecycle';
 import { CampaignTransitionsService } from '../campaigns/campaign-transitions.service';
+import { anyPending, onCampaignRange } from '../shared/campaign-range.util';
 import { ENTRY_KINDS, LEDGER_KEYS, REFERENCES, SYSTEM_ACTORS } from '../shared/ledger-keys.constants';
 import { NotYetError } from './not-yet.error';
 
@@ -54,8 +55,7 @@ export class CampaignWindowService {
       if (locked.status !== CampaignStatus.Distributing && locked.status !== CampaignStatus.Approved) return 'skipped';
       const [c] = await em.query(`SELECT opens_at, now() >= opens_at AS due FROM campaigns WHERE id = $1`, [campaignId]);
       if (!c.due) throw new NotYetError(`Opening campaign ${campaignId}`, c.opens_at);
-      const [{ pending }] = await em.query(`SELECT EXISTS (SELECT 1 FROM campaign_members WHERE campaign_id = $1 AND state = 'pending') AS pending`, [campaignId]);
-      if (pending || locked.status === CampaignStatus.Approved) return 'waiting_for_distribution';
+      if (locked.status === CampaignStatus.Approved || (await anyPending(em, campaignId))) return 'waiting_for_distribution';
       await this.transitions.apply(em, locked, 'open_window', SYSTEM_ACTORS.window, 'opens_at reached');
       return 'opened';
     });
@@ -160,9 +160,8 @@ export class CampaignWindowService {
       });
     }
     // grants never credited (the window closed first) were never money of anyone: their share was in the pool
-    const withdrawn = await em.query(
-      `WITH w AS (UPDATE campaign_members SET state = 'withdrawn' WHERE campaign_id = $1 AND state IN ('pending', 'draft') RETURNING 1) SELECT count(*)::int AS n FROM w`,
-      [campaignId],
+    const withdrawn = await onCampaignRange(em, () =>
+      em.query(`WITH w AS (UPDATE campaign_members SET state = 'withdrawn' WHERE campaign_id = $1 AND state IN ('pending', 'draft') RETURNING 1) SELECT count(*)::int AS n FROM w`, [campaignId]),
     );
     await em.query(`UPDATE campaign_distributions SET status = 'done', finished_at = coalesce(finished_at, now()) WHERE campaign_id = $1`, [campaignId]);
     await em.query(`UPDATE campaigns SET returned_fen = returned_fen + $2 WHERE id = $1`, [campaignId, remainder]);

@@ -4,6 +4,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { CampaignStatus } from '../campaigns/campaign.lifecycle';
 import { CampaignTransitionsService } from '../campaigns/campaign-transitions.service';
+import { anyPending, walkCampaignRangeForTransaction } from '../shared/campaign-range.util';
 import { ENTRY_KINDS, grantOwnerId, LEDGER_KEYS, OWNER_TYPES, REFERENCES, SYSTEM_ACTORS } from '../shared/ledger-keys.constants';
 import { NotYetError } from './not-yet.error';
 
@@ -43,6 +44,16 @@ interface ChunkRow {
   row: string;
 }
 
+/**
+ * A chunk's rows: the pending ones after the cursor, in member order. Walks the primary key (no index
+ * names state, so that the mark is a HOT update — migration 1765900000000); the holder by a per-row
+ * lookup (a join lets the planner merge-scan members from its start; in members_holder, which holds
+ * only activated members, so an unactivated one costs no heap read). test/points-distribution EXPLAINs it.
+ */
+export const CHUNK_SELECT_SQL = `SELECT cm.member_id, cm.amount_fen, (SELECT m.user_id FROM members m WHERE m.id = cm.member_id AND m.user_id IS NOT NULL) AS user_id, cm.ctid::text AS row
+   FROM campaign_members cm
+  WHERE cm.campaign_id = $1 AND cm.state = 'pending' AND cm.member_id > $3 ORDER BY cm.member_id LIMIT $2`;
+
 const isKeyTakenMeanwhile = (err: unknown): boolean => (err as { driverError?: { code?: string } })?.driverError?.code === 'HGK01';
 
 /** The campaign stopped accepting credits (closed or cancelled) while the chunk was in flight. */
@@ -79,6 +90,9 @@ export class DistributionRunner {
   ) {}
 
   async run(campaignId: string, opts: DistributionOptions = {}): Promise<DistributionResult> {
+    // the grants' owner ids and idempotency keys are built from this string: one spelling per campaign
+    // (a job enqueued before AddCampaignMembersService passed the stored id may carry an upper-case one)
+    campaignId = campaignId.toLowerCase();
     const chunkSize = opts.chunkSize ?? DEFAULT_CHUNK_SIZE;
     if (!Number.isInteger(chunkSize) || chunkSize < 1 || chunkSize > MAX_CHUNK_SIZE) throw new RangeError(`chunkSize must be an integer from 1 to ${MAX_CHUNK_SIZE}, got ${chunkSize}`);
     const parallel = Math.max(1, opts.parallel ?? DEFAULT_PARALLEL_CHUNKS);
@@ -89,8 +103,8 @@ export class DistributionRunner {
     let credited = 0;
     let creditedFen = 0;
     // Keyset cursor: each chunk takes the pending rows after the last member of the previous one.
-    // Scanning the pending index from its start every time would wade through the index entries of
-    // the rows already credited (dead until vacuum) — quadratic at a million members. Rows added
+    // Scanning the campaign's primary-key range from its start every time would step over every row
+    // already credited — quadratic at a million members. Rows added
     // behind the cursor meanwhile (a later round) get their own job, which starts from the beginning.
     // The selects run one after another (each needs the previous one's last member), each in its own
     // short transaction; the chunk checks on the rows themselves that they are still pending.
@@ -160,15 +174,12 @@ export class DistributionRunner {
     return { status: locked.status, ctx: { poolAccountId: c.pool_account_id, unionId: c.union_id } };
   }
 
-  private select(em: EntityManager, campaignId: string, size: number, after: string): Promise<ChunkRow[]> {
-    return em.query(
-      // (the holder by a per-row lookup: a join lets the planner merge-scan members from its start;
-      // in members_holder, which holds only activated members, so an unactivated one costs no heap read)
-      `SELECT cm.member_id, cm.amount_fen, (SELECT m.user_id FROM members m WHERE m.id = cm.member_id AND m.user_id IS NOT NULL) AS user_id, cm.ctid::text AS row
-         FROM campaign_members cm
-        WHERE cm.campaign_id = $1 AND cm.state = 'pending' AND cm.member_id > $3 ORDER BY cm.member_id LIMIT $2`,
-      [campaignId, size, after],
-    );
+  private async select(em: EntityManager, campaignId: string, size: number, after: string): Promise<ChunkRow[]> {
+    // the primary key in order from the cursor, even when the statistics say few or no rows are pending
+    // (a later round's job, a resumed run, a campaign that is a small share of the table): else a seq
+    // scan of every campaign's rows, or a bitmap scan of the rest of the campaign, for every chunk
+    await walkCampaignRangeForTransaction(em);
+    return em.query(CHUNK_SELECT_SQL, [campaignId, size, after]);
   }
 
   /** null: the campaign stopped taking credits. A chunk whose rows changed is redone with what is still pending. */
@@ -245,7 +256,9 @@ export class DistributionRunner {
     );
     for (const h of newHolders) await this.ledger.assignHolder(em, credited.accountIds[h.index], h.userId);
     const fen = credited.totalFen;
-    // Marked by the rows' physical addresses (a TID scan, not 5,000 primary-key probes). The rows are
+    // Marked by the rows' physical addresses (a TID scan, not 5,000 primary-key probes), as a HOT
+    // update: no index names the columns it sets and approval left room on the pages (fillfactor 45),
+    // so each new version lands beside the old one and no index entry is written. The rows are
     // checked again (campaign, member, still pending): a member who left since the select was
     // withdrawn under the progress row, their row's version is no longer the one selected, and the
     // chunk rolls back to be redone without them.
@@ -260,7 +273,10 @@ export class DistributionRunner {
     );
     if (marked !== rows.length) throw new ChunkRaced(`campaign ${campaignId}: marked ${marked} of ${rows.length} rows credited; the chunk is rolled back`);
     await em.query(
-      `UPDATE campaign_distributions SET credited_members = credited_members + $2, credited_fen = credited_fen + $3, chunks = chunks + 1, last_progress_at = now()
+      `UPDATE campaign_distributions SET credited_members = credited_members + $2, credited_fen = credited_fen + $3, chunks = chunks + 1,
+              -- only forward (chunks in flight commit in any order): reports take every credit as at or
+              -- before it (PointsReportingService)
+              last_progress_at = greatest(last_progress_at, now())
         WHERE campaign_id = $1`,
       [campaignId, rows.length, fen],
     );
@@ -269,12 +285,9 @@ export class DistributionRunner {
 
   private async finish(em: EntityManager, campaignId: string): Promise<CampaignStatus> {
     const locked = await this.transitions.lock(em, campaignId);
-    const [{ pending, due }] = await em.query(
-      `SELECT EXISTS (SELECT 1 FROM campaign_members WHERE campaign_id = $1 AND state = 'pending') AS pending,
-              (SELECT now() >= opens_at FROM campaigns WHERE id = $1) AS due`,
-      [campaignId],
-    );
-    if (pending) return locked.status;
+    // once a run, over the campaign's primary-key range only (see onCampaignRange)
+    if (await anyPending(em, campaignId)) return locked.status;
+    const [{ due }] = await em.query(`SELECT now() >= opens_at AS due FROM campaigns WHERE id = $1`, [campaignId]);
     await em.query(`UPDATE campaign_distributions SET status = 'done', finished_at = now() WHERE campaign_id = $1 AND status <> 'done'`, [campaignId]);
     // the window's open job may have run while we were crediting: open now if it is time
     if (locked.status === CampaignStatus.Distributing && due) {

@@ -1,6 +1,8 @@
 import { AppError, preparedQuery, toSafeNumber } from '@huigong/common';
+import { LedgerQueryService } from '@huigong/ledger';
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import { grantKeys } from '../shared/grant-accounts.util';
 
 /** A grant the member may spend right now (for the ordering context). */
 export interface SpendableGrant {
@@ -28,7 +30,10 @@ export interface RefundTarget {
  */
 @Injectable()
 export class PointsQueryService {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly ledgerQuery: LedgerQueryService,
+  ) {}
 
   async memberForUser(userId: string, em: EntityManager = this.dataSource.manager): Promise<{ memberId: string; unionId: string } | null> {
     // prepared: the checkout asks this for every member it has not seen yet, and planning it cost more than running it
@@ -116,6 +121,8 @@ export class PointsQueryService {
    * the caller's commit.
    */
   async refundTarget(em: EntityManager, grantAccountId: string): Promise<RefundTarget> {
+    const [key] = await grantKeys(this.ledgerQuery, [grantAccountId], em);
+    if (!key) throw AppError.notFound('Grant account', grantAccountId);
     const [r] = await em.query(
       `SELECT c.status, c.pool_account_id::text AS pool_account_id, u.budget_account_id::text AS budget_account_id,
               m.status AS member_status, (c.opens_at <= now() AND now() < c.closes_at) AS window_open
@@ -123,9 +130,9 @@ export class PointsQueryService {
          JOIN campaigns c ON c.id = cm.campaign_id
          JOIN unions u ON u.organization_id = c.union_id
          JOIN members m ON m.id = cm.member_id
-        WHERE cm.grant_account_id = $1
+        WHERE cm.campaign_id = $2 AND cm.member_id = $3 AND cm.grant_account_id = $1
           FOR SHARE OF c`,
-      [grantAccountId],
+      [grantAccountId, key.campaignId, key.memberId],
     );
     if (!r) throw AppError.notFound('Grant account', grantAccountId);
     if (r.status === 'closed' || r.status === 'settled') return { accountId: r.budget_account_id, reason: 'union_budget' };

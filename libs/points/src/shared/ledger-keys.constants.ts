@@ -7,6 +7,14 @@ export const OWNER_TYPES = { union: 'union', campaign: 'campaign', memberGrant: 
 
 export const grantOwnerId = (campaignId: string, memberId: string): string => `${campaignId}:${memberId}`;
 
+// any case: a run started with an id as typed in a URL (ParseUUIDPipe accepts upper case) opened its grants so
+const GRANT_OWNER_RE = /^([0-9a-f-]{36}):([0-9a-f-]{36})$/i;
+/** The (campaign, member) a grant account was opened for, from its owner id (lower-cased); null if it is not one. */
+export const parseGrantOwnerId = (ownerId: string): { campaignId: string; memberId: string } | null => {
+  const m = GRANT_OWNER_RE.exec(ownerId);
+  return m ? { campaignId: m[1].toLowerCase(), memberId: m[2].toLowerCase() } : null;
+};
+
 export const ENTRY_KINDS = {
   deposit: 'union.deposit',
   adjustment: 'union.adjustment',

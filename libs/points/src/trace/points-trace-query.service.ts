@@ -2,6 +2,7 @@ import { toSafeNumber } from '@huigong/common';
 import { LedgerQueryService } from '@huigong/ledger';
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import { grantKeys } from '../shared/grant-accounts.util';
 import { ENTRY_KINDS, LEDGER_KEYS } from '../shared/ledger-keys.constants';
 
 /** A worker grant and where its points came from: the campaign, its pool and the union's budget. */
@@ -70,7 +71,14 @@ export class PointsTraceQueryService {
   /** The grants behind these grant accounts (unknown ids are absent). */
   grants(grantAccountIds: string[], em: EntityManager = this.dataSource.manager): Promise<GrantProvenance[]> {
     if (!grantAccountIds.length) return Promise.resolve([]);
-    return this.load(em, `cm.grant_account_id = ANY ($1::bigint[])`, [grantAccountIds]);
+    // by primary key, from the accounts' owners (no index on grant_account_id: see grantKeys)
+    return grantKeys(this.ledgerQuery, grantAccountIds, em).then((keys) =>
+      this.load(
+        em,
+        `(cm.campaign_id, cm.member_id, cm.grant_account_id) IN (SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::bigint[]))`,
+        [keys.map((k) => k.campaignId), keys.map((k) => k.memberId), keys.map((k) => k.grantAccountId)],
+      ),
+    );
   }
 
   /** Every grant a member ever received, oldest campaign window first. */
