@@ -1,8 +1,10 @@
 import { AppError, AuthUser, requestHash, Role } from '@huigong/common';
 import { StockService } from '@huigong/catalog';
+import { LedgerService } from '@huigong/ledger';
 import { CheckoutService } from '@huigong/ordering';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
+import { PlaceCheckoutGroupService } from '../libs/ordering/src/services/place-checkout-group.service';
 import { assertConservation, rawBalance } from './support/ledger-conservation';
 import {
   activateMembers,
@@ -10,6 +12,7 @@ import {
   createSupplier,
   createUnion,
   grantOf,
+  poolOf,
   importMembers,
   listProduct,
   MemberCtx,
@@ -214,6 +217,43 @@ describe('group-committed checkouts (e2e)', () => {
     await assertConservation(ds, 'a group placed again');
   });
 
+  it('points taken while the group was posting: that checkout is refused INSUFFICIENT_POINTS, the group rolled back and the rest placed together', async () => {
+    const [p1, p2, a, b, c] = [member(), member(), member(), member(), member()];
+    const [grantB, pool] = [await grantOf(ds, campaign, b.memberId), await poolOf(ds, campaign)];
+    const timeout = t.config.checkoutLockTimeoutMs;
+    t.config.checkoutLockTimeoutMs = 60_000; // the config object the app was given: this group waits, it is not split
+    // another transaction takes all of b's points and holds the grant's row: the group reads the old
+    // balance (unlocked), plans b's checkout, and its posting call waits for the row
+    const blocker = ds.createQueryRunner();
+    await blocker.startTransaction();
+    try {
+      await t.app.get(LedgerService).post(blocker.manager, {
+        kind: 'test_sweep',
+        idempotencyKey: `test-sweep-${randomUUID()}`,
+        reference: 'test:sweep',
+        actor: 'system',
+        transfers: [{ debitAccountId: grantB, creditAccountId: pool, amount: POINTS }],
+      });
+      const primers = [buy(p1, [{ skuId: regular.skuId, quantity: 1 }]), buy(p2, [{ skuId: regular.skuId, quantity: 1 }])];
+      const group = [buy(a, [{ skuId: regular.skuId, quantity: 1 }]), buy(b, [{ skuId: regular.skuId, quantity: 1 }]), buy(c, [{ skuId: regular.skuId, quantity: 1 }])];
+      await Promise.all(primers);
+      await eventually(async () => (await lockWaiters()).some((w) => w.query.includes('ledger_post_entries')), 20_000, 'the group waiting on the grant row');
+      await blocker.commitTransaction();
+      const [aa, bb, cc] = await Promise.all(group);
+      expect(bb).toMatchObject({ ok: false, status: 422, code: 'INSUFFICIENT_POINTS', details: { accountId: grantB, balance: 0 } });
+      expect([aa.ok, cc.ok]).toEqual([true, true]);
+      expect(await xidOf(aa.ok ? aa.body.checkoutId : '')).toBe(await xidOf(cc.ok ? cc.body.checkoutId : ''));
+    } finally {
+      t.config.checkoutLockTimeoutMs = timeout;
+      if (blocker.isTransactionActive) await blocker.rollbackTransaction();
+      await blocker.release();
+    }
+    expect(await traces([b.memberId])).toEqual({ checkouts: 0, orders: 0, keys: 0, entries: 0 });
+    expect(await rawBalance(ds, grantB)).toBe(0);
+    expect(await orphanEscrows()).toBe(0);
+    await assertConservation(ds, 'a group refused while posting');
+  }, 60_000);
+
   /** backends of this test's database waiting for a lock of the given kind ('advisory', 'tuple', 'transactionid', ...) */
   const lockWaiters = async (): Promise<{ event: string; query: string }[]> =>
     ds.query(`SELECT wait_event AS event, query FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database() AND pid <> pg_backend_pid()`);
@@ -311,7 +351,7 @@ describe('group-committed checkouts (e2e)', () => {
     const d = member();
     expect((await buy(d, [{ skuId: limited.skuId, quantity: 1 }])).ok).toBe(true);
     const pairs = [1, 2, 3].map(() => ({ memberId: d.memberId, skuId: limited.skuId }));
-    const bought = await (checkouts as unknown as { boughtOfLimited(em: unknown, p: typeof pairs): Promise<Map<string, number>> }).boughtOfLimited(ds.manager, pairs);
+    const bought = await (t.app.get(PlaceCheckoutGroupService) as unknown as { boughtOfLimited(em: unknown, p: typeof pairs): Promise<Map<string, number>> }).boughtOfLimited(ds.manager, pairs);
     expect(bought.get(`${d.memberId}:${limited.skuId}`)).toBe(1);
   });
 
@@ -394,4 +434,32 @@ describe('group-committed checkouts (e2e)', () => {
     expect(await orphanEscrows()).toBe(0);
     await assertConservation(ds, 'groups under load');
   });
+
+  // last: the service refuses checkouts from here on
+  it('on shutdown, the checkouts already taken are placed and answered before it completes, and new ones are refused 503', async () => {
+    const [p1, p2, a, b] = [member(), member(), member(), member()];
+    const events: string[] = [];
+    // the primers' groups wait for their members' locks (held here): nothing can finish before the commit below
+    const holder = ds.createQueryRunner();
+    await holder.startTransaction();
+    let drain: Promise<void> | undefined;
+    try {
+      for (const m of [p1, p2]) await holder.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`checkout:${m.memberId}`]);
+      const taken = [p1, p2, a].map((m) => buy(m, [{ skuId: regular.skuId, quantity: 1 }]).then((o) => (events.push(`answered ${m.memberId}`), o)));
+      drain = checkouts.beforeApplicationShutdown().then(() => void events.push('drained'));
+      const refused = await buy(b, [{ skuId: regular.skuId, quantity: 1 }]);
+      expect(refused).toMatchObject({ ok: false, status: 503, code: 'CHECKOUT_BUSY', details: { shuttingDown: true } });
+      expect(events).toEqual([]);
+      await holder.commitTransaction();
+      await drain;
+      expect((await Promise.all(taken)).map((o) => o.ok)).toEqual([true, true, true]);
+      expect(events).toHaveLength(4);
+      expect(events[3]).toBe('drained');
+    } finally {
+      if (holder.isTransactionActive) await holder.rollbackTransaction();
+      await holder.release();
+    }
+    expect(await traces([b.memberId])).toEqual({ checkouts: 0, orders: 0, keys: 0, entries: 0 });
+    expect(await traces([p1.memberId, p2.memberId, a.memberId])).toEqual({ checkouts: 3, orders: 3, keys: 3, entries: 3 });
+  }, 60_000);
 });

@@ -70,6 +70,18 @@ export class LedgerService {
   }
 
   /**
+   * Many entries in the caller's transaction, all or the first refusal (one round trip when none is
+   * refused): at the first refused or invalid entry nothing more is posted and its index and error
+   * come back; the caller must then roll its transaction back (entries before it may be written).
+   * For callers that commit many business events together and place them again without the refused
+   * one (group-committed checkouts): unlike postEach, no work is spent on entries that will be
+   * rolled back anyway.
+   */
+  postAllOrRefusal(em: EntityManager, inputs: PostEntryInput[]): Promise<{ entries: PostedEntry[] } | { refused: number; error: Error }> {
+    return this.posting.postAllOrRefusal(em, inputs);
+  }
+
+  /**
    * Credits many accounts of one type from one account, one entry per credit (kind, reference and
    * actor shared), opening the credited accounts as needed: a campaign pool → its workers' grants.
    * All or nothing; idempotent per credit key (a replay writes nothing, other content under a used
