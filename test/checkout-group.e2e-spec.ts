@@ -195,9 +195,9 @@ describe('group-committed checkouts (e2e)', () => {
       const primers = [buy(p1, [{ skuId: regular.skuId, quantity: 1 }]), buy(p2, [{ skuId: regular.skuId, quantity: 1 }])];
       const group = [buy(a, [{ skuId: hot2.skuId, quantity: 1 }]), buy(b, [{ skuId: hot2.skuId, quantity: 1 }]), buy(c, [{ skuId: regular.skuId, quantity: 1 }])];
       await Promise.all(primers);
-      // the group waits for the row lock in its stock statement (condition polled, not slept on)
+      // the group waits for the row lock in its last statement, which writes its rows and takes its stock (condition polled, not slept on)
       await eventually(async () => {
-        const [{ n }] = await ds.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%stock_movements%' AND pid <> pg_backend_pid()`);
+        const [{ n }] = await ds.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%INSERT INTO checkouts%' AND pid <> pg_backend_pid()`);
         return n > 0;
       }, 20_000, 'the group waiting on the stock row');
       await blocker.commitTransaction();
@@ -315,7 +315,8 @@ describe('group-committed checkouts (e2e)', () => {
       const others = await within(Promise.all([group[1], group[2]]), 15_000);
       expect(others !== 'still waiting' && others.map((o) => o.ok)).toEqual([true, true]);
       // the checkout that needs the row waits for it alone, with no timeout, as a lone checkout always did
-      await eventually(async () => (await lockWaiters()).some((w) => w.query.includes('stock_movements')), 20_000, 'the lone checkout waiting on the row');
+      // (the checkout's last statement, which writes its rows and takes its stock)
+      await eventually(async () => (await lockWaiters()).some((w) => w.query.includes('INSERT INTO checkouts')), 20_000, 'the lone checkout waiting on the row');
       await blocker.commitTransaction();
       const aa = await group[0];
       expect(aa.ok).toBe(true);

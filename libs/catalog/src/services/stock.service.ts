@@ -79,6 +79,25 @@ export class StockService {
    * tell which orders to refuse; `null` when everything was reserved.
    */
   async reserveMany(em: EntityManager, reservations: { reference: string; lines: StockLine[] }[]): Promise<Map<string, number> | null> {
+    const part = this.reserveManyCte(reservations, 1);
+    if (!part) return null;
+    const [row] = await preparedQuery<Record<string, unknown>>(em, 'stock.reserve-many', `WITH ${part.ctes} SELECT ${part.select}`, part.params);
+    return part.shortOf(row);
+  }
+
+  /**
+   * reserveMany as data-modifying CTEs for the caller's own write statement, so that the stock
+   * takes no round trip of its own (group-committed checkouts end with one statement that writes
+   * their rows and reserves their stock). Same locking, checks and movements as reserveMany;
+   * parameters are numbered from `firstParam`. The caller's statement must select `select` (three
+   * columns named stock_*) and hand its row to `shortOf`: `null` when everything was reserved, else
+   * the locked stock of every SKU, and then nothing of the stock was written — the caller must roll
+   * its transaction back. `null` for no lines at all.
+   */
+  reserveManyCte(
+    reservations: { reference: string; lines: StockLine[] }[],
+    firstParam: number,
+  ): { ctes: string; select: string; params: unknown[]; shortOf(row: Record<string, unknown>): Map<string, number> | null } | null {
     const ids: string[] = [];
     const quantities: number[] = [];
     const references: string[] = [];
@@ -93,26 +112,27 @@ export class StockService {
       });
     }
     if (!ids.length) return null;
-    const [r]: { moved: number; wanted: number; stock: { id: string; stock: number }[] | null }[] = await preparedQuery(
-      em,
-      'stock.reserve-many',
-      `WITH req AS (SELECT * FROM unnest($1::uuid[], $2::int[], $3::text[]) WITH ORDINALITY AS r(id, q, ref, n)),
-            tot AS (SELECT req.id, sum(req.q)::int AS q FROM req GROUP BY req.id),
-            locked AS (SELECT k.id, k.stock FROM skus k WHERE k.id = ANY ($1::uuid[]) ORDER BY k.id FOR UPDATE),
-            chk AS (SELECT count(*) AS found, count(*) FILTER (WHERE l.stock < tot.q) AS short FROM locked l JOIN tot ON tot.id = l.id),
-            upd AS (UPDATE skus k SET stock = k.stock - tot.q, updated_at = now() FROM tot, chk
-                     WHERE k.id = tot.id AND chk.found = (SELECT count(*) FROM tot) AND chk.short = 0 AND k.stock >= tot.q
-                     RETURNING k.id, k.stock + tot.q AS before),
-            mv AS (INSERT INTO stock_movements (sku_id, kind, delta, stock_after, reference)
-                   SELECT req.id, 'sale', -req.q, upd.before - sum(req.q) OVER (PARTITION BY req.id ORDER BY req.n), req.ref
-                     FROM req JOIN upd ON upd.id = req.id ORDER BY req.n
-                   RETURNING 1)
-       SELECT (SELECT count(*) FROM mv)::int AS moved, cardinality($1::uuid[]) AS wanted,
-              (SELECT json_agg(json_build_object('id', l.id, 'stock', l.stock)) FROM locked l) AS stock`,
-      [ids, quantities, references],
-    );
-    if (r.moved === r.wanted) return null;
-    return new Map((r.stock ?? []).map((x) => [x.id, x.stock]));
+    const [a, b, c] = [firstParam, firstParam + 1, firstParam + 2];
+    return {
+      ctes: `stock_req AS (SELECT * FROM unnest($${a}::uuid[], $${b}::int[], $${c}::text[]) WITH ORDINALITY AS r(id, q, ref, n)),
+            stock_tot AS (SELECT stock_req.id, sum(stock_req.q)::int AS q FROM stock_req GROUP BY stock_req.id),
+            stock_locked AS (SELECT k.id, k.stock FROM skus k WHERE k.id = ANY ($${a}::uuid[]) ORDER BY k.id FOR UPDATE),
+            stock_chk AS (SELECT count(*) AS found, count(*) FILTER (WHERE l.stock < t.q) AS short FROM stock_locked l JOIN stock_tot t ON t.id = l.id),
+            stock_upd AS (UPDATE skus k SET stock = k.stock - t.q, updated_at = now() FROM stock_tot t, stock_chk
+                           WHERE k.id = t.id AND stock_chk.found = (SELECT count(*) FROM stock_tot) AND stock_chk.short = 0 AND k.stock >= t.q
+                           RETURNING k.id, k.stock + t.q AS before),
+            stock_mv AS (INSERT INTO stock_movements (sku_id, kind, delta, stock_after, reference)
+                         SELECT r.id, 'sale', -r.q, u.before - sum(r.q) OVER (PARTITION BY r.id ORDER BY r.n), r.ref
+                           FROM stock_req r JOIN stock_upd u ON u.id = r.id ORDER BY r.n
+                         RETURNING 1)`,
+      select: `(SELECT count(*) FROM stock_mv)::int AS stock_moved, cardinality($${a}::uuid[]) AS stock_wanted,
+               (SELECT json_agg(json_build_object('id', l.id, 'stock', l.stock)) FROM stock_locked l) AS stock_locked`,
+      params: [ids, quantities, references],
+      shortOf: (row) => {
+        if (row.stock_moved === row.stock_wanted) return null;
+        return new Map(((row.stock_locked as { id: string; stock: number }[] | null) ?? []).map((x) => [x.id, x.stock]));
+      },
+    };
   }
 
   /**

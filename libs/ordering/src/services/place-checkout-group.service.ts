@@ -142,12 +142,8 @@ export class PlaceCheckoutGroupService {
     // writes, for the checkouts that passed: from here a refusal rolls the group back
     const entries = await this.postPayments(em, group, plans);
     const results = plans.map((p, j) => this.result(p, entries[j]));
-    await this.insertOrders(em, group, plans, entries, results);
-    // last: the hot rows (popular SKUs' stock) are locked only from here to the commit
-    const short = await this.stock.reserveMany(
-      em,
-      plans.map((p) => ({ reference: `checkout:${p.checkoutId}`, lines: p.lines })),
-    );
+    // last, in the same statement: the hot rows (popular SKUs' stock) are locked only from here to the commit
+    const short = await this.insertOrdersAndReserve(em, group, plans, entries, results);
     if (short) throw new GroupRefusals(outOfStockRefusals(plans, short));
     plans.forEach((p, j) => (out[p.index] = { result: { ...results[j], replayed: false } }));
     return out;
@@ -364,8 +360,13 @@ export class PlaceCheckoutGroupService {
     };
   }
 
-  /** The group's checkouts, orders, lines, payments, first history rows, entry links, new addresses and keys (with their responses): one statement. */
-  private async insertOrders(em: EntityManager, group: GroupCheckout[], plans: Plan[], entries: PostedEntry[], results: CheckoutResult[]): Promise<void> {
+  /**
+   * The group's checkouts, orders, lines, payments, first history rows, entry links, new addresses
+   * and keys (with their responses), and its stock (StockService.reserveManyCte): one statement.
+   * Answers the locked stock when a SKU cannot cover the group (then no stock was taken and the
+   * caller rolls back), else null.
+   */
+  private async insertOrdersAndReserve(em: EntityManager, group: GroupCheckout[], plans: Plan[], entries: PostedEntry[], results: CheckoutResult[]): Promise<Map<string, number> | null> {
     const userOf = (p: Plan) => group[p.index].user.id;
     const checkoutRows = plans.map((p, j) => ({ id: p.checkoutId, union_id: p.member.unionId, member_id: p.member.memberId, user_id: userOf(p), total_fen: p.totalFen, ledger_entry_id: entries[j].id }));
     const orderRows = plans.flatMap((p, j) =>
@@ -393,8 +394,13 @@ export class PlaceCheckoutGroupService {
       results,
       6,
     );
+    // every plan has lines (an empty checkout is refused by validation), so there is a stock part
+    const stock = this.stock.reserveManyCte(
+      plans.map((p) => ({ reference: `checkout:${p.checkoutId}`, lines: p.lines })),
+      6 + keys.params.length,
+    )!;
     // prepared: planning this statement costs more than running it
-    await preparedQuery(
+    const [row] = await preparedQuery<Record<string, unknown>>(
       em,
       'checkout.insert-group',
       `WITH c AS (
@@ -430,10 +436,13 @@ export class PlaceCheckoutGroupService {
        ), i AS (
          -- the Idempotency-Keys with their stored responses (IdempotencyService.recordCompletedCte)
          ${keys.cte}
-       )
-       SELECT 1`,
-      [JSON.stringify(checkoutRows), JSON.stringify(orderRows), JSON.stringify(lineRows), JSON.stringify(paymentRows), JSON.stringify(addressRows), ...keys.params],
+       ),
+       -- the stock, last of the group's statements (StockService.reserveManyCte)
+       ${stock.ctes}
+       SELECT ${stock.select}`,
+      [JSON.stringify(checkoutRows), JSON.stringify(orderRows), JSON.stringify(lineRows), JSON.stringify(paymentRows), JSON.stringify(addressRows), ...keys.params, ...stock.params],
     );
+    return stock.shortOf(row);
   }
 }
 
