@@ -4,7 +4,7 @@ import { LedgerService } from '@huigong/ledger';
 import { CheckoutService } from '@huigong/ordering';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { PlaceCheckoutGroupService } from '../libs/ordering/src/services/place-checkout-group.service';
+import { checkoutLockKey, PlaceCheckoutGroupService } from '../libs/ordering/src/services/place-checkout-group.service';
 import { assertConservation, rawBalance } from './support/ledger-conservation';
 import {
   activateMembers,
@@ -278,7 +278,7 @@ describe('group-committed checkouts (e2e)', () => {
     const other = ds.createQueryRunner();
     await other.startTransaction();
     try {
-      for (const m of [x, y]) await other.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`checkout:${m.memberId}`]);
+      for (const m of [x, y]) await other.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [checkoutLockKey(m.userId)]);
       await other.query(
         `INSERT INTO idempotency_requests (scope, user_id, key, request_hash, response, completed_at)
          VALUES ('checkout', $1, $2, $3, $4::jsonb, now()), ('checkout', $5, $6, $3, $4::jsonb, now())`,
@@ -348,6 +348,20 @@ describe('group-committed checkouts (e2e)', () => {
     expect(await orphanEscrows()).toBe(0);
   });
 
+  it('a user who is not a member is refused NOT_A_MEMBER in a group, and leaves nothing', async () => {
+    const [p1, p2, a] = [member(), member(), member()];
+    const stranger: AuthUser = { id: randomUUID(), username: 'not-a-member', organizationId: union.unionId, organizationType: 'union', roles: [Role.Worker] };
+    const primers = [buy(p1, [{ skuId: regular.skuId, quantity: 1 }]), buy(p2, [{ skuId: regular.skuId, quantity: 1 }])];
+    const key = randomUUID();
+    const group = [answer(checkouts.checkout(stranger, key, { lines: [{ skuId: regular.skuId, quantity: 1 }], address: ADDRESS })), buy(a, [{ skuId: regular.skuId, quantity: 1 }])];
+    await Promise.all(primers);
+    const [ss, aa] = await Promise.all(group);
+    expect(ss).toEqual({ ok: false, status: 403, code: 'NOT_A_MEMBER', details: { userId: stranger.id } });
+    expect(aa.ok).toBe(true);
+    const [{ n }] = await ds.query(`SELECT count(*)::int AS n FROM idempotency_requests WHERE user_id = $1`, [stranger.id]);
+    expect(n).toBe(0);
+  });
+
   it('limit counts are not multiplied by a repeated (member, SKU) pair', async () => {
     const d = member();
     expect((await buy(d, [{ skuId: limited.skuId, quantity: 1 }])).ok).toBe(true);
@@ -364,7 +378,7 @@ describe('group-committed checkouts (e2e)', () => {
     const holder = ds.createQueryRunner();
     await holder.startTransaction();
     try {
-      for (const m of [p1, p2]) await holder.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`checkout:${m.memberId}`]);
+      for (const m of [p1, p2]) await holder.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [checkoutLockKey(m.userId)]);
       const primers = [buy(p1, [{ skuId: regular.skuId, quantity: 1 }]), buy(p2, [{ skuId: regular.skuId, quantity: 1 }])];
       const queued = buy(a, [{ skuId: regular.skuId, quantity: 1 }]); // waits for a group
       const refused = await buy(b, [{ skuId: regular.skuId, quantity: 1 }]);
@@ -445,7 +459,7 @@ describe('group-committed checkouts (e2e)', () => {
     await holder.startTransaction();
     let drain: Promise<void> | undefined;
     try {
-      for (const m of [p1, p2]) await holder.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`checkout:${m.memberId}`]);
+      for (const m of [p1, p2]) await holder.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [checkoutLockKey(m.userId)]);
       const taken = [p1, p2, a].map((m) => buy(m, [{ skuId: regular.skuId, quantity: 1 }]).then((o) => (events.push(`answered ${m.memberId}`), o)));
       drain = checkouts.beforeApplicationShutdown().then(() => void events.push('drained'));
       const refused = await buy(b, [{ skuId: regular.skuId, quantity: 1 }]);

@@ -14,9 +14,11 @@ import { AddressesService } from './addresses.service';
 export const CHECKOUT_ENTRY_KIND = 'order_payment';
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const MEMBER_CACHE_SIZE = 100_000;
 
 type Member = { memberId: string; unionId: string };
+
+/** One user's checkouts run one after another, across processes too (a transaction-scoped advisory lock). */
+export const checkoutLockKey = (userId: string): string => `checkout:user:${userId}`;
 
 /** One checkout of a group: who, under which Idempotency-Key, what. */
 export interface GroupCheckout {
@@ -70,8 +72,6 @@ export class GroupRefusals extends Error {
  */
 @Injectable()
 export class PlaceCheckoutGroupService {
-  private readonly memberCache = new Map<string, Member>();
-
   constructor(
     private readonly idempotency: IdempotencyService,
     private readonly points: PointsQueryService,
@@ -88,36 +88,38 @@ export class PlaceCheckoutGroupService {
    */
   async place(em: EntityManager, group: GroupCheckout[], lockTimeoutMs: number): Promise<CheckoutOutcome[]> {
     const out: CheckoutOutcome[] = new Array(group.length);
-    const members = await this.membersFor(em, group.map((p) => p.user.id));
-    const live: number[] = [];
-    group.forEach((p, i) => {
-      if (members.has(p.user.id)) live.push(i);
-      else out[i] = { error: AppError.forbidden('Only union members with points can check out', 'NOT_A_MEMBER', { userId: p.user.id }) };
-    });
-
-    // keys, and the members' locks first: limits and balances below are read after their previous checkouts committed
+    // keys, and the users' locks first: limits and balances below are read after their previous
+    // checkouts committed. Locked per user (a user is at most one member), so that the members need
+    // no statement of their own before the lock: they come with their grants below.
     const claims = await this.idempotency.lockAndLookup<CheckoutResult>(
       em,
-      live.map((i) => group[i].request),
-      live.map((i) => `checkout:${members.get(group[i].user.id)!.memberId}`),
+      group.map((p) => p.request),
+      group.map((p) => checkoutLockKey(p.user.id)),
       // generic plans for the rest of the group: its statements take arrays, whose custom plans PostgreSQL
       // would make again on every call (measured: bench/README, "review fixes")
       { lockTimeoutMs, genericPlans: true },
     );
-    const fresh: number[] = [];
-    claims.forEach((c, j) => {
-      const i = live[j];
+    const claimed: number[] = [];
+    claims.forEach((c, i) => {
       if ('error' in c) out[i] = { error: c.error };
       else if (c.replay) out[i] = { result: { ...c.response, replayed: true } };
-      else fresh.push(i);
+      else claimed.push(i);
     });
-    if (!fresh.length) return out;
+    if (!claimed.length) return out;
 
-    // reads for the whole group, one statement each
-    const linesOf = new Map(fresh.map((i) => [i, mergeLines(group[i].input.lines)]));
+    // reads for the whole group, one statement each: the members with their grants (campaigns open
+    // by the database clock, earliest close first, spent ones too), the SKUs, the limit counts
+    const members = await this.points.checkoutMembersOf(em, claimed.map((i) => group[i].user.id));
+    const fresh: number[] = [];
+    for (const i of claimed) {
+      if (members.has(group[i].user.id)) fresh.push(i);
+      else out[i] = { error: AppError.forbidden('Only union members with points can check out', 'NOT_A_MEMBER', { userId: group[i].user.id }) };
+    }
+    if (!fresh.length) return out;
     const memberOf = (i: number) => members.get(group[i].user.id)!;
+    const grantsOf = await this.withCategoryIds(em, new Map(fresh.map((i) => [memberOf(i).memberId, memberOf(i).grants])));
+    const linesOf = new Map(fresh.map((i) => [i, mergeLines(group[i].input.lines)]));
     const skus = await this.catalog.purchasableSkus(em, [...linesOf.values()].flat().map((l) => l.skuId));
-    const grantsOf = await this.withCategoryIds(em, await this.points.spendableGrantsOf(em, fresh.map((i) => memberOf(i).memberId)));
     const bought = await this.boughtOfLimited(
       em,
       fresh.flatMap((i) => linesOf.get(i)!.filter((l) => skus.get(l.skuId)?.perMemberLimit != null).map((l) => ({ memberId: memberOf(i).memberId, skuId: l.skuId }))),
@@ -146,28 +148,6 @@ export class PlaceCheckoutGroupService {
     const short = await this.insertOrdersAndReserve(em, group, plans, entries, results);
     if (short) throw new GroupRefusals(outOfStockRefusals(plans, short));
     plans.forEach((p, j) => (out[p.index] = { result: { ...results[j], replayed: false } }));
-    return out;
-  }
-
-  /**
-   * user → member, cached: the link never changes once activated, and a member who has left has
-   * no spendable grants (spendableGrantsOf checks the member's status in the transaction) and a
-   * disabled account, so a cached entry cannot let anyone spend what they may not.
-   */
-  private async membersFor(em: EntityManager, userIds: string[]): Promise<Map<string, Member>> {
-    const out = new Map<string, Member>();
-    const missing: string[] = [];
-    for (const id of userIds) {
-      const cached = this.memberCache.get(id);
-      if (cached) out.set(id, cached);
-      else missing.push(id);
-    }
-    if (!missing.length) return out;
-    for (const [userId, member] of await this.points.membersForUsers(missing, em)) {
-      if (this.memberCache.size >= MEMBER_CACHE_SIZE) this.memberCache.delete(this.memberCache.keys().next().value!);
-      this.memberCache.set(userId, member);
-      out.set(userId, member);
-    }
     return out;
   }
 

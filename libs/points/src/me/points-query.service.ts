@@ -17,6 +17,32 @@ export interface SpendableGrant {
   balance: number;
 }
 
+/** A row of the spendable-grants statements. */
+interface GrantRow {
+  member_id: string;
+  grant_account_id: string;
+  campaign_id: string;
+  name: string;
+  union_id: string;
+  closes_at: string;
+  allowed_category_ids: string[] | null;
+  per_member_cap_fen: string | null;
+  balance: string | null;
+}
+
+function toSpendableGrant(r: GrantRow): SpendableGrant {
+  return {
+    grantAccountId: r.grant_account_id,
+    campaignId: r.campaign_id,
+    campaignName: r.name,
+    unionId: r.union_id,
+    closesAt: r.closes_at,
+    allowedCategoryIds: r.allowed_category_ids,
+    perMemberCapFen: r.per_member_cap_fen === null ? null : toSafeNumber(r.per_member_cap_fen),
+    balance: toSafeNumber(r.balance ?? 0),
+  };
+}
+
 export interface RefundTarget {
   accountId: string;
   reason: 'grant' | 'campaign_pool' | 'union_budget';
@@ -56,17 +82,7 @@ export class PointsQueryService {
   async spendableGrantsOf(em: EntityManager, memberIds: string[]): Promise<Map<string, SpendableGrant[]>> {
     const out = new Map<string, SpendableGrant[]>();
     if (!memberIds.length) return out;
-    const rows: {
-      member_id: string;
-      grant_account_id: string;
-      campaign_id: string;
-      name: string;
-      union_id: string;
-      closes_at: string;
-      allowed_category_ids: string[] | null;
-      per_member_cap_fen: string | null;
-      balance: string | null;
-    }[] = await preparedQuery(
+    const rows: GrantRow[] = await preparedQuery(
       em,
       'points.spendable-grants-of',
       `SELECT cm.member_id, cm.grant_account_id::text AS grant_account_id, c.id AS campaign_id, c.name, c.union_id,
@@ -83,16 +99,43 @@ export class PointsQueryService {
     for (const r of rows) {
       let list = out.get(r.member_id);
       if (!list) out.set(r.member_id, (list = []));
-      list.push({
-        grantAccountId: r.grant_account_id,
-        campaignId: r.campaign_id,
-        campaignName: r.name,
-        unionId: r.union_id,
-        closesAt: r.closes_at,
-        allowedCategoryIds: r.allowed_category_ids,
-        perMemberCapFen: r.per_member_cap_fen === null ? null : toSafeNumber(r.per_member_cap_fen),
-        balance: toSafeNumber(r.balance ?? 0),
-      });
+      list.push(toSpendableGrant(r));
+    }
+    return out;
+  }
+
+  /**
+   * For a group of checkouts, in one statement: each user's active member and that member's
+   * spendable grants (empty ones included), as spendableGrantsOf gives them — so that a checkout
+   * group needs no round trip of its own to find its members. Users without an active member are
+   * absent; a member without an open grant has `grants: []`.
+   */
+  async checkoutMembersOf(em: EntityManager, userIds: string[]): Promise<Map<string, { memberId: string; unionId: string; grants: SpendableGrant[] }>> {
+    const out = new Map<string, { memberId: string; unionId: string; grants: SpendableGrant[] }>();
+    if (!userIds.length) return out;
+    const rows: (GrantRow & { user_id: string; member_union_id: string })[] = await preparedQuery(
+      em,
+      'points.checkout-members-of',
+      `SELECT m.user_id, m.id AS member_id, m.union_id AS member_union_id, g.grant_account_id, g.campaign_id, g.name, g.union_id,
+              g.closes_at, g.allowed_category_ids, g.per_member_cap_fen, g.balance
+         FROM members m
+         LEFT JOIN LATERAL (
+           SELECT cm.grant_account_id::text AS grant_account_id, c.id AS campaign_id, c.name, c.union_id, c.closes_at AS closes,
+                  to_char(c.closes_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS closes_at,
+                  c.allowed_category_ids, c.per_member_cap_fen, ledger_account_balance(cm.grant_account_id)::text AS balance
+             FROM campaign_members cm
+             JOIN campaigns c ON c.id = cm.campaign_id
+            WHERE cm.member_id = m.id AND cm.state = 'credited'
+              AND c.status = 'open' AND c.opens_at <= now() AND now() < c.closes_at
+         ) g ON true
+        WHERE m.user_id = ANY($1::uuid[]) AND m.status = 'active'
+        ORDER BY m.user_id, g.closes ASC, g.campaign_id ASC`,
+      [userIds],
+    );
+    for (const r of rows) {
+      let m = out.get(r.user_id);
+      if (!m) out.set(r.user_id, (m = { memberId: r.member_id, unionId: r.member_union_id, grants: [] }));
+      if (r.grant_account_id !== null) m.grants.push(toSpendableGrant(r));
     }
     return out;
   }
