@@ -102,7 +102,9 @@ function post(agent: http.Agent, port: number, token: string, key: string, body:
 }
 
 /** The crowd: `connections` loops, each placing its next checkout when the previous one answered; members in turn. */
-async function runLoad(plan: LoadPlan): Promise<{ samples: Sample[]; seconds: number }> {
+async function runLoad(plan: LoadPlan): Promise<{ samples: Sample[]; seconds: number; threadTicks: number }> {
+  // this thread's own CPU, read here: a worker thread's /proc entry is gone once it has exited
+  const ticks0 = ticksOf('/proc/thread-self/stat');
   const agent = new http.Agent({ keepAlive: true, maxSockets: plan.connections });
   const samples: Sample[] = [];
   let next = 0;
@@ -134,10 +136,10 @@ async function runLoad(plan: LoadPlan): Promise<{ samples: Sample[]; seconds: nu
   await Promise.all(Array.from({ length: plan.connections }, (_, i) => loop(i, start + plan.seconds * 1000, true)));
   const seconds = (performance.now() - start) / 1000;
   agent.destroy();
-  return { samples, seconds };
+  return { samples, seconds, threadTicks: ticksOf('/proc/thread-self/stat') - ticks0 };
 }
 
-function loadInWorker(plan: LoadPlan): Promise<{ samples: Sample[]; seconds: number }> {
+function loadInWorker(plan: LoadPlan): Promise<{ samples: Sample[]; seconds: number; threadTicks: number }> {
   return new Promise((done, fail) => {
     const worker = new Worker(__filename, { workerData: plan });
     worker.once('message', done);
@@ -409,7 +411,8 @@ async function main(): Promise<void> {
   const profiling = a.profile ? await startProfile() : null;
   // the load generator's worker thread is started after this snapshot: its ticks are all load (warm-up included)
   const cpu0 = await cpuSnapshot(ds, DB_NAME);
-  const { samples, seconds: measured } = a['same-thread'] === 'true' ? await runLoad(plan) : await loadInWorker(plan);
+  const sameThread = a['same-thread'] === 'true';
+  const { samples, seconds: measured, threadTicks: loadTicks } = sameThread ? await runLoad(plan) : await loadInWorker(plan);
   const cpu1 = await cpuSnapshot(ds, DB_NAME);
   if (profiling) await stopProfile(profiling, a.profile);
 
@@ -484,14 +487,14 @@ async function main(): Promise<void> {
     const hz = 100;
     const ms = (ticks: number) => (ticks * 1000) / hz;
     let main = 0;
-    let loadGen = 0;
     let other = 0;
     for (const [k, v] of cpu1.threads) {
       const d = v - (cpu0.threads.get(k) ?? 0);
       if (k.startsWith(`${process.pid}:`)) main += d;
-      else if (!cpu0.threads.has(k)) loadGen += d;
       else other += d;
     }
+    // the load generator's thread (gone by now) measured itself; with --same-thread it is inside `main`
+    const loadGen = sameThread ? 0 : loadTicks;
     let pgBackends = 0;
     for (const [pid, v] of cpu1.pg) pgBackends += v - (cpu0.pg.get(pid) ?? 0);
     const wall = (cpu1.at - cpu0.at) / 1000;
