@@ -31,7 +31,7 @@ interface Pending extends GroupCheckout {
  * This class is the grouping queue; PlaceCheckoutGroupService places one group. Group commit:
  * concurrent checkouts of this process gather while up to MAX_IN_FLIGHT group transactions run, then
  * go together in ONE transaction (bench/README, issue 7). A member is in at most one group at a time
- * here (and the group takes the member's advisory lock, for other processes). A refusal that only
+ * here (and the group takes the user's advisory lock, for other processes). A refusal that only
  * the group's writes reveal rolls the group back and places it again without that checkout, so
  * nothing of a refused checkout commits. Deadlocks and serialization failures retry the whole group
  * (TransactionRunner).

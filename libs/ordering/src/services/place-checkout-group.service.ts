@@ -55,20 +55,21 @@ export class GroupRefusals extends Error {
 
 /**
  * Placing a group of checkouts in ONE transaction of set-based statements (CheckoutService gathers
- * them; bench/README, issue 7): the keys and member locks, the SKU, grant and limit reads, then only
- * for the checkouts that pass: escrow accounts, one posting call, one insert of all orders / lines /
- * payments / history / keys, and one stock statement that decrements each SKU once for the whole
- * group. Each checkout is judged on its own, in arrival order, as if the earlier ones of its group
- * had committed (the stock they take is counted), and gets exactly the answer it would get alone:
- * the window by the database clock, eligibility, per-member limits, stock and points. A refusal that
- * only the writes reveal (stock a concurrent group took, points a window's close swept) is thrown as
- * GroupRefusals, so that nothing of a refused checkout commits.
+ * them; bench/README, issue 7): the keys and the users' locks, the members with their grants, the
+ * SKU and limit reads, then only for the checkouts that pass: escrow accounts, one posting call, and
+ * one statement that writes all orders / lines / payments / history / keys and takes the stock,
+ * decrementing each SKU once for the whole group. Each checkout is judged on its own, in arrival
+ * order, as if the earlier ones of its group had committed (the stock they take is counted), and
+ * gets exactly the answer it would get alone: the window by the database clock, eligibility,
+ * per-member limits, stock and points. A refusal that only the writes reveal (stock a concurrent
+ * group took, points a window's close swept) is thrown as GroupRefusals, so that nothing of a
+ * refused checkout commits.
  *
- * Concurrency: the group takes its members' advisory locks (sorted) before reading, so one member's
- * checkouts run one after another across processes too (limits and balances are read after the
- * previous one committed). The only rows groups share are hot SKUs' stock rows: the stock statement
- * is the group's last, so those locks are held only from it to the commit. Escrow accounts are per
- * order, so no shared escrow row is touched.
+ * Concurrency: the group takes its users' advisory locks (sorted; a user is at most one member)
+ * before reading, so one member's checkouts run one after another across processes too (limits and
+ * balances are read after the previous one committed). The only rows groups share are hot SKUs'
+ * stock rows: the stock is taken in the group's last statement, so those locks are held only from
+ * it to the commit. Escrow accounts are per order, so no shared escrow row is touched.
  */
 @Injectable()
 export class PlaceCheckoutGroupService {
