@@ -2,6 +2,7 @@ import { AppError, AuthUser, requestHash, Role } from '@huigong/common';
 import { StockService } from '@huigong/catalog';
 import { LedgerService } from '@huigong/ledger';
 import { CheckoutService } from '@huigong/ordering';
+import { PointsQueryService } from '@huigong/points';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { checkoutLockKey, PlaceCheckoutGroupService } from '../libs/ordering/src/services/place-checkout-group.service';
@@ -360,6 +361,17 @@ describe('group-committed checkouts (e2e)', () => {
     expect(aa.ok).toBe(true);
     const [{ n }] = await ds.query(`SELECT count(*)::int AS n FROM idempotency_requests WHERE user_id = $1`, [stranger.id]);
     expect(n).toBe(0);
+  });
+
+  it('checkoutMembersOf: each user\'s member with the grants spendableGrantsOf gives, a member without a grant with none, a stranger absent', async () => {
+    const d = member();
+    const points = t.app.get(PointsQueryService);
+    const stranger = randomUUID();
+    const found = await points.checkoutMembersOf(ds.manager, [d.userId, late.userId, stranger]);
+    expect([...found.keys()].sort()).toEqual([d.userId, late.userId].sort());
+    expect(found.get(d.userId)).toEqual({ memberId: d.memberId, unionId: union.unionId, grants: (await points.spendableGrantsOf(ds.manager, [d.memberId])).get(d.memberId) });
+    expect(found.get(d.userId)!.grants).toMatchObject([{ grantAccountId: await grantOf(ds, campaign, d.memberId), campaignId: campaign }]);
+    expect(found.get(late.userId)).toEqual({ memberId: late.memberId, unionId: union.unionId, grants: [] });
   });
 
   it('limit counts are not multiplied by a repeated (member, SKU) pair', async () => {

@@ -50,6 +50,36 @@ describe('catalog: stock never goes negative, movements are append-only, the ord
     expect(n).toBe(results.filter((r) => r.ok).length);
   });
 
+  it('reserveMany: each SKU decremented once for all orders, each order its own movements; all or nothing when one SKU is short', async () => {
+    const [x, y] = [await newSku(5), await newSku(2)];
+    const none = await tx.run((em) =>
+      stock.reserveMany(em, [
+        { reference: 'many-a', lines: [{ skuId: x, quantity: 2 }, { skuId: y, quantity: 1 }] },
+        { reference: 'many-b', lines: [{ skuId: x, quantity: 1 }, { skuId: x, quantity: 1 }] },
+      ]),
+    );
+    expect(none).toBeNull();
+    expect([await stockOf(x), await stockOf(y)]).toEqual([1, 1]);
+    const moves = await t.dataSource.query(`SELECT reference, sku_id, delta, stock_after FROM stock_movements WHERE sku_id = ANY($1::uuid[]) AND kind = 'sale' ORDER BY id`, [[x, y]]);
+    // stock_after in the order given: a's 2 of x (5 → 3), then b's 2 (merged, 3 → 1)
+    expect(moves.filter((m: { sku_id: string }) => m.sku_id === x).map((m: { reference: string; delta: number; stock_after: number }) => [m.reference, m.delta, m.stock_after])).toEqual([
+      ['many-a', -2, 3],
+      ['many-b', -2, 1],
+    ]);
+    // x has 1 left, both orders together want 2: nothing is written, and the locked stock comes back
+    const short = await tx.run((em) =>
+      stock.reserveMany(em, [
+        { reference: 'many-c', lines: [{ skuId: y, quantity: 1 }, { skuId: x, quantity: 1 }] },
+        { reference: 'many-d', lines: [{ skuId: x, quantity: 1 }] },
+      ]),
+    );
+    expect(short).toEqual(new Map([[x, 1], [y, 1]]));
+    expect([await stockOf(x), await stockOf(y)]).toEqual([1, 1]);
+    const [{ n }] = await t.dataSource.query(`SELECT count(*)::int AS n FROM stock_movements WHERE reference IN ('many-c', 'many-d')`);
+    expect(n).toBe(0);
+    await expect(tx.run((em) => stock.reserveMany(em, [{ reference: 'many-e', lines: [{ skuId: 'not-a-uuid', quantity: 1 }] }]))).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
   it('locks SKUs in id order, so orders naming the same SKUs in opposite orders never deadlock', async () => {
     const [x, y, z] = [await newSku(30), await newSku(30), await newSku(30)];
     const orders = Array.from({ length: 30 }, (_, i) => (i % 2 ? [x, y, z] : [z, y, x]).map((skuId) => ({ skuId, quantity: 1 })));
