@@ -5,6 +5,7 @@ import { CheckoutService } from '@huigong/ordering';
 import { PointsQueryService } from '@huigong/points';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
+import { AddressesService } from '../libs/ordering/src/services/addresses.service';
 import { checkoutLockKey, PlaceCheckoutGroupService } from '../libs/ordering/src/services/place-checkout-group.service';
 import { assertConservation, rawBalance } from './support/ledger-conservation';
 import {
@@ -188,6 +189,10 @@ describe('group-committed checkouts (e2e)', () => {
 
   it('a refusal found only while writing (stock a concurrent transaction took) rolls the group back and places the rest', async () => {
     const [p1, p2, a, b, c] = [member(), member(), member(), member(), member()];
+    const timeout = t.config.checkoutLockTimeoutMs;
+    // this group waits, it is not split: with the default 500 ms a busy machine can reach the lock
+    // timeout before the blocker commits, and then a and c go alone (another test covers the split)
+    t.config.checkoutLockTimeoutMs = 60_000;
     // another transaction takes one of the two units and holds the row: the group reads 2 (unlocked) and plans both
     const blocker = ds.createQueryRunner();
     await blocker.startTransaction();
@@ -208,6 +213,7 @@ describe('group-committed checkouts (e2e)', () => {
       expect(cc.ok).toBe(true);
       expect(await xidOf(aa.ok ? aa.body.checkoutId : '')).toBe(await xidOf(cc.ok ? cc.body.checkoutId : ''));
     } finally {
+      t.config.checkoutLockTimeoutMs = timeout;
       if (blocker.isTransactionActive) await blocker.rollbackTransaction();
       await blocker.release();
     }
@@ -217,6 +223,41 @@ describe('group-committed checkouts (e2e)', () => {
     expect(await orphanEscrows()).toBe(0);
     await assertConservation(ds, 'a group placed again');
   });
+
+  it('the last statement locks the stock only after its inserts: a checkout waiting in its address insert holds no SKU row', async () => {
+    const a = member();
+    // another transaction is saving the very address the checkout gives: the checkout's address upsert (ON CONFLICT) waits for it
+    const { address, fingerprint } = t.app.get(AddressesService).prepare(ADDRESS);
+    const blocker = ds.createQueryRunner();
+    const probe = ds.createQueryRunner();
+    await blocker.startTransaction();
+    try {
+      await blocker.query(`INSERT INTO member_addresses (user_id, recipient, phone, region_code, detail, fingerprint) VALUES ($1, $2, $3, $4, $5, $6)`, [
+        a.userId,
+        address.recipient,
+        address.phone,
+        address.regionCode,
+        address.detail,
+        fingerprint,
+      ]);
+      const pending = buy(a, [{ skuId: regular.skuId, quantity: 1 }]); // alone: no lock timeout, it waits
+      await eventually(async () => (await lockWaiters()).some((w) => w.event === 'transactionid' && w.query.includes('INSERT INTO checkouts')), 20_000, 'the checkout waiting in its address insert');
+      // had the statement locked the stock before its inserts, the SKU row would be held now (55P03 here)
+      await probe.startTransaction();
+      await expect(probe.query(`SELECT stock FROM skus WHERE id = $1 FOR UPDATE NOWAIT`, [regular.skuId])).resolves.toHaveLength(1);
+      await probe.rollbackTransaction();
+      await blocker.rollbackTransaction();
+      const aa = await pending;
+      expect(aa.ok).toBe(true);
+    } finally {
+      if (probe.isTransactionActive) await probe.rollbackTransaction();
+      if (blocker.isTransactionActive) await blocker.rollbackTransaction();
+      await Promise.all([probe.release(), blocker.release()]);
+    }
+    const [{ n }] = await ds.query(`SELECT count(*)::int AS n FROM member_addresses WHERE user_id = $1`, [a.userId]);
+    expect(n).toBe(1);
+    await assertConservation(ds, 'a checkout that waited in its address insert');
+  }, 60_000);
 
   it('points taken while the group was posting: that checkout is refused INSUFFICIENT_POINTS, the group rolled back and the rest placed together', async () => {
     const [p1, p2, a, b, c] = [member(), member(), member(), member(), member()];

@@ -93,10 +93,16 @@ export class StockService {
    * columns named stock_*) and hand its row to `shortOf`: `null` when everything was reserved, else
    * the locked stock of every SKU, and then nothing of the stock was written — the caller must roll
    * its transaction back. `null` for no lines at all.
+   *
+   * `after`: a CTE of the caller's (one row, a column `n`) that the lock joins, so that PostgreSQL
+   * runs it first. Without it the final SELECT reads the stock first and the rows are locked before
+   * the caller's other CTEs run (data-modifying CTEs nobody reads run after the main query): a
+   * caller whose inserts should not run while it holds hot SKU rows reads them all in `after`.
    */
   reserveManyCte(
     reservations: { reference: string; lines: StockLine[] }[],
     firstParam: number,
+    after?: string,
   ): { ctes: string; select: string; params: unknown[]; shortOf(row: Record<string, unknown>): Map<string, number> | null } | null {
     const ids: string[] = [];
     const quantities: number[] = [];
@@ -116,7 +122,7 @@ export class StockService {
     return {
       ctes: `stock_req AS (SELECT * FROM unnest($${a}::uuid[], $${b}::int[], $${c}::text[]) WITH ORDINALITY AS r(id, q, ref, n)),
             stock_tot AS (SELECT stock_req.id, sum(stock_req.q)::int AS q FROM stock_req GROUP BY stock_req.id),
-            stock_locked AS (SELECT k.id, k.stock FROM skus k WHERE k.id = ANY ($${a}::uuid[]) ORDER BY k.id FOR UPDATE),
+            stock_locked AS (SELECT k.id, k.stock FROM skus k${after ? `, ${after}` : ''} WHERE k.id = ANY ($${a}::uuid[])${after ? ` AND ${after}.n >= 0` : ''} ORDER BY k.id FOR UPDATE OF k),
             stock_chk AS (SELECT count(*) AS found, count(*) FILTER (WHERE l.stock < t.q) AS short FROM stock_locked l JOIN stock_tot t ON t.id = l.id),
             stock_upd AS (UPDATE skus k SET stock = k.stock - t.q, updated_at = now() FROM stock_tot t, stock_chk
                            WHERE k.id = t.id AND stock_chk.found = (SELECT count(*) FROM stock_tot) AND stock_chk.short = 0 AND k.stock >= t.q

@@ -68,8 +68,8 @@ export class GroupRefusals extends Error {
  * Concurrency: the group takes its users' advisory locks (sorted; a user is at most one member)
  * before reading, so one member's checkouts run one after another across processes too (limits and
  * balances are read after the previous one committed). The only rows groups share are hot SKUs'
- * stock rows: the stock is taken in the group's last statement, so those locks are held only from
- * it to the commit. Escrow accounts are per order, so no shared escrow row is touched.
+ * stock rows: the stock is taken at the end of the group's last statement, after its inserts (which
+ * the lock is made to wait for), so those locks are held only from there to the commit. Escrow accounts are per order, so no shared escrow row is touched.
  */
 @Injectable()
 export class PlaceCheckoutGroupService {
@@ -145,7 +145,8 @@ export class PlaceCheckoutGroupService {
     // writes, for the checkouts that passed: from here a refusal rolls the group back
     const entries = await this.postPayments(em, group, plans);
     const results = plans.map((p, j) => this.result(p, entries[j]));
-    // last, in the same statement: the hot rows (popular SKUs' stock) are locked only from here to the commit
+    // last, in the same statement and after its inserts: the hot rows (popular SKUs' stock) are locked
+    // only from the end of that statement's inserts to the commit
     const short = await this.insertOrdersAndReserve(em, group, plans, entries, results);
     if (short) throw new GroupRefusals(outOfStockRefusals(plans, short));
     plans.forEach((p, j) => (out[p.index] = { result: { ...results[j], replayed: false } }));
@@ -344,6 +345,9 @@ export class PlaceCheckoutGroupService {
   /**
    * The group's checkouts, orders, lines, payments, first history rows, entry links, new addresses
    * and keys (with their responses), and its stock (StockService.reserveManyCte): one statement.
+   * The stock is locked after every insert of it has run (the `w` CTE): the inserts, and any wait
+   * in them, do not happen while the group holds hot SKU rows. Only the statement's end-of-statement
+   * foreign-key checks (key-share locks on the rows just referenced) come after the lock.
    * Answers the locked stock when a SKU cannot cover the group (then no stock was taken and the
    * caller rolls back), else null.
    */
@@ -379,6 +383,7 @@ export class PlaceCheckoutGroupService {
     const stock = this.stock.reserveManyCte(
       plans.map((p) => ({ reference: `checkout:${p.checkoutId}`, lines: p.lines })),
       6 + keys.params.length,
+      'w',
     )!;
     // prepared: planning this statement costs more than running it
     const [row] = await preparedQuery<Record<string, unknown>>(
@@ -388,37 +393,52 @@ export class PlaceCheckoutGroupService {
          INSERT INTO checkouts (id, union_id, member_id, user_id, total_fen, ledger_entry_id)
          SELECT x.id, x.union_id, x.member_id, x.user_id, x.total_fen, x.ledger_entry_id
            FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, union_id uuid, member_id uuid, user_id uuid, total_fen bigint, ledger_entry_id bigint)
+         RETURNING 1
        ), o AS (
          INSERT INTO orders (id, checkout_id, union_id, member_id, user_id, supplier_id, supplier_organization_id, state, total_fen, item_count, escrow_account_id, address, note)
          SELECT x.id, x.checkout_id, x.union_id, x.member_id, x.user_id, x.supplier_id, x.supplier_organization_id, 'placed', x.total_fen, x.item_count, x.escrow_account_id, x.address, x.note
            FROM jsonb_to_recordset($2::jsonb) AS x(id uuid, checkout_id uuid, union_id uuid, member_id uuid, user_id uuid, supplier_id uuid, supplier_organization_id uuid,
                                                    total_fen bigint, item_count int, escrow_account_id bigint, address jsonb, note text)
+         RETURNING 1
        ), l AS (
          INSERT INTO order_lines (id, order_id, line_no, member_id, sku_id, product_id, product_name, spec, category_id, unit_price_fen, quantity, amount_fen)
          SELECT x.id, x."orderId", x."lineNo", x."memberId", x."skuId", x."productId", x."productName", x.spec, x."categoryId", x."unitPriceFen", x.quantity, x."amountFen"
            FROM jsonb_to_recordset($3::jsonb) AS x(id uuid, "orderId" uuid, "lineNo" int, "memberId" uuid, "skuId" uuid, "productId" uuid, "productName" text, spec text, "categoryId" uuid, "unitPriceFen" bigint, quantity int, "amountFen" bigint)
+         RETURNING 1
        ), p AS (
          INSERT INTO order_payments (order_id, grant_account_id, campaign_id, amount_fen)
          SELECT x.order_id, x.grant_account_id, x.campaign_id, x.amount_fen
            FROM jsonb_to_recordset($4::jsonb) AS x(order_id uuid, grant_account_id bigint, campaign_id uuid, amount_fen bigint)
+         RETURNING 1
        ), h AS (
          INSERT INTO order_history (order_id, action, from_state, to_state, actor_kind, actor_user_id, details)
          SELECT x.id, 'place', NULL, 'placed', 'member', x.user_id, jsonb_build_object('checkoutId', x.checkout_id::text)
            FROM jsonb_to_recordset($2::jsonb) AS x(id uuid, user_id uuid, checkout_id uuid)
+         RETURNING 1
        ), e AS (
          INSERT INTO order_ledger_entries (order_id, ledger_entry_id, kind, amount_fen)
          SELECT x.id, x.ledger_entry_id, 'payment', x.total_fen FROM jsonb_to_recordset($2::jsonb) AS x(id uuid, ledger_entry_id bigint, total_fen bigint)
+         RETURNING 1
        ), a AS (
          -- AddressesService's upsert: the same address given again is kept once (one member, so one row, per group)
          INSERT INTO member_addresses (user_id, recipient, phone, region_code, detail, fingerprint)
          SELECT x.user_id, x.address->>'recipient', x.address->>'phone', x.address->>'regionCode', x.address->>'detail', x.fingerprint
            FROM jsonb_to_recordset($5::jsonb) AS x(user_id uuid, address jsonb, fingerprint text)
          ON CONFLICT (user_id, fingerprint) DO UPDATE SET last_used_at = now(), deleted_at = NULL
+         RETURNING 1
        ), i AS (
          -- the Idempotency-Keys with their stored responses (IdempotencyService.recordCompletedCte)
          ${keys.cte}
+         RETURNING 1
+       ), w AS (
+         -- every insert above, read to its end: the stock CTEs join this, so PostgreSQL runs all the
+         -- inserts (and their waits, e.g. an address's ON CONFLICT) before it locks a SKU row. Without
+         -- the join it would lock the stock first (the final SELECT reads it on demand, and insert
+         -- CTEs nobody reads run only after the main query) and hold the hot rows through the inserts.
+         SELECT (SELECT count(*) FROM c) + (SELECT count(*) FROM o) + (SELECT count(*) FROM l) + (SELECT count(*) FROM p)
+              + (SELECT count(*) FROM h) + (SELECT count(*) FROM e) + (SELECT count(*) FROM a) + (SELECT count(*) FROM i) AS n
        ),
-       -- the stock, last of the group's statements (StockService.reserveManyCte)
+       -- the stock, after the inserts (StockService.reserveManyCte, waiting for w)
        ${stock.ctes}
        SELECT ${stock.select}`,
       [JSON.stringify(checkoutRows), JSON.stringify(orderRows), JSON.stringify(lineRows), JSON.stringify(paymentRows), JSON.stringify(addressRows), ...keys.params, ...stock.params],
