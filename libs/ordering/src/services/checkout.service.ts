@@ -46,7 +46,8 @@ interface Pending extends GroupCheckout {
  *
  * Shutdown: from beforeApplicationShutdown on, new checkouts are refused with 503 CHECKOUT_BUSY and
  * the ones already accepted (waiting or in a group) are placed and answered before the database
- * connections close, so a deploy answers every checkout it took.
+ * connections close, so a deploy answers every checkout it took — within CHECKOUT_DRAIN_TIMEOUT_MS
+ * (below the shutdown grace period); past it the ones not yet started are refused 503 and the rest logged.
  */
 @Injectable()
 export class CheckoutService implements BeforeApplicationShutdown {
@@ -61,6 +62,8 @@ export class CheckoutService implements BeforeApplicationShutdown {
   private closing = false;
   /** resolved when nothing is waiting or running any more, once closing */
   private drained: (() => void) | null = null;
+  /** the shutdown's one drain: a second call gets the same promise */
+  private draining: Promise<void> | null = null;
 
   constructor(
     private readonly tx: TransactionRunner,
@@ -165,12 +168,39 @@ export class CheckoutService implements BeforeApplicationShutdown {
     }
   }
 
-  /** Places and answers every checkout already accepted; refuses new ones meanwhile. */
-  async beforeApplicationShutdown(): Promise<void> {
+  /**
+   * Places and answers every checkout already accepted; refuses new ones meanwhile. Waits at most
+   * CHECKOUT_DRAIN_TIMEOUT_MS (below the shutdown grace period): then the checkouts not yet started
+   * are refused 503 CHECKOUT_BUSY (their clients retry, with the same key, on another process) and
+   * the transactions still running are logged; they commit or roll back whole, and a retry with the
+   * same Idempotency-Key is answered from what committed. Called twice, the same drain.
+   */
+  beforeApplicationShutdown(): Promise<void> {
     this.closing = true;
+    this.draining ??= this.drain();
+    return this.draining;
+  }
+
+  private async drain(): Promise<void> {
     if (this.idle()) return;
-    this.logger.log(`draining ${this.waiting.length + this.alone.length + this.inFlight + this.aloneInFlight} checkout group(s) and waiting checkouts before shutdown`);
-    await new Promise<void>((resolve) => (this.drained = resolve));
+    this.logger.log(`draining ${this.pendingText()} before shutdown`);
+    const ms = this.config.checkoutDrainTimeoutMs;
+    let timer: NodeJS.Timeout | undefined;
+    const outcome = await Promise.race([
+      new Promise<'drained'>((resolve) => (this.drained = () => resolve('drained'))),
+      new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), ms))),
+    ]);
+    clearTimeout(timer);
+    if (outcome === 'drained') return;
+    this.drained = null;
+    this.logger.warn(`shutdown drain timed out after ${ms} ms with ${this.pendingText()} left; the waiting ones are refused 503, the running ones are not waited for`);
+    const refusal = new AppError('CHECKOUT_BUSY', 'This server is shutting down; retry in a moment', 503, { shuttingDown: true });
+    // not yet in a transaction: nothing of them was written (their users were never marked busy)
+    for (const p of this.waiting.splice(0).concat(this.alone.splice(0))) p.reject(refusal);
+  }
+
+  private pendingText(): string {
+    return `${this.waiting.length} waiting checkout(s), ${this.alone.length} waiting to go alone, ${this.inFlight} group(s) and ${this.aloneInFlight} lone checkout(s) running`;
   }
 
   private idle(): boolean {
