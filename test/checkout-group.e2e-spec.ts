@@ -197,7 +197,8 @@ describe('group-committed checkouts (e2e)', () => {
     const blocker = ds.createQueryRunner();
     await blocker.startTransaction();
     try {
-      await t.app.get(StockService).reserve(blocker.manager, [{ skuId: hot2.skuId, quantity: 1 }], 'test:blocker');
+      const take = t.app.get(StockService).reserveManyCte([{ reference: 'test:blocker', lines: [{ skuId: hot2.skuId, quantity: 1 }] }], 1)!;
+      await blocker.query(`WITH ${take.ctes} SELECT ${take.select}`, take.params);
       const primers = [buy(p1, [{ skuId: regular.skuId, quantity: 1 }]), buy(p2, [{ skuId: regular.skuId, quantity: 1 }])];
       const group = [buy(a, [{ skuId: hot2.skuId, quantity: 1 }]), buy(b, [{ skuId: hot2.skuId, quantity: 1 }]), buy(c, [{ skuId: regular.skuId, quantity: 1 }])];
       await Promise.all(primers);

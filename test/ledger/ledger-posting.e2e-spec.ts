@@ -2,6 +2,7 @@ import { AppError } from '@huigong/common';
 import { AccountType, InsufficientFundsError, LedgerQueryService, LedgerSealer, LedgerVerifier, newAccountRef } from '@huigong/ledger';
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
+import { PostEntriesService } from '../../libs/ledger/src/services/post-entries.service';
 import { eventually, startTestApp, TestApp } from '../support/test-app';
 import { LedgerFixture } from './ledger-fixtures';
 
@@ -268,7 +269,7 @@ describe('ledger: accounts and posting (e2e)', () => {
     });
   });
 
-  describe('posting business events together (postEach, postAllOrRefusal)', () => {
+  describe('posting business events together (postGroup, postAllOrRefusal)', () => {
     /** a funded pool, two grants, and entries pool → grant (100 each) under fresh keys */
     const setup = async () => {
       const { account: pool } = await f.funded(AccountType.CampaignPool, 250);
@@ -279,10 +280,10 @@ describe('ledger: accounts and posting (e2e)', () => {
       return { pool, grants, credit };
     };
 
-    it('postEach: a refused entry is not written and the others are, each with its own outcome', async () => {
+    it('postGroup (GroupCommitPoster\'s): a refused entry is not written and the others are, each with its own outcome', async () => {
       const { pool, credit } = await setup();
       const inputs = [credit(0), credit(1, 200), credit(2)];
-      const outcomes = await f.tx.run((em) => f.ledger.postEach(em, inputs));
+      const outcomes = await f.tx.run((em) => t.app.get(PostEntriesService).postGroup(em, inputs));
       expect('entry' in outcomes[0] && !outcomes[0].entry.replayed).toBe(true);
       expect(outcomes[1]).toEqual({ error: expect.any(InsufficientFundsError) });
       expect('entry' in outcomes[2]).toBe(true);

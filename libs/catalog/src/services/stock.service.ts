@@ -1,4 +1,4 @@
-import { AppError, preparedQuery } from '@huigong/common';
+import { AppError } from '@huigong/common';
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { isUuid } from './catalog-helpers';
@@ -30,66 +30,13 @@ function mergeLines(lines: StockLine[]): { ids: string[]; quantities: number[] }
 @Injectable()
 export class StockService {
   /**
-   * Takes stock for an order. On any shortfall throws OUT_OF_STOCK (409) with the first short line
-   * and writes nothing; on success records one 'sale' movement per SKU with `reference`.
-   */
-  async reserve(em: EntityManager, lines: StockLine[], reference: string): Promise<void> {
-    const { ids, quantities } = mergeLines(lines);
-    if (!ids.length) return;
-    const bad = ids.find((id) => !isUuid(id));
-    if (bad) throw AppError.notFound('SKU', bad);
-    // One round trip (the checkout's hottest statement): lock every row in id order, check every
-    // line, and only if all are covered decrement them and record the movements. The checks are an
-    // aggregate over the locked rows, so all locks are taken before any row is changed.
-    const [r]: { moved: number; stock: { id: string; stock: number }[] | null }[] = await preparedQuery(
-      em,
-      'stock.reserve',
-      `WITH req AS (SELECT * FROM unnest($1::uuid[], $2::int[]) AS r(id, q)),
-            locked AS (SELECT k.id, k.stock FROM skus k WHERE k.id = ANY ($1::uuid[]) ORDER BY k.id FOR UPDATE),
-            chk AS (SELECT count(*) AS found, count(*) FILTER (WHERE l.stock < req.q) AS short FROM locked l JOIN req ON req.id = l.id),
-            upd AS (UPDATE skus k SET stock = k.stock - req.q, updated_at = now() FROM req, chk
-                     WHERE k.id = req.id AND chk.found = cardinality($1::uuid[]) AND chk.short = 0 AND k.stock >= req.q
-                     RETURNING k.id, req.q, k.stock),
-            mv AS (INSERT INTO stock_movements (sku_id, kind, delta, stock_after, reference)
-                   SELECT id, 'sale', -q, stock, $3::text FROM upd RETURNING sku_id)
-       SELECT (SELECT count(*) FROM mv)::int AS moved, (SELECT json_agg(json_build_object('id', l.id, 'stock', l.stock)) FROM locked l) AS stock`,
-      [ids, quantities, reference],
-    );
-    if (r.moved === ids.length) return;
-    // nothing was written: say why, for the first line in id order
-    const stock = new Map((r.stock ?? []).map((x) => [x.id, x.stock]));
-    const missing = ids.find((id) => !stock.has(id));
-    if (missing) throw AppError.notFound('SKU', missing);
-    ids.forEach((id, i) => {
-      const available = stock.get(id)!;
-      if (available < quantities[i]) {
-        throw AppError.conflict('OUT_OF_STOCK', `Only ${available} left of SKU ${id}`, { skuId: id, requested: quantities[i], available });
-      }
-    });
-    // cannot happen with the rows locked; if it ever did, refuse rather than sell short
-    throw AppError.conflict('OUT_OF_STOCK', 'Stock changed while reserving', { skuIds: ids });
-  }
-
-  /**
-   * reserve() for many orders at once (group-committed checkouts), in one statement: each SKU row
-   * is locked (in id order) and decremented once by what all the orders take of it, and each order
-   * gets its own 'sale' movements with its own reference (a cancel releases by reference), their
-   * stock_after in the order given. All or nothing: when any SKU cannot cover what all of them
-   * take, nothing is written and the locked stock of every SKU is returned, so that the caller can
-   * tell which orders to refuse; `null` when everything was reserved.
-   */
-  async reserveMany(em: EntityManager, reservations: { reference: string; lines: StockLine[] }[]): Promise<Map<string, number> | null> {
-    const part = this.reserveManyCte(reservations, 1);
-    if (!part) return null;
-    const [row] = await preparedQuery<Record<string, unknown>>(em, 'stock.reserve-many', `WITH ${part.ctes} SELECT ${part.select}`, part.params);
-    return part.shortOf(row);
-  }
-
-  /**
-   * reserveMany as data-modifying CTEs for the caller's own write statement, so that the stock
-   * takes no round trip of its own (group-committed checkouts end with one statement that writes
-   * their rows and reserves their stock). Same locking, checks and movements as reserveMany;
-   * parameters are numbered from `firstParam`. The caller's statement must select `select` (three
+   * Takes stock for many orders at once (group-committed checkouts), as data-modifying CTEs for the
+   * caller's own write statement, so that the stock takes no round trip of its own (the checkout
+   * group's last statement writes its rows and reserves their stock). Each SKU row is locked (in
+   * id order) and decremented once by what all the orders take of it, but only if every SKU covers
+   * what they all take; each order gets its own 'sale' movements with its own reference (a cancel
+   * releases by reference), their stock_after in the order given. Parameters are numbered from
+   * `firstParam`. The caller's statement must select `select` (three
    * columns named stock_*) and hand its row to `shortOf`: `null` when everything was reserved, else
    * the locked stock of every SKU, and then nothing of the stock was written — the caller must roll
    * its transaction back. `null` for no lines at all.

@@ -3,8 +3,6 @@ import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/c
 import type { CheckoutInput, CheckoutResult } from '../domain/checkout.types';
 import { CheckoutOutcome, GroupCheckout, GroupRefusals, PlaceCheckoutGroupService } from './place-checkout-group.service';
 
-export { CHECKOUT_ENTRY_KIND, mergeLines } from './place-checkout-group.service';
-export type { CheckoutGrantPayment, CheckoutInput, CheckoutResult, PlacedOrder } from '../domain/checkout.types';
 
 /** checkouts per group transaction; larger groups hold hot stock rows no longer, only longer statements */
 const MAX_GROUP = 64;

@@ -49,30 +49,19 @@ export interface RefundTarget {
 }
 
 /**
+ * When a grant can be spent, the one rule for spendableGrantsOf and checkoutMembersOf: credited,
+ * its member active, its campaign open by the database clock (opens_at ≤ now() < closes_at).
+ * Over campaign_members cm, campaigns c, members m.
+ */
+const SPENDABLE_GRANT = `cm.state = 'credited' AND m.status = 'active' AND c.status = 'open' AND c.opens_at <= now() AND now() < c.closes_at`;
+
+/**
  * The points context's face for other contexts (ordering, audit). Everything here runs in the
  * caller's transaction when given one, and decides time by the database clock.
  */
 @Injectable()
 export class PointsQueryService {
   constructor(private readonly dataSource: DataSource) {}
-
-  async memberForUser(userId: string, em: EntityManager = this.dataSource.manager): Promise<{ memberId: string; unionId: string } | null> {
-    // prepared: the checkout asks this for every member it has not seen yet, and planning it cost more than running it
-    const [m] = await preparedQuery<{ id: string; union_id: string }>(em, 'points.member-for-user', `SELECT id, union_id FROM members WHERE user_id = $1 AND status = 'active'`, [userId]);
-    return m ? { memberId: m.id, unionId: m.union_id } : null;
-  }
-
-  /** memberForUser for many users at once (one statement): users without an active member are absent. */
-  async membersForUsers(userIds: string[], em: EntityManager = this.dataSource.manager): Promise<Map<string, { memberId: string; unionId: string }>> {
-    if (!userIds.length) return new Map();
-    const rows = await preparedQuery<{ user_id: string; id: string; union_id: string }>(
-      em,
-      'points.members-for-users',
-      `SELECT user_id, id, union_id FROM members WHERE user_id = ANY($1::uuid[]) AND status = 'active'`,
-      [userIds],
-    );
-    return new Map(rows.map((r) => [r.user_id, { memberId: r.id, unionId: r.union_id }]));
-  }
 
   /**
    * The spendable grants (empty ones included) of many members in one statement, for
@@ -91,8 +80,7 @@ export class PointsQueryService {
          FROM campaign_members cm
          JOIN campaigns c ON c.id = cm.campaign_id
          JOIN members m ON m.id = cm.member_id
-        WHERE cm.member_id = ANY($1::uuid[]) AND cm.state = 'credited' AND m.status = 'active'
-          AND c.status = 'open' AND c.opens_at <= now() AND now() < c.closes_at
+        WHERE cm.member_id = ANY($1::uuid[]) AND ${SPENDABLE_GRANT}
         ORDER BY cm.member_id, c.closes_at ASC, c.id ASC`,
       [memberIds],
     );
@@ -125,8 +113,7 @@ export class PointsQueryService {
                   c.allowed_category_ids, c.per_member_cap_fen, ledger_account_balance(cm.grant_account_id)::text AS balance
              FROM campaign_members cm
              JOIN campaigns c ON c.id = cm.campaign_id
-            WHERE cm.member_id = m.id AND cm.state = 'credited'
-              AND c.status = 'open' AND c.opens_at <= now() AND now() < c.closes_at
+            WHERE cm.member_id = m.id AND ${SPENDABLE_GRANT}
          ) g ON true
         WHERE m.user_id = ANY($1::uuid[]) AND m.status = 'active'
         ORDER BY m.user_id, g.closes ASC, g.campaign_id ASC`,
