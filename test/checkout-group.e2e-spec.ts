@@ -24,7 +24,7 @@ import {
   stockOf,
   UnionCtx,
 } from './support/ordering-fixture';
-import { eventually, startTestApp, startTestWorker, TestApp, testConfig } from './support/test-app';
+import { bearer, eventually, startTestApp, startTestWorker, TestApp, testConfig } from './support/test-app';
 
 const ADDRESS = { recipient: '刘敏', phone: '13805320011', detail: '青岛市黄岛区前湾港路 8 号' };
 const POINTS = 50_000;
@@ -203,10 +203,8 @@ describe('group-committed checkouts (e2e)', () => {
       const group = [buy(a, [{ skuId: hot2.skuId, quantity: 1 }]), buy(b, [{ skuId: hot2.skuId, quantity: 1 }]), buy(c, [{ skuId: regular.skuId, quantity: 1 }])];
       await Promise.all(primers);
       // the group waits for the row lock in its last statement, which writes its rows and takes its stock (condition polled, not slept on)
-      await eventually(async () => {
-        const [{ n }] = await ds.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%INSERT INTO checkouts%' AND pid <> pg_backend_pid()`);
-        return n > 0;
-      }, 20_000, 'the group waiting on the stock row');
+      // (this database's backends only: the server is shared with other test runs)
+      await eventually(async () => (await lockWaiters()).some((w) => w.query.includes('INSERT INTO checkouts')), 20_000, 'the group waiting on the stock row');
       await blocker.commitTransaction();
       const [aa, bb, cc] = await Promise.all(group);
       expect(aa.ok).toBe(true);
@@ -403,6 +401,36 @@ describe('group-committed checkouts (e2e)', () => {
     expect(aa.ok).toBe(true);
     const [{ n }] = await ds.query(`SELECT count(*)::int AS n FROM idempotency_requests WHERE user_id = $1`, [stranger.id]);
     expect(n).toBe(0);
+  });
+
+  it('a member who left: a stored key is still replayed (answered before membership), a new checkout is NOT_A_MEMBER; alone and in a group', async () => {
+    const [x, p1, p2, p3, p4, a, b] = [member(), member(), member(), member(), member(), member(), member()];
+    const lines = [{ skuId: regular.skuId, quantity: 1 }];
+    const key = randomUUID();
+    const first = await buy(x, lines, key);
+    expect(first.ok).toBe(true);
+    await t.http.post(`/api/v1/unions/${union.unionId}/members/${x.memberId}/leave`).set(bearer(union.adminToken)).send({ reason: '调离' }).expect(200);
+    const stored = { ...(first.ok && first.body), replayed: true };
+    // alone (nothing else running)
+    const replayAlone = await buy(x, lines, key);
+    expect(replayAlone.ok && replayAlone.body).toEqual(stored);
+    expect(await buy(x, lines)).toMatchObject({ ok: false, status: 403, code: 'NOT_A_MEMBER', details: { userId: x.userId } });
+    // in a group: two primers run, the checkouts started after them gather into the next group (one member once per group)
+    for (const [primers, mine, other] of [
+      [[p1, p2], key, a],
+      [[p3, p4], randomUUID(), b],
+    ] as const) {
+      const started = primers.map((p) => buy(p, lines));
+      const [ours, theirs] = [buy(x, lines, mine), buy(other, lines)];
+      await Promise.all(started);
+      const [o, th] = await Promise.all([ours, theirs]);
+      expect(th.ok).toBe(true);
+      if (mine === key) expect(o.ok && o.body).toEqual(stored);
+      else expect(o).toMatchObject({ ok: false, status: 403, code: 'NOT_A_MEMBER', details: { userId: x.userId } });
+    }
+    // the one checkout from before the leave, nothing since
+    expect(await traces([x.memberId])).toEqual({ checkouts: 1, orders: 1, keys: 1, entries: 1 });
+    await assertConservation(ds, 'a member who left');
   });
 
   it('checkoutMembersOf: each user\'s member with the grants spendableGrantsOf gives, a member without a grant with none, a stranger absent', async () => {
