@@ -201,11 +201,13 @@ describe('group-committed checkouts (e2e)', () => {
       await blocker.query(`WITH ${take.ctes} SELECT ${take.select}`, take.params);
       const primers = [buy(p1, [{ skuId: regular.skuId, quantity: 1 }]), buy(p2, [{ skuId: regular.skuId, quantity: 1 }])];
       const group = [buy(a, [{ skuId: hot2.skuId, quantity: 1 }]), buy(b, [{ skuId: hot2.skuId, quantity: 1 }]), buy(c, [{ skuId: regular.skuId, quantity: 1 }])];
-      await Promise.all(primers);
       // the group waits for the row lock in its last statement, which writes its rows and takes its stock (condition polled, not slept on)
-      // (this database's backends only: the server is shared with other test runs)
-      await eventually(async () => (await lockWaiters()).some((w) => w.query.includes('INSERT INTO checkouts')), 20_000, 'the group waiting on the stock row');
+      // (this database's backends only: the server is shared with other test runs). The primers are not
+      // awaited first: the group locks c's SKU (regular) before hot2, so a primer still running can wait
+      // behind the group, which waits for the blocker, which this test commits only after this wait
+      await eventually(async () => (await lockWaiters()).some((w) => w.query.includes('INSERT INTO checkouts') && w.event === 'transactionid'), 20_000, 'the group waiting on the stock row');
       await blocker.commitTransaction();
+      await Promise.all(primers);
       const [aa, bb, cc] = await Promise.all(group);
       expect(aa.ok).toBe(true);
       expect(bb).toEqual({ ok: false, status: 409, code: 'OUT_OF_STOCK', details: { skuId: hot2.skuId, requested: 1, available: 0 } });
