@@ -11,8 +11,10 @@
 // server's event loop) place checkouts for ~25 s. Prints orders per second, p50/p95/p99, the
 // refusals by code, an oversell check (stock + sold = initial for every SKU: must be 0 off),
 // ledger conservation, PostgreSQL's pgbench TPC-B baseline (64 and 16 clients) before and after on
-// the same server with the ratio, a calibration (empty transactions with a checkout's number of
-// round trips, from Node, same pool), the rerun command, and one JSON line.
+// the same server with the ratio, the CPU split during the load (API thread, load generator, other
+// Node threads, the bench database's PostgreSQL backends; whole machine) and WAL per checkout, a
+// calibration (empty transactions with a checkout's number of round trips, from Node, same pool),
+// the rerun command, and one JSON line.
 import 'reflect-metadata';
 import { CatalogDemoSeeder, StockService, mulberry32 } from '@huigong/catalog';
 import { dropDatabase, loadConfig, migrateDatabase, Role, TransactionRunner, withDatabase } from '@huigong/common';
@@ -20,7 +22,7 @@ import { AuthService, OrganizationsService, PasswordService, UsersService } from
 import { CampaignWindowService, DistributionRunner } from '@huigong/points';
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
@@ -100,7 +102,9 @@ function post(agent: http.Agent, port: number, token: string, key: string, body:
 }
 
 /** The crowd: `connections` loops, each placing its next checkout when the previous one answered; members in turn. */
-async function runLoad(plan: LoadPlan): Promise<{ samples: Sample[]; seconds: number }> {
+async function runLoad(plan: LoadPlan): Promise<{ samples: Sample[]; seconds: number; threadTicks: number }> {
+  // this thread's own CPU, read here: a worker thread's /proc entry is gone once it has exited
+  const ticks0 = ticksOf('/proc/thread-self/stat');
   const agent = new http.Agent({ keepAlive: true, maxSockets: plan.connections });
   const samples: Sample[] = [];
   let next = 0;
@@ -132,10 +136,10 @@ async function runLoad(plan: LoadPlan): Promise<{ samples: Sample[]; seconds: nu
   await Promise.all(Array.from({ length: plan.connections }, (_, i) => loop(i, start + plan.seconds * 1000, true)));
   const seconds = (performance.now() - start) / 1000;
   agent.destroy();
-  return { samples, seconds };
+  return { samples, seconds, threadTicks: ticksOf('/proc/thread-self/stat') - ticks0 };
 }
 
-function loadInWorker(plan: LoadPlan): Promise<{ samples: Sample[]; seconds: number }> {
+function loadInWorker(plan: LoadPlan): Promise<{ samples: Sample[]; seconds: number; threadTicks: number }> {
   return new Promise((done, fail) => {
     const worker = new Worker(__filename, { workerData: plan });
     worker.once('message', done);
@@ -203,6 +207,42 @@ function args(argv: string[]): Record<string, string> {
     if (m) out[m[1]] = m[2] ?? (argv[i + 1] && !argv[i + 1].startsWith('--') ? argv[++i] : 'true');
   }
   return out;
+}
+
+/** CPU ticks (utime + stime) of a process or thread from /proc. */
+function ticksOf(path: string): number {
+  try {
+    const f = readFileSync(path, 'utf8');
+    const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
+    return Number(rest[11]) + Number(rest[12]);
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Where the CPU goes during the load: this process's threads (the API's main thread, the load
+ * generator's worker thread, the rest: libuv pool, GC, compiler) and the PostgreSQL processes of the
+ * bench database plus the server's WAL writer / checkpointer / bgwriter; and the WAL written.
+ */
+async function cpuSnapshot(ds: DataSource, db: string) {
+  const pids: { pid: number; backend_type: string }[] = await ds.query(
+    `SELECT pid, backend_type FROM pg_stat_activity WHERE datname = $1 OR backend_type IN ('walwriter', 'checkpointer', 'background writer')`,
+    [db],
+  );
+  const [{ lsn }] = await ds.query(`SELECT pg_current_wal_lsn()::text AS lsn`);
+  const threads = new Map<string, number>();
+  for (const t of readdirSync('/proc/self/task')) {
+    const comm = readFileSync(`/proc/self/task/${t}/comm`, 'utf8').trim();
+    threads.set(`${t}:${comm}`, ticksOf(`/proc/self/task/${t}/stat`));
+  }
+  const cpuLine = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  return { at: performance.now(), lsn, idle: cpuLine[3] + cpuLine[4], total: cpuLine.reduce((x, y) => x + y, 0), pg: new Map(pids.map((p) => [p.pid, ticksOf(`/proc/${p.pid}/stat`)])), threads };
+}
+
+function lsnBytes(lsn: string): bigint {
+  const [hi, lo] = lsn.split('/');
+  return (BigInt('0x' + hi) << 32n) + BigInt('0x' + lo);
 }
 
 const round = (n: number, d = 2) => Math.round(n * 10 ** d) / 10 ** d;
@@ -369,7 +409,11 @@ async function main(): Promise<void> {
   const [{ entriesBefore }] = await ds.query(`SELECT count(*)::int AS "entriesBefore" FROM ledger_entries`);
   const plan: LoadPlan = { port, tokens, hot, tail, connections, seconds, warmupSeconds: 2 };
   const profiling = a.profile ? await startProfile() : null;
-  const { samples, seconds: measured } = a['same-thread'] === 'true' ? await runLoad(plan) : await loadInWorker(plan);
+  // the load generator's worker thread is started after this snapshot: its ticks are all load (warm-up included)
+  const cpu0 = await cpuSnapshot(ds, DB_NAME);
+  const sameThread = a['same-thread'] === 'true';
+  const { samples, seconds: measured, threadTicks: loadTicks } = sameThread ? await runLoad(plan) : await loadInWorker(plan);
+  const cpu1 = await cpuSnapshot(ds, DB_NAME);
   if (profiling) await stopProfile(profiling, a.profile);
 
   // ---- check ----
@@ -436,6 +480,33 @@ async function main(): Promise<void> {
   console.log('');
   console.log(`orders placed: ${orders} (${ordersPerSecond}/s; a checkout with SKUs of two suppliers is two orders); ledger entries posted: ${entriesAfter - entriesBefore}`);
   console.log(`group commit: ${placedAll} checkouts (warm-up included) in ${txs} transactions, ${round(placedAll / Math.max(1, txs), 1)} per transaction`);
+  let cpuSplit: Record<string, number> = {};
+  {
+    // CPU split over the load (warm-up included, so per request is over every request answered in it);
+    // backends the pool opened during the load count from 0
+    const hz = 100;
+    const ms = (ticks: number) => (ticks * 1000) / hz;
+    let main = 0;
+    let other = 0;
+    for (const [k, v] of cpu1.threads) {
+      const d = v - (cpu0.threads.get(k) ?? 0);
+      if (k.startsWith(`${process.pid}:`)) main += d;
+      else other += d;
+    }
+    // the load generator's thread (gone by now) measured itself; with --same-thread it is inside `main`
+    const loadGen = sameThread ? 0 : loadTicks;
+    let pgBackends = 0;
+    for (const [pid, v] of cpu1.pg) pgBackends += v - (cpu0.pg.get(pid) ?? 0);
+    const wall = (cpu1.at - cpu0.at) / 1000;
+    const requestsIn = samples.length * (wall / measured);
+    const per = (t: number) => round(ms(t) / requestsIn, 2);
+    const wal = Number(lsnBytes(cpu1.lsn) - lsnBytes(cpu0.lsn));
+    const machineBusy = round((cpu1.total - cpu0.total - (cpu1.idle - cpu0.idle)) / hz / wall, 2);
+    cpuSplit = { apiMainMsPerRequest: per(main), loadGeneratorMsPerRequest: per(loadGen), otherNodeThreadsMsPerRequest: per(other), postgresMsPerRequest: per(pgBackends), machineBusyCores: machineBusy, walBytesPerCheckout: Math.round(wal / Math.max(1, placedAll)) };
+    console.log(
+      `CPU over ${round(wall, 1)} s (≈${Math.round(requestsIn)} requests): API main thread ${round(ms(main) / 1000 / wall, 2)} cores (${per(main)} ms/request), load generator ${round(ms(loadGen) / 1000 / wall, 2)} (${per(loadGen)}), other Node threads ${round(ms(other) / 1000 / wall, 2)} (${per(other)}), PostgreSQL ${round(ms(pgBackends) / 1000 / wall, 2)} (${per(pgBackends)}); whole machine ${machineBusy} cores busy; WAL ${round(wal / 1e6, 1)} MB (server-wide), ${Math.round(wal / Math.max(1, placedAll))} B per checkout`,
+    );
+  }
   console.log(`refusals: ${Object.entries(codes).map(([c, n]) => `${c} ${n}`).join(', ') || 'none'}`);
   console.log(`hot SKUs: ${hotSold} of ${hotCount * hotStock} sold`);
   console.log(`oversell check: ${oversoldUnits} units oversold, ${mismatchedSkus} SKUs where stock + sold ≠ initial (of ${initial.size}) — ${oversoldUnits === 0 && mismatchedSkus === 0 ? 'OK' : 'BROKEN'}`);
@@ -494,6 +565,7 @@ async function main(): Promise<void> {
       checkoutsPerPgbenchTps: ratio,
       roundTripCeilingTps: ceiling,
       loadThread: a['same-thread'] === 'true' ? 'same' : 'worker',
+      ...cpuSplit,
     }),
   );
 }

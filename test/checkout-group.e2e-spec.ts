@@ -1,8 +1,12 @@
 import { AppError, AuthUser, requestHash, Role } from '@huigong/common';
 import { StockService } from '@huigong/catalog';
+import { LedgerService } from '@huigong/ledger';
 import { CheckoutService } from '@huigong/ordering';
+import { PointsQueryService } from '@huigong/points';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
+import { AddressesService } from '../libs/ordering/src/services/addresses.service';
+import { checkoutLockKey, PlaceCheckoutGroupService } from '../libs/ordering/src/services/place-checkout-group.service';
 import { assertConservation, rawBalance } from './support/ledger-conservation';
 import {
   activateMembers,
@@ -10,6 +14,7 @@ import {
   createSupplier,
   createUnion,
   grantOf,
+  poolOf,
   importMembers,
   listProduct,
   MemberCtx,
@@ -19,7 +24,7 @@ import {
   stockOf,
   UnionCtx,
 } from './support/ordering-fixture';
-import { eventually, startTestApp, startTestWorker, TestApp, testConfig } from './support/test-app';
+import { bearer, eventually, startTestApp, startTestWorker, TestApp, testConfig } from './support/test-app';
 
 const ADDRESS = { recipient: '刘敏', phone: '13805320011', detail: '青岛市黄岛区前湾港路 8 号' };
 const POINTS = 50_000;
@@ -184,26 +189,32 @@ describe('group-committed checkouts (e2e)', () => {
 
   it('a refusal found only while writing (stock a concurrent transaction took) rolls the group back and places the rest', async () => {
     const [p1, p2, a, b, c] = [member(), member(), member(), member(), member()];
+    const timeout = t.config.checkoutLockTimeoutMs;
+    // this group waits, it is not split: with the default 500 ms a busy machine can reach the lock
+    // timeout before the blocker commits, and then a and c go alone (another test covers the split)
+    t.config.checkoutLockTimeoutMs = 60_000;
     // another transaction takes one of the two units and holds the row: the group reads 2 (unlocked) and plans both
     const blocker = ds.createQueryRunner();
     await blocker.startTransaction();
     try {
-      await t.app.get(StockService).reserve(blocker.manager, [{ skuId: hot2.skuId, quantity: 1 }], 'test:blocker');
+      const take = t.app.get(StockService).reserveManyCte([{ reference: 'test:blocker', lines: [{ skuId: hot2.skuId, quantity: 1 }] }], 1)!;
+      await blocker.query(`WITH ${take.ctes} SELECT ${take.select}`, take.params);
       const primers = [buy(p1, [{ skuId: regular.skuId, quantity: 1 }]), buy(p2, [{ skuId: regular.skuId, quantity: 1 }])];
       const group = [buy(a, [{ skuId: hot2.skuId, quantity: 1 }]), buy(b, [{ skuId: hot2.skuId, quantity: 1 }]), buy(c, [{ skuId: regular.skuId, quantity: 1 }])];
-      await Promise.all(primers);
-      // the group waits for the row lock in its stock statement (condition polled, not slept on)
-      await eventually(async () => {
-        const [{ n }] = await ds.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%stock_movements%' AND pid <> pg_backend_pid()`);
-        return n > 0;
-      }, 20_000, 'the group waiting on the stock row');
+      // the group waits for the row lock in its last statement, which writes its rows and takes its stock (condition polled, not slept on)
+      // (this database's backends only: the server is shared with other test runs). The primers are not
+      // awaited first: the group locks c's SKU (regular) before hot2, so a primer still running can wait
+      // behind the group, which waits for the blocker, which this test commits only after this wait
+      await eventually(async () => (await lockWaiters()).some((w) => w.query.includes('INSERT INTO checkouts') && w.event === 'transactionid'), 20_000, 'the group waiting on the stock row');
       await blocker.commitTransaction();
+      await Promise.all(primers);
       const [aa, bb, cc] = await Promise.all(group);
       expect(aa.ok).toBe(true);
       expect(bb).toEqual({ ok: false, status: 409, code: 'OUT_OF_STOCK', details: { skuId: hot2.skuId, requested: 1, available: 0 } });
       expect(cc.ok).toBe(true);
       expect(await xidOf(aa.ok ? aa.body.checkoutId : '')).toBe(await xidOf(cc.ok ? cc.body.checkoutId : ''));
     } finally {
+      t.config.checkoutLockTimeoutMs = timeout;
       if (blocker.isTransactionActive) await blocker.rollbackTransaction();
       await blocker.release();
     }
@@ -213,6 +224,78 @@ describe('group-committed checkouts (e2e)', () => {
     expect(await orphanEscrows()).toBe(0);
     await assertConservation(ds, 'a group placed again');
   });
+
+  it('the last statement locks the stock only after its inserts: a checkout waiting in its address insert holds no SKU row', async () => {
+    const a = member();
+    // another transaction is saving the very address the checkout gives: the checkout's address upsert (ON CONFLICT) waits for it
+    const { address, fingerprint } = t.app.get(AddressesService).prepare(ADDRESS);
+    const blocker = ds.createQueryRunner();
+    const probe = ds.createQueryRunner();
+    await blocker.startTransaction();
+    try {
+      await blocker.query(`INSERT INTO member_addresses (user_id, recipient, phone, region_code, detail, fingerprint) VALUES ($1, $2, $3, $4, $5, $6)`, [
+        a.userId,
+        address.recipient,
+        address.phone,
+        address.regionCode,
+        address.detail,
+        fingerprint,
+      ]);
+      const pending = buy(a, [{ skuId: regular.skuId, quantity: 1 }]); // alone: no lock timeout, it waits
+      await eventually(async () => (await lockWaiters()).some((w) => w.event === 'transactionid' && w.query.includes('INSERT INTO checkouts')), 20_000, 'the checkout waiting in its address insert');
+      // had the statement locked the stock before its inserts, the SKU row would be held now (55P03 here)
+      await probe.startTransaction();
+      await expect(probe.query(`SELECT stock FROM skus WHERE id = $1 FOR UPDATE NOWAIT`, [regular.skuId])).resolves.toHaveLength(1);
+      await probe.rollbackTransaction();
+      await blocker.rollbackTransaction();
+      const aa = await pending;
+      expect(aa.ok).toBe(true);
+    } finally {
+      if (probe.isTransactionActive) await probe.rollbackTransaction();
+      if (blocker.isTransactionActive) await blocker.rollbackTransaction();
+      await Promise.all([probe.release(), blocker.release()]);
+    }
+    const [{ n }] = await ds.query(`SELECT count(*)::int AS n FROM member_addresses WHERE user_id = $1`, [a.userId]);
+    expect(n).toBe(1);
+    await assertConservation(ds, 'a checkout that waited in its address insert');
+  }, 60_000);
+
+  it('points taken while the group was posting: that checkout is refused INSUFFICIENT_POINTS, the group rolled back and the rest placed together', async () => {
+    const [p1, p2, a, b, c] = [member(), member(), member(), member(), member()];
+    const [grantB, pool] = [await grantOf(ds, campaign, b.memberId), await poolOf(ds, campaign)];
+    const timeout = t.config.checkoutLockTimeoutMs;
+    t.config.checkoutLockTimeoutMs = 60_000; // the config object the app was given: this group waits, it is not split
+    // another transaction takes all of b's points and holds the grant's row: the group reads the old
+    // balance (unlocked), plans b's checkout, and its posting call waits for the row
+    const blocker = ds.createQueryRunner();
+    await blocker.startTransaction();
+    try {
+      await t.app.get(LedgerService).post(blocker.manager, {
+        kind: 'test_sweep',
+        idempotencyKey: `test-sweep-${randomUUID()}`,
+        reference: 'test:sweep',
+        actor: 'system',
+        transfers: [{ debitAccountId: grantB, creditAccountId: pool, amount: POINTS }],
+      });
+      const primers = [buy(p1, [{ skuId: regular.skuId, quantity: 1 }]), buy(p2, [{ skuId: regular.skuId, quantity: 1 }])];
+      const group = [buy(a, [{ skuId: regular.skuId, quantity: 1 }]), buy(b, [{ skuId: regular.skuId, quantity: 1 }]), buy(c, [{ skuId: regular.skuId, quantity: 1 }])];
+      await Promise.all(primers);
+      await eventually(async () => (await lockWaiters()).some((w) => w.query.includes('ledger_post_entries')), 20_000, 'the group waiting on the grant row');
+      await blocker.commitTransaction();
+      const [aa, bb, cc] = await Promise.all(group);
+      expect(bb).toMatchObject({ ok: false, status: 422, code: 'INSUFFICIENT_POINTS', details: { accountId: grantB, balance: 0 } });
+      expect([aa.ok, cc.ok]).toEqual([true, true]);
+      expect(await xidOf(aa.ok ? aa.body.checkoutId : '')).toBe(await xidOf(cc.ok ? cc.body.checkoutId : ''));
+    } finally {
+      t.config.checkoutLockTimeoutMs = timeout;
+      if (blocker.isTransactionActive) await blocker.rollbackTransaction();
+      await blocker.release();
+    }
+    expect(await traces([b.memberId])).toEqual({ checkouts: 0, orders: 0, keys: 0, entries: 0 });
+    expect(await rawBalance(ds, grantB)).toBe(0);
+    expect(await orphanEscrows()).toBe(0);
+    await assertConservation(ds, 'a group refused while posting');
+  }, 60_000);
 
   /** backends of this test's database waiting for a lock of the given kind ('advisory', 'tuple', 'transactionid', ...) */
   const lockWaiters = async (): Promise<{ event: string; query: string }[]> =>
@@ -238,7 +321,7 @@ describe('group-committed checkouts (e2e)', () => {
     const other = ds.createQueryRunner();
     await other.startTransaction();
     try {
-      for (const m of [x, y]) await other.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`checkout:${m.memberId}`]);
+      for (const m of [x, y]) await other.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [checkoutLockKey(m.userId)]);
       await other.query(
         `INSERT INTO idempotency_requests (scope, user_id, key, request_hash, response, completed_at)
          VALUES ('checkout', $1, $2, $3, $4::jsonb, now()), ('checkout', $5, $6, $3, $4::jsonb, now())`,
@@ -275,7 +358,8 @@ describe('group-committed checkouts (e2e)', () => {
       const others = await within(Promise.all([group[1], group[2]]), 15_000);
       expect(others !== 'still waiting' && others.map((o) => o.ok)).toEqual([true, true]);
       // the checkout that needs the row waits for it alone, with no timeout, as a lone checkout always did
-      await eventually(async () => (await lockWaiters()).some((w) => w.query.includes('stock_movements')), 20_000, 'the lone checkout waiting on the row');
+      // (the checkout's last statement, which writes its rows and takes its stock)
+      await eventually(async () => (await lockWaiters()).some((w) => w.query.includes('INSERT INTO checkouts')), 20_000, 'the lone checkout waiting on the row');
       await blocker.commitTransaction();
       const aa = await group[0];
       expect(aa.ok).toBe(true);
@@ -307,11 +391,66 @@ describe('group-committed checkouts (e2e)', () => {
     expect(await orphanEscrows()).toBe(0);
   });
 
+  it('a user who is not a member is refused NOT_A_MEMBER in a group, and leaves nothing', async () => {
+    const [p1, p2, a] = [member(), member(), member()];
+    const stranger: AuthUser = { id: randomUUID(), username: 'not-a-member', organizationId: union.unionId, organizationType: 'union', roles: [Role.Worker] };
+    const primers = [buy(p1, [{ skuId: regular.skuId, quantity: 1 }]), buy(p2, [{ skuId: regular.skuId, quantity: 1 }])];
+    const key = randomUUID();
+    const group = [answer(checkouts.checkout(stranger, key, { lines: [{ skuId: regular.skuId, quantity: 1 }], address: ADDRESS })), buy(a, [{ skuId: regular.skuId, quantity: 1 }])];
+    await Promise.all(primers);
+    const [ss, aa] = await Promise.all(group);
+    expect(ss).toEqual({ ok: false, status: 403, code: 'NOT_A_MEMBER', details: { userId: stranger.id } });
+    expect(aa.ok).toBe(true);
+    const [{ n }] = await ds.query(`SELECT count(*)::int AS n FROM idempotency_requests WHERE user_id = $1`, [stranger.id]);
+    expect(n).toBe(0);
+  });
+
+  it('a member who left: a stored key is still replayed (answered before membership), a new checkout is NOT_A_MEMBER; alone and in a group', async () => {
+    const [x, p1, p2, p3, p4, a, b] = [member(), member(), member(), member(), member(), member(), member()];
+    const lines = [{ skuId: regular.skuId, quantity: 1 }];
+    const key = randomUUID();
+    const first = await buy(x, lines, key);
+    expect(first.ok).toBe(true);
+    await t.http.post(`/api/v1/unions/${union.unionId}/members/${x.memberId}/leave`).set(bearer(union.adminToken)).send({ reason: '调离' }).expect(200);
+    const stored = { ...(first.ok && first.body), replayed: true };
+    // alone (nothing else running)
+    const replayAlone = await buy(x, lines, key);
+    expect(replayAlone.ok && replayAlone.body).toEqual(stored);
+    expect(await buy(x, lines)).toMatchObject({ ok: false, status: 403, code: 'NOT_A_MEMBER', details: { userId: x.userId } });
+    // in a group: two primers run, the checkouts started after them gather into the next group (one member once per group)
+    for (const [primers, mine, other] of [
+      [[p1, p2], key, a],
+      [[p3, p4], randomUUID(), b],
+    ] as const) {
+      const started = primers.map((p) => buy(p, lines));
+      const [ours, theirs] = [buy(x, lines, mine), buy(other, lines)];
+      await Promise.all(started);
+      const [o, th] = await Promise.all([ours, theirs]);
+      expect(th.ok).toBe(true);
+      if (mine === key) expect(o.ok && o.body).toEqual(stored);
+      else expect(o).toMatchObject({ ok: false, status: 403, code: 'NOT_A_MEMBER', details: { userId: x.userId } });
+    }
+    // the one checkout from before the leave, nothing since
+    expect(await traces([x.memberId])).toEqual({ checkouts: 1, orders: 1, keys: 1, entries: 1 });
+    await assertConservation(ds, 'a member who left');
+  });
+
+  it('checkoutMembersOf: each user\'s member with the grants spendableGrantsOf gives, a member without a grant with none, a stranger absent', async () => {
+    const d = member();
+    const points = t.app.get(PointsQueryService);
+    const stranger = randomUUID();
+    const found = await points.checkoutMembersOf(ds.manager, [d.userId, late.userId, stranger]);
+    expect([...found.keys()].sort()).toEqual([d.userId, late.userId].sort());
+    expect(found.get(d.userId)).toEqual({ memberId: d.memberId, unionId: union.unionId, grants: (await points.spendableGrantsOf(ds.manager, [d.memberId])).get(d.memberId) });
+    expect(found.get(d.userId)!.grants).toMatchObject([{ grantAccountId: await grantOf(ds, campaign, d.memberId), campaignId: campaign }]);
+    expect(found.get(late.userId)).toEqual({ memberId: late.memberId, unionId: union.unionId, grants: [] });
+  });
+
   it('limit counts are not multiplied by a repeated (member, SKU) pair', async () => {
     const d = member();
     expect((await buy(d, [{ skuId: limited.skuId, quantity: 1 }])).ok).toBe(true);
     const pairs = [1, 2, 3].map(() => ({ memberId: d.memberId, skuId: limited.skuId }));
-    const bought = await (checkouts as unknown as { boughtOfLimited(em: unknown, p: typeof pairs): Promise<Map<string, number>> }).boughtOfLimited(ds.manager, pairs);
+    const bought = await (t.app.get(PlaceCheckoutGroupService) as unknown as { boughtOfLimited(em: unknown, p: typeof pairs): Promise<Map<string, number>> }).boughtOfLimited(ds.manager, pairs);
     expect(bought.get(`${d.memberId}:${limited.skuId}`)).toBe(1);
   });
 
@@ -323,7 +462,7 @@ describe('group-committed checkouts (e2e)', () => {
     const holder = ds.createQueryRunner();
     await holder.startTransaction();
     try {
-      for (const m of [p1, p2]) await holder.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`checkout:${m.memberId}`]);
+      for (const m of [p1, p2]) await holder.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [checkoutLockKey(m.userId)]);
       const primers = [buy(p1, [{ skuId: regular.skuId, quantity: 1 }]), buy(p2, [{ skuId: regular.skuId, quantity: 1 }])];
       const queued = buy(a, [{ skuId: regular.skuId, quantity: 1 }]); // waits for a group
       const refused = await buy(b, [{ skuId: regular.skuId, quantity: 1 }]);
@@ -394,4 +533,32 @@ describe('group-committed checkouts (e2e)', () => {
     expect(await orphanEscrows()).toBe(0);
     await assertConservation(ds, 'groups under load');
   });
+
+  // last: the service refuses checkouts from here on
+  it('on shutdown, the checkouts already taken are placed and answered before it completes, and new ones are refused 503', async () => {
+    const [p1, p2, a, b] = [member(), member(), member(), member()];
+    const events: string[] = [];
+    // the primers' groups wait for their members' locks (held here): nothing can finish before the commit below
+    const holder = ds.createQueryRunner();
+    await holder.startTransaction();
+    let drain: Promise<void> | undefined;
+    try {
+      for (const m of [p1, p2]) await holder.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [checkoutLockKey(m.userId)]);
+      const taken = [p1, p2, a].map((m) => buy(m, [{ skuId: regular.skuId, quantity: 1 }]).then((o) => (events.push(`answered ${m.memberId}`), o)));
+      drain = checkouts.beforeApplicationShutdown().then(() => void events.push('drained'));
+      const refused = await buy(b, [{ skuId: regular.skuId, quantity: 1 }]);
+      expect(refused).toMatchObject({ ok: false, status: 503, code: 'CHECKOUT_BUSY', details: { shuttingDown: true } });
+      expect(events).toEqual([]);
+      await holder.commitTransaction();
+      await drain;
+      expect((await Promise.all(taken)).map((o) => o.ok)).toEqual([true, true, true]);
+      expect(events).toHaveLength(4);
+      expect(events[3]).toBe('drained');
+    } finally {
+      if (holder.isTransactionActive) await holder.rollbackTransaction();
+      await holder.release();
+    }
+    expect(await traces([b.memberId])).toEqual({ checkouts: 0, orders: 0, keys: 0, entries: 0 });
+    expect(await traces([p1.memberId, p2.memberId, a.memberId])).toEqual({ checkouts: 3, orders: 3, keys: 3, entries: 3 });
+  }, 60_000);
 });

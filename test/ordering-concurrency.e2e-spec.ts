@@ -18,7 +18,7 @@ import {
   SupplierCtx,
   UnionCtx,
 } from './support/ordering-fixture';
-import { bearer, startTestApp, startTestWorker, TestApp, testConfig } from './support/test-app';
+import { bearer, eventually, startTestApp, startTestWorker, TestApp, testConfig } from './support/test-app';
 
 const ADDRESS = { recipient: '张伟', phone: '13805320009', detail: '青岛市李沧区九水东路 100 号' };
 
@@ -148,10 +148,26 @@ describe('ordering under concurrency (e2e)', () => {
     const before = await ds.query(`SELECT count(*)::int AS n FROM checkouts`);
     const stockBefore = await stockOf(ds, regular.skuId);
     const racing = racers.map((who) => checkout(who, [{ skuId: regular.skuId, quantity: 2 }]));
-    // the close starts while the checkouts are in flight: the window's end is now, and the close job runs
+    // the window ends while the checkouts are in flight, and the close job runs once the database
+    // clock has passed the end. The end is set a moment ahead and must lie after this update's
+    // commit, as a real window's end is fixed before anyone reads it: a checkout is judged by the
+    // end it read, so an end moved to before the commit (the update's own now(), as this test once
+    // did) would fail a checkout that began after that moment but read the old end before the commit
+    // — accepted, correctly, by the end it saw, yet placed after the end the test compares with.
+    // With the end after the commit, a checkout that read the old end began before the new one, and
+    // one that began after the new end reads it. If the commit was slower than the margin, the end
+    // is moved later again (never earlier).
     await Promise.race(racing);
     const closing = (async () => {
-      await ds.query(`UPDATE campaigns SET closes_at = now() WHERE id = $1`, [campaign]);
+      for (let marginMs = 100; ; marginMs *= 2) {
+        const [{ end }] = await ds.query(`WITH u AS (UPDATE campaigns SET closes_at = clock_timestamp() + $2::interval WHERE id = $1 RETURNING closes_at) SELECT closes_at AS end FROM u`, [
+          campaign,
+          `${marginMs} milliseconds`,
+        ]);
+        const [{ committedBefore }] = await ds.query(`SELECT clock_timestamp() < $1::timestamptz AS "committedBefore"`, [end]);
+        if (committedBefore) break;
+      }
+      await eventually(async () => (await ds.query(`SELECT now() >= closes_at AS due FROM campaigns WHERE id = $1`, [campaign]))[0].due, 20_000, 'the window’s end');
       return t.app.get(CampaignWindowService).close(campaign);
     })();
     const [results, closed] = await Promise.all([Promise.all(racing), closing]);

@@ -202,7 +202,7 @@ describe('ordering: checkout, lifecycle, refunds, receipts, reviews (e2e)', () =
       await conserved('concurrent replays');
     });
 
-    it('claims a key with generic plans for its own transaction only (the checkout path), still answering replays', async () => {
+    it('looks keys up with generic plans for its own transaction only (the checkout path), still answering replays', async () => {
       const idem = t.app.get(IdempotencyService);
       const qr = ds.createQueryRunner();
       await qr.connect();
@@ -211,18 +211,20 @@ describe('ordering: checkout, lifecycle, refunds, receipts, reviews (e2e)', () =
         const req = { scope: 'generic-plans-test', userId: m[3].userId, key: `gp-${keySeq++}`, requestHash: 'h1' };
         expect(await setting()).toBe('auto');
         await qr.startTransaction();
-        expect(await idem.claim(qr.manager, req, { serializeOn: `test:${m[3].memberId}`, genericPlans: true })).toEqual({ replay: false });
+        const lock = [`test:${m[3].userId}`];
+        expect(await idem.lockAndLookup(qr.manager, [req], lock, { genericPlans: true })).toEqual([{ replay: false }]);
         expect(await setting()).toBe('force_generic_plan');
-        await idem.complete(qr.manager, req, { ok: 1 });
+        const done = idem.recordCompletedCte([req], [{ ok: 1 }], 1); // as the checkout records its keys
+        await qr.query(done.cte, done.params);
         await qr.commitTransaction();
         expect(await setting()).toBe('auto');
         await qr.startTransaction();
-        expect(await idem.claim(qr.manager, req, { genericPlans: true })).toEqual({ replay: true, response: { ok: 1 } });
+        expect(await idem.lockAndLookup(qr.manager, [req], lock, { genericPlans: true })).toEqual([{ replay: true, response: { ok: 1 } }]);
         expect(await setting()).toBe('force_generic_plan');
         await qr.rollbackTransaction();
         expect(await setting()).toBe('auto');
         await qr.startTransaction();
-        expect(await idem.claim(qr.manager, { ...req, key: `gp-${keySeq++}` }, { serializeOn: `test:${m[3].memberId}` })).toEqual({ replay: false });
+        expect(await idem.lockAndLookup(qr.manager, [{ ...req, key: `gp-${keySeq++}` }], lock)).toEqual([{ replay: false }]);
         expect(await setting()).toBe('auto');
         await qr.rollbackTransaction();
       } finally {

@@ -378,8 +378,10 @@ describe('points allocation: union → agreement → deposit → roster → camp
   it('gives the ordering engineer spendable grants (by the database clock) and refund targets', async () => {
     const points = t.app.get(PointsQueryService);
     const ledger = t.app.get(LedgerService);
-    expect(await points.memberForUser(m1.userId)).toEqual({ memberId: m1.id, unionId });
-    expect(await points.memberForUser(m1.id)).toBeNull();
+    // a user's active member (a member id is not a user id)
+    const found = await t.app.get(TransactionRunner).run((em) => points.checkoutMembersOf(em, [m1.userId, m1.id]));
+    expect([...found.keys()]).toEqual([m1.userId]);
+    expect(found.get(m1.userId)).toMatchObject({ memberId: m1.id, unionId });
     await t.app.get(TransactionRunner).run(async (em) => {
       const grants = await points.spendableGrants(em, m1.id);
       expect(grants).toEqual([

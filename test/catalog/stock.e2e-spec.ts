@@ -1,6 +1,7 @@
-import { CatalogQueryService, StockService } from '@huigong/catalog';
+import { CatalogQueryService, StockLine, StockService } from '@huigong/catalog';
 import { AppError, TransactionRunner } from '@huigong/common';
 import fc from 'fast-check';
+import { EntityManager } from 'typeorm';
 import { bearer, startTestApp, TestApp, testConfig } from '../support/test-app';
 import { categoryId, createDraft, createListed } from './catalog-fixtures';
 
@@ -19,6 +20,21 @@ describe('catalog: stock never goes negative, movements are append-only, the ord
   const movementSum = async (skuId: string): Promise<number> =>
     (await t.dataSource.query(`SELECT coalesce(sum(delta), 0)::int AS n FROM stock_movements WHERE sku_id = $1`, [skuId]))[0].n;
   const code = (err: unknown) => (err instanceof AppError ? err.code : String((err as { code?: string }).code ?? err));
+  /**
+   * The reservation the checkout makes (StockService.reserveManyCte), in a statement of its own:
+   * null when everything was taken, else the locked stock of each SKU (and nothing was written).
+   */
+  const reserveMany = async (em: EntityManager, reservations: { reference: string; lines: StockLine[] }[]): Promise<Map<string, number> | null> => {
+    const part = stock.reserveManyCte(reservations, 1);
+    if (!part) return null;
+    const [row] = await em.query(`WITH ${part.ctes} SELECT ${part.select}`, part.params);
+    return part.shortOf(row);
+  };
+  /** one order's reservation; a shortfall is thrown (OUT_OF_STOCK), so that the runner rolls back as the checkout does */
+  const reserve = async (em: EntityManager, lines: StockLine[], reference: string): Promise<void> => {
+    const short = await reserveMany(em, [{ reference, lines }]);
+    if (short) throw Object.assign(new Error(`short: ${JSON.stringify([...short])}`), { code: 'OUT_OF_STOCK' });
+  };
 
   beforeAll(async () => {
     t = await startTestApp({ config: testConfig({}, { DEMO_PRODUCTS: '100' }) });
@@ -33,7 +49,7 @@ describe('catalog: stock never goes negative, movements are append-only, the ord
     const quantities = Array.from({ length: 40 }, (_, i) => 1 + (i % 3));
     const results = await Promise.all(
       quantities.map((q, i) =>
-        tx.run((em) => stock.reserve(em, [{ skuId: sku, quantity: q }], `order-race-${i}`)).then(
+        tx.run((em) => reserve(em, [{ skuId: sku, quantity: q }], `order-race-${i}`)).then(
           () => ({ ok: true as const, q }),
           (err: unknown) => ({ ok: false as const, q, code: code(err) }),
         ),
@@ -50,37 +66,64 @@ describe('catalog: stock never goes negative, movements are append-only, the ord
     expect(n).toBe(results.filter((r) => r.ok).length);
   });
 
+  it('reserveManyCte: each SKU decremented once for all orders, each order its own movements; all or nothing when one SKU is short', async () => {
+    const [x, y] = [await newSku(5), await newSku(2)];
+    const none = await tx.run((em) =>
+      reserveMany(em, [
+        { reference: 'many-a', lines: [{ skuId: x, quantity: 2 }, { skuId: y, quantity: 1 }] },
+        { reference: 'many-b', lines: [{ skuId: x, quantity: 1 }, { skuId: x, quantity: 1 }] },
+      ]),
+    );
+    expect(none).toBeNull();
+    expect([await stockOf(x), await stockOf(y)]).toEqual([1, 1]);
+    const moves = await t.dataSource.query(`SELECT reference, sku_id, delta, stock_after FROM stock_movements WHERE sku_id = ANY($1::uuid[]) AND kind = 'sale' ORDER BY id`, [[x, y]]);
+    // stock_after in the order given: a's 2 of x (5 → 3), then b's 2 (merged, 3 → 1)
+    expect(moves.filter((m: { sku_id: string }) => m.sku_id === x).map((m: { reference: string; delta: number; stock_after: number }) => [m.reference, m.delta, m.stock_after])).toEqual([
+      ['many-a', -2, 3],
+      ['many-b', -2, 1],
+    ]);
+    // x has 1 left, both orders together want 2: nothing is written, and the locked stock comes back
+    const short = await tx.run((em) =>
+      reserveMany(em, [
+        { reference: 'many-c', lines: [{ skuId: y, quantity: 1 }, { skuId: x, quantity: 1 }] },
+        { reference: 'many-d', lines: [{ skuId: x, quantity: 1 }] },
+      ]),
+    );
+    expect(short).toEqual(new Map([[x, 1], [y, 1]]));
+    expect([await stockOf(x), await stockOf(y)]).toEqual([1, 1]);
+    const [{ n }] = await t.dataSource.query(`SELECT count(*)::int AS n FROM stock_movements WHERE reference IN ('many-c', 'many-d')`);
+    expect(n).toBe(0);
+    expect(() => stock.reserveManyCte([{ reference: 'many-e', lines: [{ skuId: 'not-a-uuid', quantity: 1 }] }], 1)).toThrow(expect.objectContaining({ code: 'NOT_FOUND' }));
+    expect(stock.reserveManyCte([], 1)).toBeNull();
+  });
+
   it('locks SKUs in id order, so orders naming the same SKUs in opposite orders never deadlock', async () => {
     const [x, y, z] = [await newSku(30), await newSku(30), await newSku(30)];
     const orders = Array.from({ length: 30 }, (_, i) => (i % 2 ? [x, y, z] : [z, y, x]).map((skuId) => ({ skuId, quantity: 1 })));
     // no retrying runner here: a deadlock would surface as an error
-    const results = await Promise.allSettled(orders.map((lines, i) => t.dataSource.transaction((em) => stock.reserve(em, lines, `order-cross-${i}`))));
+    const results = await Promise.allSettled(orders.map((lines, i) => t.dataSource.transaction((em) => reserve(em, lines, `order-cross-${i}`))));
     expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
     for (const s of [x, y, z]) expect(await stockOf(s)).toBe(0);
   });
 
-  it('refuses a shortfall with OUT_OF_STOCK and writes nothing, even if the caller goes on', async () => {
+  it('a shortfall answers the locked stock and writes nothing, even if the caller commits', async () => {
     const [a, b] = [await newSku(5), await newSku(2)];
-    let caught: AppError | undefined;
-    await t.dataSource.transaction(async (em) => {
-      try {
-        await stock.reserve(em, [{ skuId: a, quantity: 1 }, { skuId: b, quantity: 3 }], 'order-short');
-      } catch (err) {
-        caught = err as AppError;
-      }
-    });
-    expect(caught).toBeInstanceOf(AppError);
-    expect(caught).toMatchObject({ code: 'OUT_OF_STOCK', status: 409, details: { skuId: b, requested: 3, available: 2 } });
+    const ghost = '00000000-0000-4000-8000-000000000000';
+    const short = await t.dataSource.transaction((em) => reserveMany(em, [{ reference: 'order-short', lines: [{ skuId: a, quantity: 1 }, { skuId: b, quantity: 3 }] }]));
+    expect(short).toEqual(new Map([[a, 5], [b, 2]]));
     expect([await stockOf(a), await stockOf(b)]).toEqual([5, 2]);
     const [{ n }] = await t.dataSource.query(`SELECT count(*)::int AS n FROM stock_movements WHERE reference = 'order-short'`);
     expect(n).toBe(0);
-    await expect(tx.run((em) => stock.reserve(em, [{ skuId: a, quantity: 0 }], 'order-zero'))).rejects.toMatchObject({ code: 'INVALID_QUANTITY' });
-    await expect(tx.run((em) => stock.reserve(em, [{ skuId: '00000000-0000-4000-8000-000000000000', quantity: 1 }], 'order-ghost'))).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    expect(() => stock.reserveManyCte([{ reference: 'order-zero', lines: [{ skuId: a, quantity: 0 }] }], 1)).toThrow(expect.objectContaining({ code: 'INVALID_QUANTITY' }));
+    // an unknown SKU is short too, and absent from the locked stock (the checkout refuses it NOT_FOUND)
+    const unknown = await t.dataSource.transaction((em) => reserveMany(em, [{ reference: 'order-ghost', lines: [{ skuId: a, quantity: 1 }, { skuId: ghost, quantity: 1 }] }]));
+    expect(unknown).toEqual(new Map([[a, 5]]));
+    expect(await stockOf(a)).toBe(5);
   });
 
   it('releases no more than an order took, once', async () => {
     const sku = await newSku(10);
-    await tx.run((em) => stock.reserve(em, [{ skuId: sku, quantity: 4 }, { skuId: sku, quantity: 2 }], 'order-rel'));
+    await tx.run((em) => reserve(em, [{ skuId: sku, quantity: 4 }, { skuId: sku, quantity: 2 }], 'order-rel'));
     expect(await stockOf(sku)).toBe(4);
     await tx.run((em) => stock.release(em, [{ skuId: sku, quantity: 5 }], 'order-rel'));
     await expect(tx.run((em) => stock.release(em, [{ skuId: sku, quantity: 2 }], 'order-rel'))).rejects.toMatchObject({
@@ -110,7 +153,7 @@ describe('catalog: stock never goes negative, movements are append-only, the ord
           let model = await stockOf(sku);
           for (const o of ops) {
             try {
-              if (o.op === 'reserve') await tx.run((em) => stock.reserve(em, [{ skuId: sku, quantity: o.n }], `order-prop-${seq++}`));
+              if (o.op === 'reserve') await tx.run((em) => reserve(em, [{ skuId: sku, quantity: o.n }], `order-prop-${seq++}`));
               else await tx.run((em) => stock.adjust(em, sku, o.n, 'property test', '00000000-0000-4000-8000-000000000001'));
               model += o.op === 'reserve' ? -o.n : o.n;
             } catch (err) {

@@ -2,6 +2,7 @@ import { AppError } from '@huigong/common';
 import { AccountType, InsufficientFundsError, LedgerQueryService, LedgerSealer, LedgerVerifier, newAccountRef } from '@huigong/ledger';
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
+import { PostEntriesService } from '../../libs/ledger/src/services/post-entries.service';
 import { eventually, startTestApp, TestApp } from '../support/test-app';
 import { LedgerFixture } from './ledger-fixtures';
 
@@ -265,6 +266,62 @@ describe('ledger: accounts and posting (e2e)', () => {
       await expect(
         f.tx.run((em) => f.ledger.postMany(em, [inputs[1], { ...inputs[1], reference: 'changed' }])),
       ).rejects.toMatchObject({ code: 'IDEMPOTENCY_CONFLICT' });
+    });
+  });
+
+  describe('posting business events together (postGroup, postAllOrRefusal)', () => {
+    /** a funded pool, two grants, and entries pool → grant (100 each) under fresh keys */
+    const setup = async () => {
+      const { account: pool } = await f.funded(AccountType.CampaignPool, 250);
+      const grants = await f.tx.run((em) =>
+        f.ledger.openAccounts(em, [0, 1, 2].map((i) => ({ type: AccountType.WorkerGrant, ownerType: 'together', ownerId: `${pool.id}-${i}`, organizationId: randomUUID() }))),
+      );
+      const credit = (i: number, amount = 100) => f.entry({ transfers: [{ debitAccountId: pool.id, creditAccountId: grants[i].id, amount }] });
+      return { pool, grants, credit };
+    };
+
+    it('postGroup (GroupCommitPoster\'s): a refused entry is not written and the others are, each with its own outcome', async () => {
+      const { pool, credit } = await setup();
+      const inputs = [credit(0), credit(1, 200), credit(2)];
+      const outcomes = await f.tx.run((em) => t.app.get(PostEntriesService).postGroup(em, inputs));
+      expect('entry' in outcomes[0] && !outcomes[0].entry.replayed).toBe(true);
+      expect(outcomes[1]).toEqual({ error: expect.any(InsufficientFundsError) });
+      expect('entry' in outcomes[2]).toBe(true);
+      expect(await q.balance(pool.id)).toBe(50);
+      const [{ n }] = await t.dataSource.query(`SELECT count(*)::int AS n FROM ledger_entries WHERE idempotency_key = $1`, [inputs[1].idempotencyKey]);
+      expect(n).toBe(0);
+    });
+
+    it('postAllOrRefusal: all entries in one call, a repeated key replayed, the same call again replayed', async () => {
+      const { pool, credit } = await setup();
+      const inputs = [credit(0), credit(1)];
+      const r = await f.tx.run((em) => f.ledger.postAllOrRefusal(em, [...inputs, inputs[0]]));
+      if (!('entries' in r)) throw r.error;
+      expect(r.entries.map((e) => e.replayed)).toEqual([false, false, true]);
+      expect(r.entries[2].id).toBe(r.entries[0].id);
+      expect(await q.balance(pool.id)).toBe(50);
+      const again = await f.tx.run((em) => f.ledger.postAllOrRefusal(em, inputs));
+      expect('entries' in again && again.entries.map((e) => [e.id, e.replayed])).toEqual(r.entries.slice(0, 2).map((e) => [e.id, true]));
+    });
+
+    it('postAllOrRefusal: stops at the first refusal, answering its index, and posts nothing after it', async () => {
+      const { pool, credit } = await setup();
+      const inputs = [credit(0), credit(1, 200), credit(2)];
+      const seen = await f.tx.run(async (em) => {
+        const r = await f.ledger.postAllOrRefusal(em, inputs);
+        // inside the caller's transaction, before it rolls back: the entry after the refused one was never written
+        const [{ n }] = await em.query(`SELECT count(*)::int AS n FROM ledger_entries WHERE idempotency_key = $1`, [inputs[2].idempotencyKey]);
+        return { r, after: n };
+      });
+      expect(seen.r).toMatchObject({ refused: 1, error: expect.any(InsufficientFundsError) });
+      expect((seen.r as unknown as { error: InsufficientFundsError }).error.details).toMatchObject({ accountId: pool.id, balance: 150, attempted: 200, shortfall: 50 });
+      expect(seen.after).toBe(0);
+      // invalid input and a key used twice with other content are refusals at their index too
+      const bad = await f.tx.run((em) => f.ledger.postAllOrRefusal(em, [credit(0), { ...credit(1), transfers: [] }]));
+      expect(bad).toMatchObject({ refused: 1, error: { code: 'INVALID_LEDGER_ENTRY' } });
+      const first = credit(0);
+      const twice = await f.tx.run((em) => f.ledger.postAllOrRefusal(em, [first, { ...first, reference: 'other' }]));
+      expect(twice).toMatchObject({ refused: 1, error: { code: 'IDEMPOTENCY_CONFLICT' } });
     });
   });
 

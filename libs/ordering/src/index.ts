@@ -6,8 +6,9 @@ export type { OrderActorKind, OrderEffect, OrderTransition } from './domain/orde
 export type { OrderAddress, OrderDetailView, OrderLineView, OrderPaymentView, OrderSummaryView } from './domain/order-views';
 export { AutoConfirmProcessor } from './jobs/auto-confirm.processor';
 export { OrderingModule } from './ordering.module';
-export { CHECKOUT_ENTRY_KIND, CheckoutService } from './services/checkout.service';
-export type { CheckoutInput, CheckoutResult, PlacedOrder } from './services/checkout.service';
+export type { CheckoutInput, CheckoutResult, PlacedOrder } from './domain/checkout.types';
+export { CheckoutService } from './services/checkout.service';
+export { CHECKOUT_ENTRY_KIND } from './services/place-checkout-group.service';
 export { MemberOrdersService } from './services/member-orders.service';
 export { AUTO_CONFIRM_JOB, OrderTransitionService } from './services/order-transition.service';
 export type { OrderActor, TransitionInput } from './services/order-transition.service';

@@ -17,6 +17,7 @@ import { OrderAuditQueryService } from './services/order-audit-query.service';
 import { OrderReader } from './services/order-reader.service';
 import { OrderSettlementService } from './services/order-settlement.service';
 import { OrderTransitionService } from './services/order-transition.service';
+import { PlaceCheckoutGroupService } from './services/place-checkout-group.service';
 import { PlatformOrdersService } from './services/platform-orders.service';
 import { ReceiptService } from './services/receipt.service';
 import { RefundOrderService } from './services/refund-order.service';
@@ -42,6 +43,7 @@ import { OrderReportingService } from './reporting/order-reporting.service';
     OrderReader,
     OrderSettlementService,
     OrderTransitionService,
+    PlaceCheckoutGroupService,
     PlatformOrdersService,
     ReceiptService,
     RefundOrderService,

@@ -1,4 +1,4 @@
-import { AppError, preparedQuery } from '@huigong/common';
+import { AppError } from '@huigong/common';
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { isUuid } from './catalog-helpers';
@@ -30,55 +30,27 @@ function mergeLines(lines: StockLine[]): { ids: string[]; quantities: number[] }
 @Injectable()
 export class StockService {
   /**
-   * Takes stock for an order. On any shortfall throws OUT_OF_STOCK (409) with the first short line
-   * and writes nothing; on success records one 'sale' movement per SKU with `reference`.
+   * Takes stock for many orders at once (group-committed checkouts), as data-modifying CTEs for the
+   * caller's own write statement, so that the stock takes no round trip of its own (the checkout
+   * group's last statement writes its rows and reserves their stock). Each SKU row is locked (in
+   * id order) and decremented once by what all the orders take of it, but only if every SKU covers
+   * what they all take; each order gets its own 'sale' movements with its own reference (a cancel
+   * releases by reference), their stock_after in the order given. Parameters are numbered from
+   * `firstParam`. The caller's statement must select `select` (three
+   * columns named stock_*) and hand its row to `shortOf`: `null` when everything was reserved, else
+   * the locked stock of every SKU, and then nothing of the stock was written — the caller must roll
+   * its transaction back. `null` for no lines at all.
+   *
+   * `after`: a CTE of the caller's (one row, a column `n`) that the lock joins, so that PostgreSQL
+   * runs it first. Without it the final SELECT reads the stock first and the rows are locked before
+   * the caller's other CTEs run (data-modifying CTEs nobody reads run after the main query): a
+   * caller whose inserts should not run while it holds hot SKU rows reads them all in `after`.
    */
-  async reserve(em: EntityManager, lines: StockLine[], reference: string): Promise<void> {
-    const { ids, quantities } = mergeLines(lines);
-    if (!ids.length) return;
-    const bad = ids.find((id) => !isUuid(id));
-    if (bad) throw AppError.notFound('SKU', bad);
-    // One round trip (the checkout's hottest statement): lock every row in id order, check every
-    // line, and only if all are covered decrement them and record the movements. The checks are an
-    // aggregate over the locked rows, so all locks are taken before any row is changed.
-    const [r]: { moved: number; stock: { id: string; stock: number }[] | null }[] = await preparedQuery(
-      em,
-      'stock.reserve',
-      `WITH req AS (SELECT * FROM unnest($1::uuid[], $2::int[]) AS r(id, q)),
-            locked AS (SELECT k.id, k.stock FROM skus k WHERE k.id = ANY ($1::uuid[]) ORDER BY k.id FOR UPDATE),
-            chk AS (SELECT count(*) AS found, count(*) FILTER (WHERE l.stock < req.q) AS short FROM locked l JOIN req ON req.id = l.id),
-            upd AS (UPDATE skus k SET stock = k.stock - req.q, updated_at = now() FROM req, chk
-                     WHERE k.id = req.id AND chk.found = cardinality($1::uuid[]) AND chk.short = 0 AND k.stock >= req.q
-                     RETURNING k.id, req.q, k.stock),
-            mv AS (INSERT INTO stock_movements (sku_id, kind, delta, stock_after, reference)
-                   SELECT id, 'sale', -q, stock, $3::text FROM upd RETURNING sku_id)
-       SELECT (SELECT count(*) FROM mv)::int AS moved, (SELECT json_agg(json_build_object('id', l.id, 'stock', l.stock)) FROM locked l) AS stock`,
-      [ids, quantities, reference],
-    );
-    if (r.moved === ids.length) return;
-    // nothing was written: say why, for the first line in id order
-    const stock = new Map((r.stock ?? []).map((x) => [x.id, x.stock]));
-    const missing = ids.find((id) => !stock.has(id));
-    if (missing) throw AppError.notFound('SKU', missing);
-    ids.forEach((id, i) => {
-      const available = stock.get(id)!;
-      if (available < quantities[i]) {
-        throw AppError.conflict('OUT_OF_STOCK', `Only ${available} left of SKU ${id}`, { skuId: id, requested: quantities[i], available });
-      }
-    });
-    // cannot happen with the rows locked; if it ever did, refuse rather than sell short
-    throw AppError.conflict('OUT_OF_STOCK', 'Stock changed while reserving', { skuIds: ids });
-  }
-
-  /**
-   * reserve() for many orders at once (group-committed checkouts), in one statement: each SKU row
-   * is locked (in id order) and decremented once by what all the orders take of it, and each order
-   * gets its own 'sale' movements with its own reference (a cancel releases by reference), their
-   * stock_after in the order given. All or nothing: when any SKU cannot cover what all of them
-   * take, nothing is written and the locked stock of every SKU is returned, so that the caller can
-   * tell which orders to refuse; `null` when everything was reserved.
-   */
-  async reserveMany(em: EntityManager, reservations: { reference: string; lines: StockLine[] }[]): Promise<Map<string, number> | null> {
+  reserveManyCte(
+    reservations: { reference: string; lines: StockLine[] }[],
+    firstParam: number,
+    after?: string,
+  ): { ctes: string; select: string; params: unknown[]; shortOf(row: Record<string, unknown>): Map<string, number> | null } | null {
     const ids: string[] = [];
     const quantities: number[] = [];
     const references: string[] = [];
@@ -93,26 +65,27 @@ export class StockService {
       });
     }
     if (!ids.length) return null;
-    const [r]: { moved: number; wanted: number; stock: { id: string; stock: number }[] | null }[] = await preparedQuery(
-      em,
-      'stock.reserve-many',
-      `WITH req AS (SELECT * FROM unnest($1::uuid[], $2::int[], $3::text[]) WITH ORDINALITY AS r(id, q, ref, n)),
-            tot AS (SELECT req.id, sum(req.q)::int AS q FROM req GROUP BY req.id),
-            locked AS (SELECT k.id, k.stock FROM skus k WHERE k.id = ANY ($1::uuid[]) ORDER BY k.id FOR UPDATE),
-            chk AS (SELECT count(*) AS found, count(*) FILTER (WHERE l.stock < tot.q) AS short FROM locked l JOIN tot ON tot.id = l.id),
-            upd AS (UPDATE skus k SET stock = k.stock - tot.q, updated_at = now() FROM tot, chk
-                     WHERE k.id = tot.id AND chk.found = (SELECT count(*) FROM tot) AND chk.short = 0 AND k.stock >= tot.q
-                     RETURNING k.id, k.stock + tot.q AS before),
-            mv AS (INSERT INTO stock_movements (sku_id, kind, delta, stock_after, reference)
-                   SELECT req.id, 'sale', -req.q, upd.before - sum(req.q) OVER (PARTITION BY req.id ORDER BY req.n), req.ref
-                     FROM req JOIN upd ON upd.id = req.id ORDER BY req.n
-                   RETURNING 1)
-       SELECT (SELECT count(*) FROM mv)::int AS moved, cardinality($1::uuid[]) AS wanted,
-              (SELECT json_agg(json_build_object('id', l.id, 'stock', l.stock)) FROM locked l) AS stock`,
-      [ids, quantities, references],
-    );
-    if (r.moved === r.wanted) return null;
-    return new Map((r.stock ?? []).map((x) => [x.id, x.stock]));
+    const [a, b, c] = [firstParam, firstParam + 1, firstParam + 2];
+    return {
+      ctes: `stock_req AS (SELECT * FROM unnest($${a}::uuid[], $${b}::int[], $${c}::text[]) WITH ORDINALITY AS r(id, q, ref, n)),
+            stock_tot AS (SELECT stock_req.id, sum(stock_req.q)::int AS q FROM stock_req GROUP BY stock_req.id),
+            stock_locked AS (SELECT k.id, k.stock FROM skus k${after ? `, ${after}` : ''} WHERE k.id = ANY ($${a}::uuid[])${after ? ` AND ${after}.n >= 0` : ''} ORDER BY k.id FOR UPDATE OF k),
+            stock_chk AS (SELECT count(*) AS found, count(*) FILTER (WHERE l.stock < t.q) AS short FROM stock_locked l JOIN stock_tot t ON t.id = l.id),
+            stock_upd AS (UPDATE skus k SET stock = k.stock - t.q, updated_at = now() FROM stock_tot t, stock_chk
+                           WHERE k.id = t.id AND stock_chk.found = (SELECT count(*) FROM stock_tot) AND stock_chk.short = 0 AND k.stock >= t.q
+                           RETURNING k.id, k.stock + t.q AS before),
+            stock_mv AS (INSERT INTO stock_movements (sku_id, kind, delta, stock_after, reference)
+                         SELECT r.id, 'sale', -r.q, u.before - sum(r.q) OVER (PARTITION BY r.id ORDER BY r.n), r.ref
+                           FROM stock_req r JOIN stock_upd u ON u.id = r.id ORDER BY r.n
+                         RETURNING 1)`,
+      select: `(SELECT count(*) FROM stock_mv)::int AS stock_moved, cardinality($${a}::uuid[]) AS stock_wanted,
+               (SELECT json_agg(json_build_object('id', l.id, 'stock', l.stock)) FROM stock_locked l) AS stock_locked`,
+      params: [ids, quantities, references],
+      shortOf: (row) => {
+        if (row.stock_moved === row.stock_wanted) return null;
+        return new Map(((row.stock_locked as { id: string; stock: number }[] | null) ?? []).map((x) => [x.id, x.stock]));
+      },
+    };
   }
 
   /**

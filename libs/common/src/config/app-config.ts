@@ -30,6 +30,11 @@ export interface AppConfig {
   checkoutLockTimeoutMs: number;
   /** checkouts one API process lets wait for a group; past it a checkout is refused 503 CHECKOUT_BUSY */
   checkoutMaxWaiting: number;
+  /**
+   * how long shutdown waits for the checkouts already taken to be placed; below the orchestrator's
+   * grace period (Docker's default stop timeout is 10 s), so that what is left is logged, not killed
+   */
+  checkoutDrainTimeoutMs: number;
   /** how long a product search result may be served from memory (stock and sales counts drift by at most this); 0 turns the cache off */
   catalogSearchCacheTtlMs: number;
   /** PostgreSQL connections per API process for product searches, beside DB_POOL_SIZE (their own sessions plan once) */
@@ -150,6 +155,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     rateLimitTimeoutMs: int(env, 'RATE_LIMIT_TIMEOUT_MS', 200, 10, 10000),
     checkoutLockTimeoutMs: int(env, 'CHECKOUT_LOCK_TIMEOUT_MS', 500, 0, 60000),
     checkoutMaxWaiting: int(env, 'CHECKOUT_MAX_WAITING', 5000, 1, 1000000),
+    checkoutDrainTimeoutMs: int(env, 'CHECKOUT_DRAIN_TIMEOUT_MS', 8000, 1, 600000),
     catalogSearchCacheTtlMs: int(env, 'CATALOG_SEARCH_CACHE_TTL_MS', 5000, 0, 60000),
     catalogSearchDbPoolSize: int(env, 'CATALOG_SEARCH_DB_POOL_SIZE', 8, 1, 1000),
     autoConfirmDays: int(env, 'AUTO_CONFIRM_DAYS', 7, 0, 365),

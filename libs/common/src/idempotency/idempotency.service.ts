@@ -17,22 +17,6 @@ export interface IdempotentRequest {
 
 export type IdempotencyClaim<T> = { replay: false } | { replay: true; response: T };
 
-export interface ClaimOptions {
-  /**
-   * Also take this transaction-scoped advisory lock first, in the same statement (e.g. one per
-   * member, so that one actor's requests run one after another). Saves a round trip.
-   */
-  serializeOn?: string;
-  /**
-   * Also switch the rest of this transaction to generic plans (plan_cache_mode, transaction-local),
-   * in the same statement. For hot paths whose prepared and plpgsql statements take array
-   * parameters: PostgreSQL's default keeps choosing a custom plan for those and plans them again on
-   * every call, which can cost more than running them. Only for statements whose generic plan is
-   * known to be good (checked with EXPLAIN EXECUTE under force_generic_plan).
-   */
-  genericPlans?: boolean;
-}
-
 /** JSON with object keys sorted, so equal bodies hash equally whatever the key order. */
 export function stableJson(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
@@ -66,23 +50,13 @@ export class IdempotencyService {
     return rows.length > 0;
   }
 
-  async claim<T>(em: EntityManager, req: IdempotentRequest, opts: ClaimOptions = {}): Promise<IdempotencyClaim<T>> {
-    // what must happen before the insert, in the same statement: the advisory lock (taken when the
-    // CTE's row is produced, before the insert reads the index) and the transaction's plan mode
-    const before = [
-      ...(opts.serializeOn ? ['pg_advisory_xact_lock(hashtextextended($5, 0))'] : []),
-      ...(opts.genericPlans ? [`set_config('plan_cache_mode', 'force_generic_plan', true)`] : []),
-    ];
+  async claim<T>(em: EntityManager, req: IdempotentRequest): Promise<IdempotencyClaim<T>> {
     const inserted = await preparedQuery(
       em,
-      `idempotency.claim${opts.serializeOn ? '-serialized' : ''}${opts.genericPlans ? '-generic' : ''}`,
-      before.length
-        ? `WITH l AS MATERIALIZED (SELECT ${before.join(', ')})
-           INSERT INTO idempotency_requests (scope, user_id, key, request_hash) SELECT $1, $2, $3, $4 FROM l
-           ON CONFLICT (scope, user_id, key) DO NOTHING RETURNING 1`
-        : `INSERT INTO idempotency_requests (scope, user_id, key, request_hash) VALUES ($1, $2, $3, $4)
-           ON CONFLICT (scope, user_id, key) DO NOTHING RETURNING 1`,
-      [req.scope, req.userId, req.key, req.requestHash, ...(opts.serializeOn ? [opts.serializeOn] : [])],
+      'idempotency.claim',
+      `INSERT INTO idempotency_requests (scope, user_id, key, request_hash) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (scope, user_id, key) DO NOTHING RETURNING 1`,
+      [req.scope, req.userId, req.key, req.requestHash],
     );
     if (inserted.length) return { replay: false };
     const [row] = await preparedQuery<{ request_hash: string; response: unknown }>(
@@ -128,14 +102,18 @@ export class IdempotencyService {
    * other in a cycle), THEN reads what is stored under each request's key, in one round trip (the
    * function `idempotency_lock_and_lookup`: a new snapshot for the read, so a key committed by the
    * lock's previous holder while this waited is seen, and is replayed). Every claimant of these keys
-   * takes the same lock first (claim's serializeOn), so while the caller holds it a key found unused
+   * takes the same lock first (every checkout key goes through here), so while the caller holds it a key found unused
    * stays unused: the caller records it with its response at the end (recordCompletedCte) and a
    * refused request leaves no row at all. Per request: not yet used (`replay: false`), a replay, or
    * the refusal claim() would give (IDEMPOTENCY_KEY_REUSED / _IN_USE).
    *
    * `lockTimeoutMs` (transaction-local, from before the locks on): how long this and every later
    * statement of the transaction may wait for a lock before failing with 55P03 (isLockTimeout).
-   * `genericPlans`: as claim's option.
+   * `genericPlans`: also switch the rest of this transaction to generic plans (plan_cache_mode,
+   * transaction-local), in the same statement. For hot paths whose prepared and plpgsql statements
+   * take array parameters: PostgreSQL's default keeps choosing a custom plan for those and plans
+   * them again on every call, which can cost more than running them. Only for statements whose
+   * generic plan is known to be good (checked with EXPLAIN EXECUTE under force_generic_plan).
    */
   async lockAndLookup<T>(
     em: EntityManager,
@@ -184,8 +162,8 @@ export class IdempotencyService {
   }
 
   /** claim → work → complete, in the caller's transaction. */
-  async run<T>(em: EntityManager, req: IdempotentRequest, work: () => Promise<T>, opts: ClaimOptions = {}): Promise<{ response: T; replayed: boolean }> {
-    const claim = await this.claim<T>(em, req, opts);
+  async run<T>(em: EntityManager, req: IdempotentRequest, work: () => Promise<T>): Promise<{ response: T; replayed: boolean }> {
+    const claim = await this.claim<T>(em, req);
     if (claim.replay) return { response: claim.response, replayed: true };
     const response = await work();
     await this.complete(em, req, response);

@@ -60,13 +60,14 @@ export class LedgerService {
   }
 
   /**
-   * Many entries in the caller's transaction, each with its own outcome (one round trip when none
-   * is refused): a refused entry (InsufficientFundsError, IDEMPOTENCY_CONFLICT, ...) is not written
-   * and does not stop the others. For callers that post many business events together and decide
-   * themselves what a refusal means for the rest (group-committed checkouts).
+   * Many entries in the caller's transaction, all or the first refusal (one round trip when none is
+   * refused): at the first refused or invalid entry nothing more is posted and its index and error
+   * come back; the caller must then roll its transaction back (entries before it may be written).
+   * For callers that commit many business events together and place them again without the refused
+   * one (group-committed checkouts): no work is spent on entries that will be rolled back anyway.
    */
-  postEach(em: EntityManager, inputs: PostEntryInput[]): Promise<({ entry: PostedEntry } | { error: Error })[]> {
-    return this.posting.postGroup(em, inputs);
+  postAllOrRefusal(em: EntityManager, inputs: PostEntryInput[]): Promise<{ entries: PostedEntry[] } | { refused: number; error: Error }> {
+    return this.posting.postAllOrRefusal(em, inputs);
   }
 
   /**

@@ -231,6 +231,50 @@ export class PostEntriesService {
     return out as ({ entry: PostedEntry } | { error: Error })[];
   }
 
+  /**
+   * Posts entries that are business events of their own, together, all or none: one round trip
+   * (per 5,000) when none is refused. At the first refused or invalid entry it stops and answers
+   * its index and error without posting the rest; what earlier batches wrote stays in the caller's
+   * transaction, which must then be rolled back (group-committed checkouts roll the group back and
+   * place it again without the refused one). The same key twice: one entry if the content agrees
+   * (the repeat is `replayed`), else the repeat is refused with IDEMPOTENCY_CONFLICT.
+   */
+  async postAllOrRefusal(em: EntityManager, inputs: PostEntryInput[]): Promise<{ entries: PostedEntry[] } | { refused: number; error: Error }> {
+    const unique: { index: number; prepared: Prepared }[] = [];
+    const firstByKey = new Map<string, number>();
+    const slot: number[] = [];
+    for (let i = 0; i < inputs.length; i++) {
+      let prepared: Prepared;
+      try {
+        prepared = this.prepare(inputs[i], i);
+      } catch (error) {
+        return { refused: i, error: error as Error };
+      }
+      const first = firstByKey.get(prepared.input.idempotencyKey);
+      if (first === undefined) {
+        firstByKey.set(prepared.input.idempotencyKey, unique.length);
+        slot.push(unique.length);
+        unique.push({ index: i, prepared });
+      } else if (unique[first].prepared.contentHash !== prepared.contentHash) {
+        return {
+          refused: i,
+          error: AppError.conflict('IDEMPOTENCY_CONFLICT', `Idempotency key ${prepared.input.idempotencyKey} is used twice in one batch for different entries`, {
+            idempotencyKey: prepared.input.idempotencyKey,
+            index: i,
+          }),
+        };
+      } else slot.push(-first - 1);
+    }
+    const posted: PostedEntry[] = [];
+    for (let start = 0; start < unique.length; start += BATCH) {
+      const chunk = unique.slice(start, start + BATCH);
+      const r = await this.tryBatch(em, chunk.map((c) => c.prepared));
+      if ('refused' in r) return { refused: chunk[r.refused].index, error: r.error };
+      posted.push(...r.entries);
+    }
+    return { entries: slot.map((s) => (s >= 0 ? posted[s] : { ...posted[-s - 1], replayed: true })) };
+  }
+
   private async tryBatch(em: EntityManager, batch: Prepared[]): Promise<{ entries: PostedEntry[] } | { refused: number; error: Error }> {
     const tEntry: number[] = [];
     const tDebit: string[] = [];

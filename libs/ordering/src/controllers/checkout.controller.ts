@@ -31,7 +31,7 @@ export class CheckoutController {
     type: ErrorBodyDto,
   })
   @ApiTooManyRequestsResponse({ description: 'RATE_LIMITED: too many checkouts by this member or from this address (header Retry-After)', type: ErrorBodyDto })
-  @ApiServiceUnavailableResponse({ description: 'CHECKOUT_BUSY: this API process already has CHECKOUT_MAX_WAITING checkouts waiting (header Retry-After: 1); DATABASE_UNAVAILABLE', type: ErrorBodyDto })
+  @ApiServiceUnavailableResponse({ description: 'CHECKOUT_BUSY: this API process already has CHECKOUT_MAX_WAITING checkouts waiting, or is shutting down (details.shuttingDown) (header Retry-After: 1); DATABASE_UNAVAILABLE', type: ErrorBodyDto })
   async checkout(
     @CurrentUser() user: AuthUser,
     @Req() req: Request,

@@ -1,61 +1,12 @@
-import { APP_CONFIG, AppConfig, AppError, AuthUser, IdempotencyService, IdempotentRequest, isLockTimeout, preparedQuery, requestHash, TransactionRunner } from '@huigong/common';
-import { CatalogQueryService, PurchasableSku, StockService } from '@huigong/catalog';
-import { AccountType, InsufficientFundsError, LedgerService, PostedEntry } from '@huigong/ledger';
-import { PointsQueryService, SpendableGrant } from '@huigong/points';
-import { Inject, Injectable, Logger } from '@nestjs/common';
-import { createHash, randomUUID } from 'node:crypto';
-import { EntityManager } from 'typeorm';
-import { allocatePoints } from '../domain/allocate-points';
-import { OrderState, RELEASED_STATES } from '../domain/order-state-machine';
-import { OrderAddress } from '../domain/order-views';
-import { AddressesService, AddressInput } from './addresses.service';
+import { APP_CONFIG, AppConfig, AppError, AuthUser, IdempotencyService, isLockTimeout, requestHash, TransactionRunner } from '@huigong/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
+import type { CheckoutInput, CheckoutResult } from '../domain/checkout.types';
+import { CheckoutOutcome, GroupCheckout, GroupRefusals, PlaceCheckoutGroupService } from './place-checkout-group.service';
 
-export interface CheckoutInput {
-  lines: { skuId: string; quantity: number }[];
-  /** a saved address, or a new one (which is then kept among the saved addresses) */
-  addressId?: string;
-  address?: AddressInput;
-  note?: string;
-}
 
-export interface CheckoutGrantPayment {
-  grantAccountId: string;
-  campaignId: string;
-  campaignName: string;
-  closesAt: string;
-  amountFen: number;
-}
-
-export interface PlacedOrder {
-  id: string;
-  state: OrderState;
-  supplierId: string;
-  supplierOrganizationId: string;
-  totalFen: number;
-  itemCount: number;
-  escrowAccountId: string;
-  lines: { id: string; lineNo: number; skuId: string; productId: string; productName: string; spec: string; categoryId: string; unitPriceFen: number; quantity: number; amountFen: number }[];
-  payments: { grantAccountId: string; campaignId: string; amountFen: number }[];
-}
-
-export interface CheckoutResult {
-  checkoutId: string;
-  placedAt: string;
-  totalFen: number;
-  address: OrderAddress;
-  orders: PlacedOrder[];
-  /** the points taken from each grant, earliest-closing first */
-  payments: CheckoutGrantPayment[];
-  ledgerEntry: { id: string; kind: string; reference: string; hash: string | null; createdAt: string };
-}
-
-export const CHECKOUT_ENTRY_KIND = 'order_payment';
-
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const MEMBER_CACHE_SIZE = 100_000;
 /** checkouts per group transaction; larger groups hold hot stock rows no longer, only longer statements */
 const MAX_GROUP = 64;
-/** group transactions at a time: while they run, the next checkouts gather */
+/** group transactions at a time: while they run, the next checkouts gather (2 measured best: bench/README) */
 const MAX_IN_FLIGHT = 2;
 /**
  * checkouts of split groups (below) running alone at a time, besides the groups: they may wait on a
@@ -64,39 +15,9 @@ const MAX_IN_FLIGHT = 2;
  */
 const MAX_ALONE_IN_FLIGHT = 8;
 
-type Member = { memberId: string; unionId: string };
-type Outcome = { result: CheckoutResult & { replayed: boolean } } | { error: unknown };
-
-interface Pending {
-  user: AuthUser;
-  request: IdempotentRequest;
-  input: CheckoutInput;
+interface Pending extends GroupCheckout {
   resolve(result: CheckoutResult & { replayed: boolean }): void;
   reject(error: unknown): void;
-}
-
-/** A checkout that passed every check: what it will write. */
-interface Plan {
-  index: number;
-  member: Member;
-  checkoutId: string;
-  lines: { skuId: string; quantity: number }[];
-  orders: PlacedOrder[];
-  payments: CheckoutGrantPayment[];
-  totalFen: number;
-  address: OrderAddress | null;
-  fingerprint: string | null;
-}
-
-/**
- * Refusals found once the group's writes had begun (stock taken by a concurrent group, points swept
- * by a window's close): thrown to roll the group's transaction back; the group is then placed again
- * without these checkouts. Keys are indexes into the group.
- */
-class GroupRefusals extends Error {
-  constructor(readonly refusals: Map<number, unknown>) {
-    super(`${refusals.size} checkout(s) of the group refused while writing`);
-  }
 }
 
 /**
@@ -105,22 +26,13 @@ class GroupRefusals extends Error {
  * first) with one ledger entry grants → per-order escrow accounts, and decrements stock. A refusal
  * leaves nothing behind.
  *
- * Group commit: concurrent checkouts of this process gather while up to MAX_IN_FLIGHT group
- * transactions run, then go together in ONE transaction of set-based statements (bench/README,
- * issue 7): the keys and member locks, the SKU, grant and limit reads, then only for the checkouts
- * that pass: escrow accounts, one posting call, one insert of all orders / lines / payments /
- * history / keys, and one stock statement that decrements each SKU once for the whole group. Each
- * checkout is judged on its own, in arrival order, as if the earlier ones of its group had committed
- * (the stock they take is counted), and gets exactly the answer it would get alone. A refusal that
- * only the writes reveal (stock a concurrent group took, points a window's close swept) rolls the
- * group back and places it again without that checkout, so nothing of a refused checkout commits.
- *
- * Concurrency: a member is in at most one group at a time here, and every group takes its members'
- * advisory locks (sorted) before reading, so one member's checkouts run one after another across
- * processes too (limits and balances are read after the previous one committed). The only rows
- * groups share are hot SKUs' stock rows: the stock statement is the group's last, so those locks
- * are held only from it to the commit. Escrow accounts are per order, so no shared escrow row is
- * touched. Deadlocks and serialization failures retry the whole group (TransactionRunner).
+ * This class is the grouping queue; PlaceCheckoutGroupService places one group. Group commit:
+ * concurrent checkouts of this process gather while up to MAX_IN_FLIGHT group transactions run, then
+ * go together in ONE transaction (bench/README, issue 7). A member is in at most one group at a time
+ * here (and the group takes the user's advisory lock, for other processes). A refusal that only
+ * the group's writes reveal rolls the group back and places it again without that checkout, so
+ * nothing of a refused checkout commits. Deadlocks and serialization failures retry the whole group
+ * (TransactionRunner).
  *
  * Isolation of a group's checkouts from each other: a group of several waits for any one lock at
  * most CHECKOUT_LOCK_TIMEOUT_MS (SET LOCAL lock_timeout, from its first statement on); when that
@@ -129,11 +41,15 @@ class GroupRefusals extends Error {
  * only the checkouts that touch the held row or member wait, and only the one that causes an error
  * gets it. A checkout alone waits for its locks as long as they are held, as it always did. At most
  * CHECKOUT_MAX_WAITING checkouts wait in a process; past that, 503 CHECKOUT_BUSY (Retry-After).
+ *
+ * Shutdown: from beforeApplicationShutdown on, new checkouts are refused with 503 CHECKOUT_BUSY and
+ * the ones already accepted (waiting or in a group) are placed and answered before the database
+ * connections close, so a deploy answers every checkout it took — within CHECKOUT_DRAIN_TIMEOUT_MS
+ * (below the shutdown grace period); past it the ones not yet started are refused 503 and the rest logged.
  */
 @Injectable()
-export class CheckoutService {
+export class CheckoutService implements BeforeApplicationShutdown {
   private readonly logger = new Logger(CheckoutService.name);
-  private readonly memberCache = new Map<string, Member>();
   private readonly waiting: Pending[] = [];
   /** checkouts of split groups, to be placed alone */
   private readonly alone: Pending[] = [];
@@ -141,15 +57,16 @@ export class CheckoutService {
   private readonly busyUsers = new Set<string>();
   private inFlight = 0;
   private aloneInFlight = 0;
+  private closing = false;
+  /** resolved when nothing is waiting or running any more, once closing */
+  private drained: (() => void) | null = null;
+  /** the shutdown's one drain: a second call gets the same promise */
+  private draining: Promise<void> | null = null;
 
   constructor(
     private readonly tx: TransactionRunner,
     private readonly idempotency: IdempotencyService,
-    private readonly points: PointsQueryService,
-    private readonly catalog: CatalogQueryService,
-    private readonly stock: StockService,
-    private readonly ledger: LedgerService,
-    private readonly addresses: AddressesService,
+    private readonly placing: PlaceCheckoutGroupService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -160,6 +77,10 @@ export class CheckoutService {
 
   /** Resolves once the checkout's group committed (or rejects with its own refusal). */
   checkout(user: AuthUser, idempotencyKey: string, input: CheckoutInput): Promise<CheckoutResult & { replayed: boolean }> {
+    if (this.closing) {
+      // this process is shutting down: another one (behind the same load balancer) takes it
+      return Promise.reject(new AppError('CHECKOUT_BUSY', 'This server is shutting down; retry in a moment', 503, { shuttingDown: true }));
+    }
     const queued = this.waiting.length + this.alone.length;
     if (queued >= this.config.checkoutMaxWaiting) {
       // the process is behind by more than it can catch up on in a reasonable time: refuse now rather than time out later
@@ -173,6 +94,11 @@ export class CheckoutService {
   }
 
   private pump(): void {
+    if (this.closing && this.drained && this.idle()) {
+      this.drained();
+      this.drained = null;
+      return;
+    }
     while (this.aloneInFlight < MAX_ALONE_IN_FLIGHT && this.alone.length) {
       const p = this.alone.shift()!;
       this.aloneInFlight++;
@@ -205,7 +131,7 @@ export class CheckoutService {
   }
 
   /** Answers the checkout; its member may go into the next group. */
-  private settle(p: Pending, o: Outcome): void {
+  private settle(p: Pending, o: CheckoutOutcome): void {
     this.busyUsers.delete(p.user.id);
     if ('result' in o) p.resolve(o.result);
     else p.reject(o.error);
@@ -218,7 +144,7 @@ export class CheckoutService {
       const current = todo;
       const several = current.length > 1;
       try {
-        const placed = await this.tx.run((em) => this.placeGroup(em, current.map((i) => group[i]), several ? this.config.checkoutLockTimeoutMs : 0));
+        const placed = await this.tx.run((em) => this.placing.place(em, current.map((i) => group[i]), several ? this.config.checkoutLockTimeoutMs : 0));
         placed.forEach((o, k) => this.settle(group[current[k]], o));
         todo = [];
       } catch (err) {
@@ -240,385 +166,42 @@ export class CheckoutService {
     }
   }
 
-  /** One group, in the transaction `em`: an outcome per checkout, or GroupRefusals (roll back, place again). */
-  private async placeGroup(em: EntityManager, group: Pending[], lockTimeoutMs: number): Promise<Outcome[]> {
-    const out: Outcome[] = new Array(group.length);
-    const members = await this.membersFor(em, group.map((p) => p.user.id));
-    const live: number[] = [];
-    group.forEach((p, i) => {
-      if (members.has(p.user.id)) live.push(i);
-      else out[i] = { error: AppError.forbidden('Only union members with points can check out', 'NOT_A_MEMBER', { userId: p.user.id }) };
-    });
-
-    // keys, and the members' locks first: limits and balances below are read after their previous checkouts committed
-    const claims = await this.idempotency.lockAndLookup<CheckoutResult>(
-      em,
-      live.map((i) => group[i].request),
-      live.map((i) => `checkout:${members.get(group[i].user.id)!.memberId}`),
-      // generic plans for the rest of the group: its statements take arrays, whose custom plans PostgreSQL
-      // would make again on every call (measured: bench/README, "review fixes")
-      { lockTimeoutMs, genericPlans: true },
-    );
-    const fresh: number[] = [];
-    claims.forEach((c, j) => {
-      const i = live[j];
-      if ('error' in c) out[i] = { error: c.error };
-      else if (c.replay) out[i] = { result: { ...c.response, replayed: true } };
-      else fresh.push(i);
-    });
-    if (!fresh.length) return out;
-
-    // reads for the whole group, one statement each
-    const linesOf = new Map(fresh.map((i) => [i, mergeLines(group[i].input.lines)]));
-    const memberOf = (i: number) => members.get(group[i].user.id)!;
-    const skus = await this.catalog.purchasableSkus(em, [...linesOf.values()].flat().map((l) => l.skuId));
-    const grantsOf = await this.withCategoryIds(em, await this.points.spendableGrantsOf(em, fresh.map((i) => memberOf(i).memberId)));
-    const bought = await this.boughtOfLimited(
-      em,
-      fresh.flatMap((i) => linesOf.get(i)!.filter((l) => skus.get(l.skuId)?.perMemberLimit != null).map((l) => ({ memberId: memberOf(i).memberId, skuId: l.skuId }))),
-    );
-
-    // each checkout on its own, in arrival order, seeing the stock the earlier ones take
-    const taken = new Map<string, number>();
-    const plans: Plan[] = [];
-    for (const i of fresh) {
-      try {
-        const plan = this.plan(i, group[i].input, memberOf(i), linesOf.get(i)!, skus, grantsOf.get(memberOf(i).memberId) ?? [], bought, taken);
-        if (group[i].input.address === undefined) plan.address = await this.addresses.useSaved(em, group[i].user.id, group[i].input.addressId!);
-        for (const l of plan.lines) taken.set(l.skuId, (taken.get(l.skuId) ?? 0) + l.quantity);
-        plans.push(plan);
-      } catch (err) {
-        if (!(err instanceof AppError)) throw err;
-        out[i] = { error: err };
-      }
-    }
-    if (!plans.length) return out;
-
-    // writes, for the checkouts that passed: from here a refusal rolls the group back
-    const entries = await this.postPayments(em, group, plans);
-    const results = plans.map((p, j) => this.result(p, entries[j]));
-    await this.insertOrders(em, group, plans, entries, results);
-    // last: the hot rows (popular SKUs' stock) are locked only from here to the commit
-    const short = await this.stock.reserveMany(
-      em,
-      plans.map((p) => ({ reference: `checkout:${p.checkoutId}`, lines: p.lines })),
-    );
-    if (short) throw new GroupRefusals(outOfStockRefusals(plans, short));
-    plans.forEach((p, j) => (out[p.index] = { result: { ...results[j], replayed: false } }));
-    return out;
-  }
-
   /**
-   * user → member, cached: the link never changes once activated, and a member who has left has
-   * no spendable grants (spendableGrantsOf checks the member's status in the transaction) and a
-   * disabled account, so a cached entry cannot let anyone spend what they may not.
+   * Places and answers every checkout already accepted; refuses new ones meanwhile. Waits at most
+   * CHECKOUT_DRAIN_TIMEOUT_MS (below the shutdown grace period): then the checkouts not yet started
+   * are refused 503 CHECKOUT_BUSY (their clients retry, with the same key, on another process) and
+   * the transactions still running are logged; they commit or roll back whole, and a retry with the
+   * same Idempotency-Key is answered from what committed. Called twice, the same drain.
    */
-  private async membersFor(em: EntityManager, userIds: string[]): Promise<Map<string, Member>> {
-    const out = new Map<string, Member>();
-    const missing: string[] = [];
-    for (const id of userIds) {
-      const cached = this.memberCache.get(id);
-      if (cached) out.set(id, cached);
-      else missing.push(id);
-    }
-    if (!missing.length) return out;
-    for (const [userId, member] of await this.points.membersForUsers(missing, em)) {
-      if (this.memberCache.size >= MEMBER_CACHE_SIZE) this.memberCache.delete(this.memberCache.keys().next().value!);
-      this.memberCache.set(userId, member);
-      out.set(userId, member);
-    }
-    return out;
+  beforeApplicationShutdown(): Promise<void> {
+    this.closing = true;
+    this.draining ??= this.drain();
+    return this.draining;
   }
 
-  /**
-   * Every check of one checkout, in the order a lone checkout makes them (so it gets the same
-   * refusal), against reads made for its group. `taken`: stock the group's earlier checkouts take.
-   */
-  private plan(
-    index: number,
-    input: CheckoutInput,
-    member: Member,
-    lines: { skuId: string; quantity: number }[],
-    skus: Map<string, PurchasableSku>,
-    grants: SpendableGrant[],
-    bought: Map<string, number>,
-    taken: Map<string, number>,
-  ): Plan {
-    const missing = lines.map((l) => l.skuId).filter((id) => !skus.has(id));
-    if (missing.length) {
-      throw AppError.unprocessable('SKU_NOT_AVAILABLE', `${missing.length} SKU(s) cannot be bought (unknown, not listed, or supplier suspended)`, { skuIds: missing });
-    }
-
-    // window: grants of campaigns open now by the database clock, earliest close first
-    // spent grants too: a member whose points are used up is told INSUFFICIENT_POINTS, not WINDOW_CLOSED
-    if (!grants.length) throw AppError.conflict('WINDOW_CLOSED', 'No ordering window of yours is open right now', { memberId: member.memberId });
-
-    // eligibility: each line must be payable by at least one grant whose campaign admits its category
-    const eligibleBySku = new Map<string, SpendableGrant[]>();
-    for (const l of lines) {
-      const sku = skus.get(l.skuId)!;
-      const eligible = grants.filter((g) => this.catalog.isEligible(sku, g.allowedCategoryIds));
-      if (!eligible.length) {
-        throw AppError.unprocessable('NOT_ELIGIBLE', `${sku.productName} (${sku.spec}) cannot be bought with the points of your open campaigns`, {
-          skuId: sku.skuId,
-          productName: sku.productName,
-          categoryId: sku.categoryId,
-          campaigns: grants.map((g) => ({ campaignId: g.campaignId, campaignName: g.campaignName, allowedCategoryIds: g.allowedCategoryIds })),
-        });
-      }
-      eligibleBySku.set(l.skuId, eligible);
-    }
-
-    // per-member purchase limits count what the member already holds of each limited SKU
-    for (const l of lines) {
-      const sku = skus.get(l.skuId)!;
-      if (sku.perMemberLimit === null) continue;
-      const already = bought.get(`${member.memberId}:${l.skuId}`) ?? 0;
-      if (already + l.quantity > sku.perMemberLimit) {
-        throw AppError.unprocessable('LIMIT_EXCEEDED', `${sku.productName}: at most ${sku.perMemberLimit} per member`, {
-          skuId: sku.skuId,
-          limit: sku.perMemberLimit,
-          alreadyBought: already,
-          requested: l.quantity,
-          remaining: Math.max(0, sku.perMemberLimit - already),
-        });
-      }
-    }
-
-    // stock, read without locking: refuse early and cheaply when it is plainly short (the
-    // conditional decrement at the end is what actually guarantees no oversell)
-    for (const l of lines) {
-      const sku = skus.get(l.skuId)!;
-      const available = Math.max(0, sku.stock - (taken.get(l.skuId) ?? 0));
-      if (available < l.quantity) throw outOfStock(sku.skuId, l.quantity, available);
-    }
-
-    // points: earliest-closing eligible grants first, across all lines
-    const allocation = allocatePoints(
-      grants.map((g) => ({ id: g.grantAccountId, balance: g.balance })),
-      lines.map((l) => ({ id: l.skuId, amount: skus.get(l.skuId)!.priceFen * l.quantity, eligibleGrantIds: eligibleBySku.get(l.skuId)!.map((g) => g.grantAccountId) })),
-    );
-    if (!allocation.complete) {
-      throw AppError.unprocessable('INSUFFICIENT_POINTS', `This checkout needs ${allocation.needed} fen of points; your eligible grants can pay ${allocation.payable}`, {
-        needed: allocation.needed,
-        available: allocation.payable,
-        shortfall: allocation.needed - allocation.payable,
-      });
-    }
-
-    // one order per supplier, lines in the order given, prices and names snapshotted
-    const checkoutId = randomUUID();
-    const bySupplier = new Map<string, PlacedOrder>();
-    const grantById = new Map(grants.map((g) => [g.grantAccountId, g]));
-    for (const l of lines) {
-      const sku = skus.get(l.skuId)!;
-      let order = bySupplier.get(sku.supplierId);
-      if (!order) {
-        order = { id: randomUUID(), state: OrderState.Placed, supplierId: sku.supplierId, supplierOrganizationId: sku.supplierOrganizationId, totalFen: 0, itemCount: 0, escrowAccountId: '', lines: [], payments: [] };
-        bySupplier.set(sku.supplierId, order);
-      }
-      const amountFen = sku.priceFen * l.quantity;
-      order.lines.push({ id: randomUUID(), lineNo: order.lines.length + 1, skuId: sku.skuId, productId: sku.productId, productName: sku.productName, spec: sku.spec, categoryId: sku.categoryId, unitPriceFen: sku.priceFen, quantity: l.quantity, amountFen });
-      order.totalFen += amountFen;
-      order.itemCount += l.quantity;
-      for (const a of allocation.allocations.filter((x) => x.lineId === l.skuId)) {
-        const p = order.payments.find((x) => x.grantAccountId === a.grantId);
-        if (p) p.amountFen += a.amount;
-        else order.payments.push({ grantAccountId: a.grantId, campaignId: grantById.get(a.grantId)!.campaignId, amountFen: a.amount });
-      }
-    }
-    const payments: CheckoutGrantPayment[] = allocation.byGrant
-      .filter((b) => b.amount > 0)
-      .map((b) => {
-        const g = grantById.get(b.grantId)!;
-        return { grantAccountId: g.grantAccountId, campaignId: g.campaignId, campaignName: g.campaignName, closesAt: g.closesAt, amountFen: b.amount };
-      });
-    // a new address is kept among the saved ones by the insert statement; a saved one is looked up by the caller
-    const fresh = input.address ? this.addresses.prepare(input.address) : null;
-    return { index, member, checkoutId, lines, orders: [...bySupplier.values()], payments, totalFen: allocation.needed, address: fresh?.address ?? null, fingerprint: fresh?.fingerprint ?? null };
+  private async drain(): Promise<void> {
+    if (this.idle()) return;
+    this.logger.log(`draining ${this.pendingText()} before shutdown`);
+    const ms = this.config.checkoutDrainTimeoutMs;
+    let timer: NodeJS.Timeout | undefined;
+    const outcome = await Promise.race([
+      new Promise<'drained'>((resolve) => (this.drained = () => resolve('drained'))),
+      new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), ms))),
+    ]);
+    clearTimeout(timer);
+    if (outcome === 'drained') return;
+    this.drained = null;
+    this.logger.warn(`shutdown drain timed out after ${ms} ms with ${this.pendingText()} left; the waiting ones are refused 503, the running ones are not waited for`);
+    const refusal = new AppError('CHECKOUT_BUSY', 'This server is shutting down; retry in a moment', 503, { shuttingDown: true });
+    // not yet in a transaction: nothing of them was written (their users were never marked busy)
+    for (const p of this.waiting.splice(0).concat(this.alone.splice(0))) p.reject(refusal);
   }
 
-  /** Campaigns may name categories by code (e.g. 'food'): the catalog matches ids, so codes are resolved once here. */
-  private async withCategoryIds(em: EntityManager, grantsOf: Map<string, SpendableGrant[]>): Promise<Map<string, SpendableGrant[]>> {
-    const all = [...grantsOf.values()].flat();
-    const codes = [...new Set(all.flatMap((g) => (g.allowedCategoryIds ?? []).filter((c) => !UUID_RE.test(c))))];
-    if (!codes.length) return grantsOf;
-    const ids = await this.catalog.categoryIdsByCode(codes, em);
-    const resolve = (g: SpendableGrant): SpendableGrant =>
-      g.allowedCategoryIds === null ? g : { ...g, allowedCategoryIds: g.allowedCategoryIds.map((c) => (UUID_RE.test(c) ? c : (ids.get(c) ?? c))) };
-    return new Map([...grantsOf].map(([memberId, grants]) => [memberId, grants.map(resolve)]));
+  private pendingText(): string {
+    return `${this.waiting.length} waiting checkout(s), ${this.alone.length} waiting to go alone, ${this.inFlight} group(s) and ${this.aloneInFlight} lone checkout(s) running`;
   }
 
-  /** What each member already holds of each limited SKU (orders not released), keyed `member:sku`. */
-  private async boughtOfLimited(em: EntityManager, pairs: { memberId: string; skuId: string }[]): Promise<Map<string, number>> {
-    if (!pairs.length) return new Map();
-    const rows = await preparedQuery<{ member_id: string; sku_id: string; bought: number }>(
-      em,
-      'checkout.limits-of',
-      `SELECT l.member_id, l.sku_id, sum(l.quantity)::int AS bought
-         FROM (SELECT DISTINCT * FROM unnest($1::uuid[], $2::uuid[]) AS u (member_id, sku_id)) AS q
-         JOIN order_lines l ON l.member_id = q.member_id AND l.sku_id = q.sku_id
-         JOIN orders o ON o.id = l.order_id
-        WHERE o.state <> ALL($3::text[])
-        GROUP BY l.member_id, l.sku_id`,
-      [pairs.map((p) => p.memberId), pairs.map((p) => p.skuId), RELEASED_STATES],
-    );
-    return new Map(rows.map((r) => [`${r.member_id}:${r.sku_id}`, r.bought]));
+  private idle(): boolean {
+    return !this.waiting.length && !this.alone.length && !this.inFlight && !this.aloneInFlight;
   }
-
-  /**
-   * One entry per checkout (every grant → order escrow transfer), all in one posting call, after
-   * the group's escrow accounts are opened in one statement. A refused entry rolls the group back.
-   */
-  private async postPayments(em: EntityManager, group: Pending[], plans: Plan[]): Promise<PostedEntry[]> {
-    const orders = plans.flatMap((p) => p.orders.map((o) => ({ plan: p, order: o })));
-    const accounts = await this.ledger.openAccounts(
-      em,
-      orders.map(({ plan, order }) => ({ type: AccountType.OrderEscrow, ownerType: 'order', ownerId: order.id, organizationId: plan.member.unionId, metadata: { checkoutId: plan.checkoutId } })),
-    );
-    orders.forEach(({ order }, k) => (order.escrowAccountId = accounts[k].id));
-    const outcomes = await this.ledger.postEach(
-      em,
-      plans.map((p) => {
-        const keyHash = createHash('sha256').update(group[p.index].request.key).digest('hex').slice(0, 32);
-        return {
-          kind: CHECKOUT_ENTRY_KIND,
-          idempotencyKey: `checkout:${p.member.memberId}:${keyHash}`,
-          reference: `checkout:${p.checkoutId}`,
-          actor: group[p.index].user.id,
-          metadata: { checkoutId: p.checkoutId, memberId: p.member.memberId, orderIds: p.orders.map((o) => o.id) },
-          transfers: p.orders.flatMap((o) => o.payments.map((x) => ({ debitAccountId: x.grantAccountId, creditAccountId: o.escrowAccountId, amount: x.amountFen }))),
-        };
-      }),
-    );
-    const refusals = new Map<number, unknown>();
-    outcomes.forEach((o, j) => {
-      if (!('error' in o)) return;
-      // the balance we read changed under us (the window's close swept the grant): a refusal, not a 500
-      refusals.set(
-        plans[j].index,
-        o.error instanceof InsufficientFundsError ? AppError.unprocessable('INSUFFICIENT_POINTS', 'Your points changed while checking out (the window may just have closed)', o.error.details) : o.error,
-      );
-    });
-    if (refusals.size) throw new GroupRefusals(refusals);
-    return outcomes.map((o) => (o as { entry: PostedEntry }).entry);
-  }
-
-  private result(plan: Plan, entry: PostedEntry): CheckoutResult {
-    return {
-      checkoutId: plan.checkoutId,
-      // the transaction's time, which the orders' placed_at (now()) is too: the entry's createdAt to the millisecond
-      placedAt: `${entry.createdAt.slice(0, 23)}Z`,
-      totalFen: plan.totalFen,
-      address: plan.address!,
-      orders: plan.orders,
-      payments: plan.payments,
-      ledgerEntry: { id: String(entry.id), kind: entry.kind, reference: entry.reference, hash: entry.hash ?? null, createdAt: entry.createdAt },
-    };
-  }
-
-  /** The group's checkouts, orders, lines, payments, first history rows, entry links, new addresses and keys (with their responses): one statement. */
-  private async insertOrders(em: EntityManager, group: Pending[], plans: Plan[], entries: PostedEntry[], results: CheckoutResult[]): Promise<void> {
-    const userOf = (p: Plan) => group[p.index].user.id;
-    const checkoutRows = plans.map((p, j) => ({ id: p.checkoutId, union_id: p.member.unionId, member_id: p.member.memberId, user_id: userOf(p), total_fen: p.totalFen, ledger_entry_id: entries[j].id }));
-    const orderRows = plans.flatMap((p, j) =>
-      p.orders.map((o) => ({
-        id: o.id,
-        checkout_id: p.checkoutId,
-        union_id: p.member.unionId,
-        member_id: p.member.memberId,
-        user_id: userOf(p),
-        supplier_id: o.supplierId,
-        supplier_organization_id: o.supplierOrganizationId,
-        total_fen: o.totalFen,
-        item_count: o.itemCount,
-        escrow_account_id: o.escrowAccountId,
-        address: p.address,
-        note: group[p.index].input.note ?? null,
-        ledger_entry_id: entries[j].id,
-      })),
-    );
-    const lineRows = plans.flatMap((p) => p.orders.flatMap((o) => o.lines.map((l) => ({ ...l, orderId: o.id, memberId: p.member.memberId }))));
-    const paymentRows = plans.flatMap((p) => p.orders.flatMap((o) => o.payments.map((x) => ({ order_id: o.id, grant_account_id: x.grantAccountId, campaign_id: x.campaignId, amount_fen: x.amountFen }))));
-    const addressRows = plans.filter((p) => p.fingerprint !== null).map((p) => ({ user_id: userOf(p), address: p.address, fingerprint: p.fingerprint }));
-    const keys = this.idempotency.recordCompletedCte(
-      plans.map((p) => group[p.index].request),
-      results,
-      6,
-    );
-    // prepared: planning this statement costs more than running it
-    await preparedQuery(
-      em,
-      'checkout.insert-group',
-      `WITH c AS (
-         INSERT INTO checkouts (id, union_id, member_id, user_id, total_fen, ledger_entry_id)
-         SELECT x.id, x.union_id, x.member_id, x.user_id, x.total_fen, x.ledger_entry_id
-           FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, union_id uuid, member_id uuid, user_id uuid, total_fen bigint, ledger_entry_id bigint)
-       ), o AS (
-         INSERT INTO orders (id, checkout_id, union_id, member_id, user_id, supplier_id, supplier_organization_id, state, total_fen, item_count, escrow_account_id, address, note)
-         SELECT x.id, x.checkout_id, x.union_id, x.member_id, x.user_id, x.supplier_id, x.supplier_organization_id, 'placed', x.total_fen, x.item_count, x.escrow_account_id, x.address, x.note
-           FROM jsonb_to_recordset($2::jsonb) AS x(id uuid, checkout_id uuid, union_id uuid, member_id uuid, user_id uuid, supplier_id uuid, supplier_organization_id uuid,
-                                                   total_fen bigint, item_count int, escrow_account_id bigint, address jsonb, note text)
-       ), l AS (
-         INSERT INTO order_lines (id, order_id, line_no, member_id, sku_id, product_id, product_name, spec, category_id, unit_price_fen, quantity, amount_fen)
-         SELECT x.id, x."orderId", x."lineNo", x."memberId", x."skuId", x."productId", x."productName", x.spec, x."categoryId", x."unitPriceFen", x.quantity, x."amountFen"
-           FROM jsonb_to_recordset($3::jsonb) AS x(id uuid, "orderId" uuid, "lineNo" int, "memberId" uuid, "skuId" uuid, "productId" uuid, "productName" text, spec text, "categoryId" uuid, "unitPriceFen" bigint, quantity int, "amountFen" bigint)
-       ), p AS (
-         INSERT INTO order_payments (order_id, grant_account_id, campaign_id, amount_fen)
-         SELECT x.order_id, x.grant_account_id, x.campaign_id, x.amount_fen
-           FROM jsonb_to_recordset($4::jsonb) AS x(order_id uuid, grant_account_id bigint, campaign_id uuid, amount_fen bigint)
-       ), h AS (
-         INSERT INTO order_history (order_id, action, from_state, to_state, actor_kind, actor_user_id, details)
-         SELECT x.id, 'place', NULL, 'placed', 'member', x.user_id, jsonb_build_object('checkoutId', x.checkout_id::text)
-           FROM jsonb_to_recordset($2::jsonb) AS x(id uuid, user_id uuid, checkout_id uuid)
-       ), e AS (
-         INSERT INTO order_ledger_entries (order_id, ledger_entry_id, kind, amount_fen)
-         SELECT x.id, x.ledger_entry_id, 'payment', x.total_fen FROM jsonb_to_recordset($2::jsonb) AS x(id uuid, ledger_entry_id bigint, total_fen bigint)
-       ), a AS (
-         -- AddressesService's upsert: the same address given again is kept once (one member, so one row, per group)
-         INSERT INTO member_addresses (user_id, recipient, phone, region_code, detail, fingerprint)
-         SELECT x.user_id, x.address->>'recipient', x.address->>'phone', x.address->>'regionCode', x.address->>'detail', x.fingerprint
-           FROM jsonb_to_recordset($5::jsonb) AS x(user_id uuid, address jsonb, fingerprint text)
-         ON CONFLICT (user_id, fingerprint) DO UPDATE SET last_used_at = now(), deleted_at = NULL
-       ), i AS (
-         -- the Idempotency-Keys with their stored responses (IdempotencyService.recordCompletedCte)
-         ${keys.cte}
-       )
-       SELECT 1`,
-      [JSON.stringify(checkoutRows), JSON.stringify(orderRows), JSON.stringify(lineRows), JSON.stringify(paymentRows), JSON.stringify(addressRows), ...keys.params],
-    );
-  }
-}
-
-/**
- * The group's stock statement found a SKU short (a concurrent group took it since the read): with
- * the locked stock, the checkouts are taken again in arrival order, each line in SKU id order as
- * StockService.reserve reports it; those that no longer fit are refused with what was left for them.
- */
-function outOfStockRefusals(plans: Plan[], stock: Map<string, number>): Map<number, unknown> {
-  const left = new Map(stock);
-  const refusals = new Map<number, unknown>();
-  for (const p of plans) {
-    const lines = [...p.lines].map((l) => ({ skuId: l.skuId.toLowerCase(), quantity: l.quantity })).sort((a, b) => (a.skuId < b.skuId ? -1 : a.skuId > b.skuId ? 1 : 0));
-    const bad = lines.find((l) => (left.get(l.skuId) ?? 0) < l.quantity);
-    if (bad) {
-      refusals.set(p.index, left.has(bad.skuId) ? outOfStock(bad.skuId, bad.quantity, left.get(bad.skuId)!) : AppError.notFound('SKU', bad.skuId));
-      continue;
-    }
-    for (const l of lines) left.set(l.skuId, left.get(l.skuId)! - l.quantity);
-  }
-  // cannot happen with the rows locked; if it ever did, refuse rather than sell short
-  if (!refusals.size) plans.forEach((p) => refusals.set(p.index, AppError.conflict('OUT_OF_STOCK', 'Stock changed while reserving', { skuIds: p.lines.map((l) => l.skuId) })));
-  return refusals;
-}
-
-function outOfStock(skuId: string, requested: number, available: number): AppError {
-  return AppError.conflict('OUT_OF_STOCK', `Only ${available} left of SKU ${skuId}`, { skuId, requested, available });
-}
-
-/** The same SKU twice becomes one line, in the order first given (the catalog locks stock rows in id order itself). */
-export function mergeLines(lines: { skuId: string; quantity: number }[]): { skuId: string; quantity: number }[] {
-  const merged = new Map<string, number>();
-  for (const l of lines) merged.set(l.skuId, (merged.get(l.skuId) ?? 0) + l.quantity);
-  return [...merged.entries()].map(([skuId, quantity]) => ({ skuId, quantity }));
 }

@@ -19,10 +19,43 @@ export interface SpendableGrant {
   balance: number;
 }
 
+/** A row of the spendable-grants statements. */
+interface GrantRow {
+  member_id: string;
+  grant_account_id: string;
+  campaign_id: string;
+  name: string;
+  union_id: string;
+  closes_at: string;
+  allowed_category_ids: string[] | null;
+  per_member_cap_fen: string | null;
+  balance: string | null;
+}
+
+function toSpendableGrant(r: GrantRow): SpendableGrant {
+  return {
+    grantAccountId: r.grant_account_id,
+    campaignId: r.campaign_id,
+    campaignName: r.name,
+    unionId: r.union_id,
+    closesAt: r.closes_at,
+    allowedCategoryIds: r.allowed_category_ids,
+    perMemberCapFen: r.per_member_cap_fen === null ? null : toSafeNumber(r.per_member_cap_fen),
+    balance: toSafeNumber(r.balance ?? 0),
+  };
+}
+
 export interface RefundTarget {
   accountId: string;
   reason: 'grant' | 'campaign_pool' | 'union_budget';
 }
+
+/**
+ * When a grant can be spent, the one rule for spendableGrantsOf and checkoutMembersOf: credited,
+ * its member active, its campaign open by the database clock (opens_at ≤ now() < closes_at).
+ * Over campaign_members cm, campaigns c, members m.
+ */
+const SPENDABLE_GRANT = `cm.state = 'credited' AND m.status = 'active' AND c.status = 'open' AND c.opens_at <= now() AND now() < c.closes_at`;
 
 /**
  * The points context's face for other contexts (ordering, audit). Everything here runs in the
@@ -35,24 +68,6 @@ export class PointsQueryService {
     private readonly ledgerQuery: LedgerQueryService,
   ) {}
 
-  async memberForUser(userId: string, em: EntityManager = this.dataSource.manager): Promise<{ memberId: string; unionId: string } | null> {
-    // prepared: the checkout asks this for every member it has not seen yet, and planning it cost more than running it
-    const [m] = await preparedQuery<{ id: string; union_id: string }>(em, 'points.member-for-user', `SELECT id, union_id FROM members WHERE user_id = $1 AND status = 'active'`, [userId]);
-    return m ? { memberId: m.id, unionId: m.union_id } : null;
-  }
-
-  /** memberForUser for many users at once (one statement): users without an active member are absent. */
-  async membersForUsers(userIds: string[], em: EntityManager = this.dataSource.manager): Promise<Map<string, { memberId: string; unionId: string }>> {
-    if (!userIds.length) return new Map();
-    const rows = await preparedQuery<{ user_id: string; id: string; union_id: string }>(
-      em,
-      'points.members-for-users',
-      `SELECT user_id, id, union_id FROM members WHERE user_id = ANY($1::uuid[]) AND status = 'active'`,
-      [userIds],
-    );
-    return new Map(rows.map((r) => [r.user_id, { memberId: r.id, unionId: r.union_id }]));
-  }
-
   /**
    * The spendable grants (empty ones included) of many members in one statement, for
    * group-committed checkouts and for spendableGrants: each member's grants in the order an order
@@ -61,17 +76,7 @@ export class PointsQueryService {
   async spendableGrantsOf(em: EntityManager, memberIds: string[]): Promise<Map<string, SpendableGrant[]>> {
     const out = new Map<string, SpendableGrant[]>();
     if (!memberIds.length) return out;
-    const rows: {
-      member_id: string;
-      grant_account_id: string;
-      campaign_id: string;
-      name: string;
-      union_id: string;
-      closes_at: string;
-      allowed_category_ids: string[] | null;
-      per_member_cap_fen: string | null;
-      balance: string | null;
-    }[] = await preparedQuery(
+    const rows: GrantRow[] = await preparedQuery(
       em,
       'points.spendable-grants-of',
       `SELECT cm.member_id, cm.grant_account_id::text AS grant_account_id, c.id AS campaign_id, c.name, c.union_id,
@@ -80,24 +85,49 @@ export class PointsQueryService {
          FROM campaign_members cm
          JOIN campaigns c ON c.id = cm.campaign_id
          JOIN members m ON m.id = cm.member_id
-        WHERE cm.member_id = ANY($1::uuid[]) AND cm.state = 'credited' AND m.status = 'active'
-          AND c.status = 'open' AND c.opens_at <= now() AND now() < c.closes_at
+        WHERE cm.member_id = ANY($1::uuid[]) AND ${SPENDABLE_GRANT}
         ORDER BY cm.member_id, c.closes_at ASC, c.id ASC`,
       [memberIds],
     );
     for (const r of rows) {
       let list = out.get(r.member_id);
       if (!list) out.set(r.member_id, (list = []));
-      list.push({
-        grantAccountId: r.grant_account_id,
-        campaignId: r.campaign_id,
-        campaignName: r.name,
-        unionId: r.union_id,
-        closesAt: r.closes_at,
-        allowedCategoryIds: r.allowed_category_ids,
-        perMemberCapFen: r.per_member_cap_fen === null ? null : toSafeNumber(r.per_member_cap_fen),
-        balance: toSafeNumber(r.balance ?? 0),
-      });
+      list.push(toSpendableGrant(r));
+    }
+    return out;
+  }
+
+  /**
+   * For a group of checkouts, in one statement: each user's active member and that member's
+   * spendable grants (empty ones included), as spendableGrantsOf gives them — so that a checkout
+   * group needs no round trip of its own to find its members. Users without an active member are
+   * absent; a member without an open grant has `grants: []`.
+   */
+  async checkoutMembersOf(em: EntityManager, userIds: string[]): Promise<Map<string, { memberId: string; unionId: string; grants: SpendableGrant[] }>> {
+    const out = new Map<string, { memberId: string; unionId: string; grants: SpendableGrant[] }>();
+    if (!userIds.length) return out;
+    const rows: (GrantRow & { user_id: string; member_union_id: string })[] = await preparedQuery(
+      em,
+      'points.checkout-members-of',
+      `SELECT m.user_id, m.id AS member_id, m.union_id AS member_union_id, g.grant_account_id, g.campaign_id, g.name, g.union_id,
+              g.closes_at, g.allowed_category_ids, g.per_member_cap_fen, g.balance
+         FROM members m
+         LEFT JOIN LATERAL (
+           SELECT cm.grant_account_id::text AS grant_account_id, c.id AS campaign_id, c.name, c.union_id, c.closes_at AS closes,
+                  to_char(c.closes_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS closes_at,
+                  c.allowed_category_ids, c.per_member_cap_fen, ledger_account_balance(cm.grant_account_id)::text AS balance
+             FROM campaign_members cm
+             JOIN campaigns c ON c.id = cm.campaign_id
+            WHERE cm.member_id = m.id AND ${SPENDABLE_GRANT}
+         ) g ON true
+        WHERE m.user_id = ANY($1::uuid[]) AND m.status = 'active'
+        ORDER BY m.user_id, g.closes ASC, g.campaign_id ASC`,
+      [userIds],
+    );
+    for (const r of rows) {
+      let m = out.get(r.user_id);
+      if (!m) out.set(r.user_id, (m = { memberId: r.member_id, unionId: r.member_union_id, grants: [] }));
+      if (r.grant_account_id !== null) m.grants.push(toSpendableGrant(r));
     }
     return out;
   }
