@@ -85,18 +85,6 @@ export class IdempotencyService {
   }
 
   /**
-   * complete() as a data-modifying CTE for the caller's own write statement (one round trip less).
-   * Parameters are numbered from `firstParam`; the response must not depend on that statement.
-   */
-  completionCte(req: IdempotentRequest, response: unknown, firstParam: number): { cte: string; params: unknown[] } {
-    const n = firstParam;
-    return {
-      cte: `UPDATE idempotency_requests SET response = $${n}::jsonb, completed_at = now() WHERE scope = $${n + 1}::text AND user_id = $${n + 2}::uuid AND key = $${n + 3}::text`,
-      params: [JSON.stringify(response), req.scope, req.userId, req.key],
-    };
-  }
-
-  /**
    * For requests handled together in one transaction (group-committed checkouts): takes the
    * transaction-scoped advisory locks `serializeOn` in a fixed order (two batches never wait on each
    * other in a cycle), THEN reads what is stored under each request's key, in one round trip (the

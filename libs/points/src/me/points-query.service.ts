@@ -1,7 +1,7 @@
 import { AppError, preparedQuery, toSafeNumber } from '@huigong/common';
 import { LedgerQueryService } from '@huigong/ledger';
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
+import { EntityManager } from 'typeorm';
 import { grantKeys } from '../shared/grant-accounts.util';
 
 /** A grant the member may spend right now (for the ordering context). */
@@ -63,10 +63,7 @@ const SPENDABLE_GRANT = `cm.state = 'credited' AND m.status = 'active' AND c.sta
  */
 @Injectable()
 export class PointsQueryService {
-  constructor(
-    private readonly dataSource: DataSource,
-    private readonly ledgerQuery: LedgerQueryService,
-  ) {}
+  constructor(private readonly ledgerQuery: LedgerQueryService) {}
 
   /**
    * The spendable grants (empty ones included) of many members in one statement, for
