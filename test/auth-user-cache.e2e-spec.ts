@@ -1,5 +1,6 @@
 import { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
+import { AuthService } from '@huigong/identity';
 import { createApiApp } from '../apps/api/src/create-api-app';
 import { bearer, startTestApp, TestApp } from './support/test-app';
 
@@ -64,5 +65,29 @@ describe('identity: cached users on the request path (e2e)', () => {
     expect(after.body.roles).toEqual(['auditor']);
     // an auditor changes nothing: the read-only rule follows the new role at once
     await otherHttp.post(`/api/v1/users/${userId}/disable`).set(bearer(token)).send({}).expect(403);
+  });
+
+  it('answers many users at once (their look-ups batched) each as themselves, and refuses the disabled one among them', async () => {
+    // twelve users the cache has never seen: their concurrent requests miss together and share look-ups
+    const [union] = await t.dataSource.query(`SELECT organization_id FROM users WHERE id = $1`, [userId]);
+    const rows: { id: string; username: string }[] = await t.dataSource.query(
+      `INSERT INTO users (organization_id, username, display_name, password_hash, roles)
+       SELECT $1, 'batch-worker-' || n, '批量工人' || n, 'unused', ARRAY['worker'] FROM generate_series(1, 12) AS n
+       RETURNING id, username`,
+      [union.organization_id],
+    );
+    const auth = t.app.get(AuthService);
+    const tokens = await Promise.all(rows.map(async (r) => (await auth.issueForUser(r.id)).accessToken));
+    await t.dataSource.query(`UPDATE users SET disabled_at = now() WHERE id = $1`, [rows[5].id]);
+    // asked in one go (as a busy event loop does): they wait for one shared version read, then miss together
+    const users = await Promise.all(tokens.map((tk) => auth.authenticate(tk)));
+    users.forEach((u, i) => {
+      if (i === 5) expect(u).toBeNull();
+      else expect(u).toMatchObject({ id: rows[i].id, username: rows[i].username, roles: ['worker'] });
+    });
+    // and over HTTP, now from the cache
+    const answers = await Promise.all(tokens.map((tk) => t.http.get('/api/v1/me').set(bearer(tk))));
+    expect(answers.map((a) => a.status)).toEqual(tokens.map((_, i) => (i === 5 ? 401 : 200)));
+    expect(answers.filter((a) => a.status === 200).map((a) => a.body.id)).toEqual(rows.filter((_, i) => i !== 5).map((r) => r.id));
   });
 });

@@ -5,3 +5,4 @@ export * from './migrate';
 export * from './prepared-query';
 export * from './transaction-runner';
 export * from './cache-versions.service';
+export * from './coalescing-loader';

@@ -1,4 +1,4 @@
-import { APP_CONFIG, AppConfig, AppError, AuthUser, pooledPreparedQuery, RateLimiter, Role } from '@huigong/common';
+import { APP_CONFIG, AppConfig, AppError, AuthUser, CoalescingLoader, pooledPreparedQuery, RateLimiter, Role } from '@huigong/common';
 import { Inject, Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
@@ -26,10 +26,17 @@ interface AccessClaims {
 }
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 @Injectable()
 export class AuthService {
   private readonly verified = new VerifiedTokens<AccessClaims>();
+  /**
+   * The request guard's user look-ups on a cache miss, batched: while one query is in flight the next
+   * requests' users gather for the one after it (a flash crowd is thousands of users seen once each,
+   * so nearly every request misses; bench/README, issue 7).
+   */
+  private readonly usersLoader = new CoalescingLoader<string, AuthUser>((ids) => this.loadAuthUsers(ids));
 
   constructor(
     private readonly users: UsersService,
@@ -122,21 +129,32 @@ export class AuthService {
     }
     if (claims.typ !== 'access') return null;
     // the cache reads the identity version on every request: disabling or a role change takes effect at once
-    return this.authUsers.get(claims.sub, (id) => this.loadAuthUser(id), cacheEpoch);
+    return this.authUsers.get(claims.sub, (id) => this.loadAuthUserBatched(id), cacheEpoch);
   }
 
   /** The user as the database has them now (token refresh and issue read it here, never from the cache). */
   async loadAuthUser(userId: string): Promise<AuthUser | null> {
-    // a prepared statement: parsed and planned once per connection, this runs on every request
-    const [u] = await pooledPreparedQuery<{ id: string; username: string; organization_id: string; org_type: string; roles: Role[] }>(
+    return (await this.loadAuthUsers([userId.toLowerCase()])).get(userId.toLowerCase()) ?? null;
+  }
+
+  /** loadAuthUser, in the batch of whichever requests ask meanwhile (CoalescingLoader): one statement for all of them. */
+  private async loadAuthUserBatched(userId: string): Promise<AuthUser | null> {
+    // a malformed id would fail the whole batch's uuid[] cast; no such user can exist anyway
+    if (!UUID_RE.test(userId)) return null;
+    return (await this.usersLoader.load(userId.toLowerCase())) ?? null;
+  }
+
+  /** Enabled users by id (lower-case uuids), with their organization's type. */
+  private async loadAuthUsers(userIds: string[]): Promise<Map<string, AuthUser>> {
+    // a prepared statement: parsed and planned once per connection, this runs for every request that misses the cache
+    const rows = await pooledPreparedQuery<{ id: string; username: string; organization_id: string; org_type: string; roles: Role[] }>(
       this.dataSource,
-      'identity_auth_user',
+      'identity_auth_users',
       `SELECT u.id, u.username, u.organization_id, o.type AS org_type, u.roles
          FROM users u JOIN organizations o ON o.id = u.organization_id
-        WHERE u.id = $1 AND u.disabled_at IS NULL`,
-      [userId],
+        WHERE u.id = ANY($1::uuid[]) AND u.disabled_at IS NULL`,
+      [userIds],
     );
-    if (!u) return null;
-    return { id: u.id, username: u.username, organizationId: u.organization_id, organizationType: u.org_type, roles: u.roles };
+    return new Map(rows.map((u) => [u.id, { id: u.id, username: u.username, organizationId: u.organization_id, organizationType: u.org_type, roles: u.roles }]));
   }
 }
