@@ -10,6 +10,26 @@ export interface RateLimit {
   limit: number;
 }
 
+/**
+ * Fixed-window counting for every key at once: INCR, and the window's expiry set when the key has
+ * none yet (its first hit, or a key left without one). Answers count and TTL per key, in order.
+ */
+const HIT_WINDOW_LUA = `
+local out = {}
+for i, key in ipairs(KEYS) do
+  local count = redis.call('INCR', key)
+  local ttl = redis.call('TTL', key)
+  if ttl < 0 then
+    redis.call('EXPIRE', key, ARGV[1])
+    ttl = tonumber(ARGV[1])
+  end
+  out[#out + 1] = count
+  out[#out + 1] = ttl
+end
+return out`;
+
+type LimiterRedis = Redis & { hitWindow(numKeys: number, ...keysThenWindow: (string | number)[]): Promise<number[]> };
+
 /** How often a Redis outage is logged: once per this many ms, not once per request. */
 const WARN_EVERY_MS = 10_000;
 
@@ -37,22 +57,14 @@ export class RateLimiter implements OnModuleDestroy {
 
   /** Like `hit`, with a limit per key (per user and per address differ). */
   async hitLimits(limits: RateLimit[], windowSeconds: number): Promise<void> {
-    this.redis ??= createRedis(this.config.redisUrl, 'producer', {
-      commandTimeout: this.config.rateLimitTimeoutMs,
-      connectTimeout: 1000,
-      maxRetriesPerRequest: 0,
-    });
+    this.redis ??= this.connect();
     let counts: number[];
     let ttls: number[];
     try {
-      const tx = this.redis.multi();
-      for (const { key } of limits) {
-        const k = `${this.config.queuePrefix}:rl:${key}`;
-        tx.incr(k).expire(k, windowSeconds, 'NX').ttl(k);
-      }
-      const res = (await tx.exec()) ?? [];
-      counts = limits.map((_, i) => Number(res[i * 3]?.[1] ?? 0));
-      ttls = limits.map((_, i) => Number(res[i * 3 + 2]?.[1] ?? windowSeconds));
+      // one command (a script) instead of a MULTI of three per key: one reply for ioredis to parse
+      const res = await (this.redis as LimiterRedis).hitWindow(limits.length, ...limits.map(({ key }) => `${this.config.queuePrefix}:rl:${key}`), windowSeconds);
+      counts = limits.map((_, i) => Number(res[i * 2] ?? 0));
+      ttls = limits.map((_, i) => Number(res[i * 2 + 1] ?? windowSeconds));
     } catch (err) {
       const now = Date.now();
       if (now - this.lastWarn > WARN_EVERY_MS) {
@@ -71,6 +83,17 @@ export class RateLimiter implements OnModuleDestroy {
         scope: over.map((l) => l.key.split(':')[0]),
       });
     }
+  }
+
+  private connect(): Redis {
+    const redis = createRedis(this.config.redisUrl, 'producer', {
+      commandTimeout: this.config.rateLimitTimeoutMs,
+      connectTimeout: 1000,
+      maxRetriesPerRequest: 0,
+    });
+    // ioredis sends it by SHA and loads it again itself after a Redis restart (NOSCRIPT)
+    redis.defineCommand('hitWindow', { lua: HIT_WINDOW_LUA });
+    return redis;
   }
 
   async reset(keys: string[]): Promise<void> {
