@@ -1,10 +1,11 @@
 import { AppError, Role, TransactionRunner } from '@huigong/common';
 import { UsersService } from '@huigong/identity';
-import { AccountType, DistributeInput, DistributeOptions, LedgerService } from '@huigong/ledger';
+import { AccountType, DistributeInput, DistributeOptions, LedgerQueryService, LedgerService } from '@huigong/ledger';
 import { CampaignWindowService, DistributionRunner, PointsQueryService, PointsReportingService, PointsTraceQueryService } from '@huigong/points';
 import { CHUNK_SELECT_SQL } from '../libs/points/src/distribution/distribution-runner.service';
 import { anyPending, FIRST_PENDING_SQL, onCampaignRange, walkCampaignRangeForTransaction } from '../libs/points/src/shared/campaign-range.util';
 import { ActivateMemberService } from '../libs/points/src/roster/activate-member.service';
+import { WELFARE_CAP_SQL, WelfareCapService } from '../libs/points/src/welfare/welfare-cap.service';
 import { EntityManager } from 'typeorm';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
@@ -50,15 +51,29 @@ describe('distribution and close under crashes and races (e2e)', () => {
 
   afterAll(() => t?.close());
 
-  async function approvedCampaign(name: string, amountFen: number, opts: { groups?: string[]; closesIn?: string } = {}): Promise<string> {
+  async function draftCampaign(name: string, amountFen: number, opts: { groups?: string[]; closesIn?: string } = {}): Promise<string> {
     const [{ opens, closes }] = await ds.query(`SELECT now() AS opens, now() + $1::interval AS closes`, [opts.closesIn ?? '2 hours']);
     const c = await t.http
       .post(`/api/v1/unions/${unionId}/campaigns`)
       .set(bearer(unionAdmin))
       .send({ name, amountMode: 'flat', pointsPerMemberFen: amountFen, eligibleGroups: opts.groups, opensAt: new Date(opens).toISOString(), closesAt: new Date(closes).toISOString() })
       .expect(201);
-    await t.http.post(`/api/v1/campaigns/${c.body.id}/approve`).set(bearer(unionAdmin)).send({}).expect(200);
     return c.body.id;
+  }
+
+  async function approvedCampaign(name: string, amountFen: number, opts: { groups?: string[]; closesIn?: string } = {}): Promise<string> {
+    const id = await draftCampaign(name, amountFen, opts);
+    await t.http.post(`/api/v1/campaigns/${id}/approve`).set(bearer(unionAdmin)).send({}).expect(200);
+    return id;
+  }
+
+  /** The ledger entries whose key or reference names this id in any case, as raw SQL sees them. */
+  async function entriesNaming(id: string): Promise<{ kind: string; idempotency_key: string; reference: string }[]> {
+    return ds.query(
+      `SELECT kind, idempotency_key, reference FROM ledger_entries
+        WHERE strpos(lower(idempotency_key), $1) > 0 OR strpos(lower(reference), $1) > 0 ORDER BY id`,
+      [id.toLowerCase()],
+    );
   }
 
   /** Raw SQL: every member of the campaign credited exactly once with `amount`, the pool emptied into grants. */
@@ -316,7 +331,7 @@ describe('distribution and close under crashes and races (e2e)', () => {
     await assertConservation(ds, 'HOT mark');
   });
 
-  it('asks "anything pending?" and selects a chunk along the campaign\'s primary key, even with statistics that invite a seq scan of every campaign', async () => {
+  it('asks "anything pending?", selects a chunk and reads the welfare cap\'s rows along the campaign\'s primary key, even with statistics that invite a seq scan of every campaign', async () => {
     // many campaigns in the table, the one asked about a large share of it, analysed with nothing
     // pending: the plain query is then planned as a seq scan of the whole table (the control below);
     // onCampaignRange must keep it on the primary key. Rolled back: rows, statistics and all.
@@ -358,6 +373,25 @@ describe('distribution and close under crashes and races (e2e)', () => {
       expect(chunkPlan).toMatch(/Index Scan using campaign_members_pkey on campaign_members cm/);
       expect(chunkPlan).toMatch(/Index Cond: \(\(campaign_id = .*\) AND \(member_id > /);
       expect(chunkPlan).not.toMatch(/Seq Scan|Bitmap|Sort/);
+      // the welfare cap's read of the campaign's pending rows, as WelfareCapService runs it: its plan is
+      // taken on the way (same transaction, same settings); the same statement unguarded is the control
+      await qr.query(`INSERT INTO welfare_rules (scope, union_id, annual_cap_fen) VALUES ('union', $1, 100000000) ON CONFLICT (union_id) WHERE scope = 'union' DO NOTHING`, [unionId]);
+      const capRuns: { plan: string; params: unknown[] }[] = [];
+      const spying = new Proxy(qr.manager, {
+        get: (target, prop, receiver) =>
+          prop === 'query'
+            ? async (sql: string, params: unknown[] = []) => {
+                if (sql === WELFARE_CAP_SQL) capRuns.push({ plan: await explain(sql, params), params });
+                return target.query(sql, params);
+              }
+            : Reflect.get(target, prop, receiver),
+      });
+      await t.app.get(WelfareCapService).assertWithinCap(spying, { id: target, unionId, opensAt: new Date() });
+      expect(capRuns).toHaveLength(1);
+      expect(await explain(WELFARE_CAP_SQL, capRuns[0].params)).toMatch(/Seq Scan on campaign_members/);
+      expect(capRuns[0].plan).toMatch(/(Index Scan using|Bitmap Index Scan on) campaign_members_pkey/);
+      expect(capRuns[0].plan).toMatch(/Index Cond: \(campaign_id = /);
+      expect(capRuns[0].plan).not.toMatch(/Seq Scan on campaign_members/);
       await expect(anyPending(qr.manager, target)).resolves.toBe(false);
       await qr.query(`UPDATE campaign_members SET state = 'pending', grant_account_id = NULL, credited_at = NULL WHERE campaign_id = $1 AND grant_account_id = 12345`, [target]);
       await expect(anyPending(qr.manager, target)).resolves.toBe(true);
@@ -377,6 +411,8 @@ describe('distribution and close under crashes and races (e2e)', () => {
     );
     const added = await t.http.post(`/api/v1/campaigns/${id.toUpperCase()}/members`).set(bearer(unionAdmin)).send({ memberIds: [extra.id] }).expect(200);
     expect(added.body).toMatchObject({ added: 1, round: 1 });
+    const [topUp] = await ds.query(`SELECT idempotency_key, reference FROM ledger_entries WHERE kind = 'campaign.top_up' AND lower(reference) = $1`, [`campaign:${id}`]);
+    expect(topUp).toEqual({ idempotency_key: `topup:${id}:1`, reference: `campaign:${id}` });
     const jobs = await ds.query(`SELECT job_id, payload->>'campaignId' AS campaign_id FROM outbox WHERE name = 'distribute' AND lower(payload->>'campaignId') = $1 ORDER BY job_id`, [id]);
     expect(jobs).toEqual([
       { job_id: `distribute.${id}.0`, campaign_id: id },
@@ -590,5 +626,80 @@ describe('distribution and close under crashes and races (e2e)', () => {
     const [pool] = await ds.query(`SELECT ledger_account_balance(pool_account_id)::bigint AS balance FROM campaigns WHERE id = $1`, [id]);
     expect(pool.balance).toBe('0'); // settled: every fen back in the union budget
     await assertConservation(ds, 'a close during a distribution');
+  });
+
+  it('approves and cancels through an upper-case campaign id under the stored id, and the other spelling is the same approval', async () => {
+    const id = await draftCampaign('大写批准', 100, { groups: ['码头'] });
+    const upper = id.toUpperCase();
+    const approve = (spelling: string, key?: string) => {
+      const req = t.http.post(`/api/v1/campaigns/${spelling}/approve`).set(bearer(unionAdmin));
+      return (key ? req.set('Idempotency-Key', key) : req).send({});
+    };
+    const first = await approve(upper, `approve-${id}`).expect(200);
+    expect(first.body).toMatchObject({ id, status: 'approved', totalFen: 100 * 100 });
+    const [pool] = await ds.query(`SELECT a.owner_type, a.owner_id FROM campaigns c JOIN ledger_accounts a ON a.id = c.pool_account_id WHERE c.id = $1`, [id]);
+    expect(pool).toEqual({ owner_type: 'campaign', owner_id: id });
+    expect(await entriesNaming(id)).toEqual([{ kind: 'campaign.reserve', idempotency_key: `reserve:${id}`, reference: `campaign:${id}` }]);
+    // the same request spelled in lower case: the first approval's answer, nothing posted again
+    const replay = await approve(id, `approve-${id}`).expect(200);
+    expect(replay.body).toMatchObject({ id, status: 'approved', totalFen: first.body.totalFen, poolAccountId: first.body.poolAccountId });
+    // without a key, either spelling is refused by the lifecycle
+    expect((await approve(id).expect(409)).body.error.code).toBe('INVALID_TRANSITION');
+    expect((await approve(upper).expect(409)).body.error.code).toBe('INVALID_TRANSITION');
+    expect(await entriesNaming(id)).toHaveLength(1);
+    // the campaign's trace (by the stored id's reference) finds it
+    expect((await t.app.get(LedgerQueryService).entriesByReference(`campaign:${id}`)).map((e) => e.kind)).toEqual(['campaign.reserve']);
+
+    const cancel = (spelling: string) => t.http.post(`/api/v1/campaigns/${spelling}/cancel`).set(bearer(unionAdmin)).set('Idempotency-Key', `cancel-${id}`).send({ reason: '预算调整' });
+    const cancelled = await cancel(upper).expect(200);
+    expect(cancelled.body).toMatchObject({ id, status: 'cancelled' });
+    expect(await entriesNaming(id)).toEqual([
+      { kind: 'campaign.reserve', idempotency_key: `reserve:${id}`, reference: `campaign:${id}` },
+      { kind: 'campaign.cancel', idempotency_key: `cancel:${id}`, reference: `campaign:${id}` },
+    ]);
+    expect((await cancel(id).expect(200)).body).toMatchObject({ id, status: 'cancelled' });
+    expect(await entriesNaming(id)).toHaveLength(2);
+    const [{ balance }] = await ds.query(`SELECT ledger_account_balance(pool_account_id)::bigint AS balance FROM campaigns WHERE id = $1`, [id]);
+    expect(balance).toBe('0');
+    await assertConservation(ds, 'approve and cancel through an upper-case id');
+  });
+
+  it('a deposit and a leave through upper-case ids in the URL key their entries by the stored ids', async () => {
+    const upperUnion = unionId.toUpperCase();
+    const [{ today }] = await ds.query(`SELECT (now() AT TIME ZONE 'Asia/Shanghai')::date::text AS today`);
+    const deposit = { amountFen: 5_000, bankReference: 'GWJX-DEP-UPPER', receivedOn: today };
+    const first = await t.http.post(`/api/v1/unions/${upperUnion}/deposits`).set(bearer(admin)).send(deposit).expect(201);
+    expect(first.body).toMatchObject({ unionId, replayed: false });
+    const again = await t.http.post(`/api/v1/unions/${unionId}/deposits`).set(bearer(admin)).send(deposit).expect(201);
+    expect(again.body).toMatchObject({ id: first.body.id, replayed: true });
+    const deposits = await ds.query(`SELECT idempotency_key, reference FROM ledger_entries WHERE kind = 'union.deposit' AND strpos(idempotency_key, 'GWJX-DEP-UPPER') > 0`);
+    expect(deposits).toEqual([{ idempotency_key: `deposit:${unionId}:GWJX-DEP-UPPER`, reference: `deposit:${first.body.id}` }]);
+
+    const id = await approvedCampaign('大写离开', 100, { groups: ['码头'] });
+    await expect(runner.run(id)).resolves.toMatchObject({ outcome: 'done' });
+    const [{ member_id: memberId }] = await ds.query(`SELECT member_id FROM campaign_members WHERE campaign_id = $1 AND state = 'credited' ORDER BY member_id LIMIT 1`, [id]);
+    const left = await t.http.post(`/api/v1/unions/${upperUnion}/members/${memberId.toUpperCase()}/leave`).set(bearer(unionAdmin)).send({ reason: '调离' }).expect(200);
+    // (the member holds grants of this suite's other open campaigns too: one entry each)
+    expect(left.body.returns).toContainEqual({ campaignId: id, amountFen: 100, to: 'campaign_pool' });
+    const leaves: { idempotency_key: string; reference: string; member: string }[] = await ds.query(
+      `SELECT idempotency_key, reference, metadata->>'memberId' AS member FROM ledger_entries WHERE kind = 'member.leave' AND lower(idempotency_key) LIKE $1`,
+      [`leave:${memberId}:%`],
+    );
+    expect(leaves).toHaveLength(left.body.returns.length);
+    expect(leaves).toContainEqual({ idempotency_key: `leave:${memberId}:${id}`, reference: `campaign:${id}`, member: memberId });
+    expect(leaves.filter((l) => l.idempotency_key !== l.idempotency_key.toLowerCase() || l.member !== memberId)).toEqual([]);
+    await assertConservation(ds, 'deposit and leave through upper-case ids');
+  });
+
+  it('onboards an existing union organization named in upper case: its accounts are owned by the stored id', async () => {
+    const [platform] = await ds.query(`SELECT id FROM organizations WHERE type = 'platform'`);
+    const org = await t.http.post('/api/v1/organizations').set(bearer(admin)).send({ type: 'union', name: '青岛港湾大写工会', parentId: platform.id, regionCode: '370211' }).expect(201);
+    const res = await t.http.post('/api/v1/unions').set(bearer(admin)).send({ organizationId: org.body.id.toUpperCase() }).expect(201);
+    expect(res.body.id).toBe(org.body.id);
+    const accounts = await ds.query(`SELECT type, owner_type, owner_id FROM ledger_accounts WHERE lower(owner_id) = $1 ORDER BY type`, [org.body.id]);
+    expect(accounts).toEqual([
+      { type: 'union_budget', owner_type: 'union', owner_id: org.body.id },
+      { type: 'union_funding', owner_type: 'union', owner_id: org.body.id },
+    ]);
   });
 });

@@ -344,17 +344,27 @@ describe('settlement and audit traces (e2e)', () => {
       // S1's payable: o1 60,000 + o2a 24,000 + o3 12,000 − o3's return 12,000 = 84,000 (o5 is not completed)
       expect(await rawBalance(ds, payable)).toBe(84_000);
       const body = { amountFen: 84_000, bankReference: 'ICBC-20261127-0001', paidOn: await today() };
-      const paid = await payout(admin, st1S1, 'pay-s1-1', body).expect(201);
+      // through the URL's upper-case spelling of the id (ParseUUIDPipe accepts it): keyed by the stored one
+      const paid = await payout(admin, st1S1.toUpperCase(), 'pay-s1-1', body).expect(201);
       expect(paid.body).toMatchObject({ id: st1S1, status: 'paid', payout: { amountFen: 84_000, bankReference: body.bankReference, paidOn: body.paidOn } });
       const [entry] = await ds.query(
-        `SELECT e.kind, e.reference, t.amount::int AS amount, t.debit_account_id::text AS debit, a.type AS credit_type, a.owner_id
+        `SELECT e.kind, e.idempotency_key, e.reference, t.amount::int AS amount, t.debit_account_id::text AS debit, a.type AS credit_type, a.owner_id
            FROM ledger_entries e JOIN ledger_transfers t ON t.entry_id = e.id JOIN ledger_accounts a ON a.id = t.credit_account_id WHERE e.id = $1`,
         [paid.body.payout.ledgerEntryId],
       );
-      expect(entry).toEqual({ kind: 'supplier_payout', reference: `statement:${st1S1}`, amount: 84_000, debit: payable, credit_type: 'supplier_paid_out', owner_id: s1.supplierId });
+      expect(entry).toEqual({
+        kind: 'supplier_payout',
+        idempotency_key: `settlement-payout:${st1S1}`,
+        reference: `statement:${st1S1}`,
+        amount: 84_000,
+        debit: payable,
+        credit_type: 'supplier_paid_out',
+        owner_id: s1.supplierId,
+      });
       expect(await rawBalance(ds, payable)).toBe(0);
       expect(await paidOutBalance(s1.supplierId)).toBe(84_000);
 
+      // the other spelling of the same request: a replay, not IDEMPOTENCY_KEY_REUSED
       const replay = await payout(admin, st1S1, 'pay-s1-1', body).expect(201);
       expect(replay.headers['idempotent-replayed']).toBe('true');
       expect(replay.body.payout.id).toBe(paid.body.payout.id);

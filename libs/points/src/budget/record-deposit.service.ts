@@ -39,15 +39,16 @@ export class RecordDepositService {
       const id = randomUUID();
       const entry = await this.ledger.post(em, {
         kind: ENTRY_KINDS.deposit,
-        idempotencyKey: LEDGER_KEYS.deposit(unionId, dto.bankReference),
+        // the stored id, not the URL's spelling (upper case passes ParseUUIDPipe): one key per transfer
+        idempotencyKey: LEDGER_KEYS.deposit(union.organizationId, dto.bankReference),
         reference: REFERENCES.deposit(id),
         actor: actor.id,
-        metadata: { unionId, bankReference: dto.bankReference, receivedOn: dto.receivedOn },
+        metadata: { unionId: union.organizationId, bankReference: dto.bankReference, receivedOn: dto.receivedOn },
         transfers: [{ debitAccountId: union.fundingAccountId, creditAccountId: union.budgetAccountId, amount: dto.amountFen }],
       });
       await em.insert(Deposit, {
         id,
-        unionId,
+        unionId: union.organizationId,
         amountFen: dto.amountFen,
         bankReference: dto.bankReference,
         receivedOn: dto.receivedOn,

@@ -30,10 +30,12 @@ export class AddCampaignMembersService {
   ) {}
 
   async add(actor: AuthUser, campaignId: string, dto: { memberIds?: string[]; amountFen?: number }, idempotencyKey?: string): Promise<{ added: number; reservedFen: number; round: number }> {
+    // hashed with the stored (lower-case) spelling of the id, as approval does
     return this.tx.run((em) =>
-      idempotent(this.idempotency, em, { scope: 'campaign.add-members', userId: actor.id, key: idempotencyKey, body: { campaignId, ...dto } }, async () => {
+      idempotent(this.idempotency, em, { scope: 'campaign.add-members', userId: actor.id, key: idempotencyKey, body: { campaignId: campaignId.toLowerCase(), ...dto } }, async () => {
         const locked = await this.transitions.lock(em, campaignId);
         const campaign = await em.findOneOrFail(Campaign, { where: { id: campaignId } });
+        // the stored id from here on (a URL may spell it in upper case): the top-up's key and reference
         await this.access.reach(actor, campaign.unionId, em);
         const [{ window_open }] = await em.query(`SELECT now() < $1::timestamptz AS window_open`, [campaign.closesAt]);
         if (![CampaignStatus.Approved, CampaignStatus.Distributing, CampaignStatus.Open].includes(locked.status) || !window_open) {
@@ -61,9 +63,9 @@ export class AddCampaignMembersService {
             ORDER BY m.id
            ON CONFLICT (campaign_id, member_id) DO NOTHING
            RETURNING member_id`,
-          [campaignId, amount, campaign.unionId, dto.memberIds ?? null, campaign.eligibleGroups],
+          [campaign.id, amount, campaign.unionId, dto.memberIds ?? null, campaign.eligibleGroups],
         );
-        const [{ rounds }] = await em.query(`SELECT count(*)::int AS rounds FROM campaign_transitions WHERE campaign_id = $1 AND action = 'add_members'`, [campaignId]);
+        const [{ rounds }] = await em.query(`SELECT count(*)::int AS rounds FROM campaign_transitions WHERE campaign_id = $1 AND action = 'add_members'`, [campaign.id]);
         const round = rounds + 1;
         if (!inserted.length) return { added: 0, reservedFen: 0, round: rounds };
         const ids = inserted.map((r) => r.member_id);
@@ -72,12 +74,12 @@ export class AddCampaignMembersService {
         await assertBudgetCovers(em, this.ledgerQuery, union.budgetAccountId, reservedFen);
         // the progress row before the pool (the top-up credits it): a distribution chunk in flight
         // takes them in that order too
-        await em.query(`SELECT 1 FROM campaign_distributions WHERE campaign_id = $1 FOR UPDATE`, [campaignId]);
+        await em.query(`SELECT 1 FROM campaign_distributions WHERE campaign_id = $1 FOR UPDATE`, [campaign.id]);
         try {
           await this.ledger.post(em, {
             kind: ENTRY_KINDS.topUp,
-            idempotencyKey: LEDGER_KEYS.topUp(campaignId, round),
-            reference: REFERENCES.campaign(campaignId),
+            idempotencyKey: LEDGER_KEYS.topUp(campaign.id, round),
+            reference: REFERENCES.campaign(campaign.id),
             actor: actor.id,
             metadata: { unionId: campaign.unionId, members: ids.length, round },
             transfers: [{ debitAccountId: union.budgetAccountId, creditAccountId: campaign.poolAccountId!, amount: reservedFen }],
@@ -85,15 +87,14 @@ export class AddCampaignMembersService {
         } catch (err) {
           throw mapInsufficientFunds(err, reservedFen);
         }
-        await em.query(`UPDATE campaigns SET total_fen = total_fen + $2, member_count = member_count + $3, updated_at = now() WHERE id = $1`, [campaignId, reservedFen, ids.length]);
-        await em.query(`UPDATE campaign_distributions SET total_members = total_members + $2, status = 'pending', finished_at = NULL WHERE campaign_id = $1`, [campaignId, ids.length]);
+        await em.query(`UPDATE campaigns SET total_fen = total_fen + $2, member_count = member_count + $3, updated_at = now() WHERE id = $1`, [campaign.id, reservedFen, ids.length]);
+        await em.query(`UPDATE campaign_distributions SET total_members = total_members + $2, status = 'pending', finished_at = NULL WHERE campaign_id = $1`, [campaign.id, ids.length]);
         // not a status change, but the same trail: who added whom, when
         await em.query(
           `INSERT INTO campaign_transitions (campaign_id, union_id, action, from_status, to_status, actor, reason, details) VALUES ($1, $2, 'add_members', $3, $3, $4, NULL, $5)`,
-          [campaignId, campaign.unionId, locked.status, actor.id, JSON.stringify({ round, added: ids.length, amountFen: amount, reservedFen })],
+          [campaign.id, campaign.unionId, locked.status, actor.id, JSON.stringify({ round, added: ids.length, amountFen: amount, reservedFen })],
         );
         // an approved campaign's first distribution job will credit them anyway; later rounds need their own job
-        // (by the stored id: the URL's may be upper case, and the run keys grants and owner ids by it)
         if (locked.status !== CampaignStatus.Approved) await enqueueDistributionRound(em, this.outbox, campaign.id, round);
         return { added: ids.length, reservedFen, round };
       }),

@@ -34,10 +34,13 @@ export class ApproveCampaignService {
   ) {}
 
   async approve(actor: AuthUser, campaignId: string, note?: string, idempotencyKey?: string): Promise<CampaignDto> {
-    await this.tx.run((em) =>
-      idempotent(this.idempotency, em, { scope: 'campaign.approve', userId: actor.id, key: idempotencyKey, body: { campaignId, note } }, async () => {
+    // ParseUUIDPipe lets a URL spell the id in upper case: the request is hashed with the stored
+    // (lower-case) spelling, so the same approval spelled otherwise replays instead of conflicting
+    const approved = await this.tx.run((em) =>
+      idempotent(this.idempotency, em, { scope: 'campaign.approve', userId: actor.id, key: idempotencyKey, body: { campaignId: campaignId.toLowerCase(), note } }, async () => {
         const locked = await this.transitions.lock(em, campaignId);
         const campaign = await em.findOneOrFail(Campaign, { where: { id: campaignId } });
+        // from here on the stored id: the pool's owner id, the entry's key and reference are built from it
         await this.access.reach(actor, campaign.unionId, em);
         nextStatus(locked.status, 'approve');
         const [{ past }] = await em.query(`SELECT $1::timestamptz <= now() AS past`, [campaign.closesAt]);
@@ -59,30 +62,30 @@ export class ApproveCampaignService {
              SELECT $1, m.id, m.union_id, $2, 'pending' FROM members m
               WHERE m.union_id = $3 AND m.status = 'active' AND ($4::text[] IS NULL OR m.group_name = ANY($4::text[]))
               ORDER BY m.id`,
-            [campaignId, campaign.pointsPerMemberFen, campaign.unionId, campaign.eligibleGroups],
+            [campaign.id, campaign.pointsPerMemberFen, campaign.unionId, campaign.eligibleGroups],
           );
         } else {
           // members who left since the upload are dropped now
           await em.query(
             `UPDATE campaign_members cm SET state = CASE WHEN m.status = 'active' THEN 'pending' ELSE 'withdrawn' END
                FROM members m WHERE cm.campaign_id = $1 AND cm.member_id = m.id AND cm.state = 'draft'`,
-            [campaignId],
+            [campaign.id],
           );
         }
         const [{ members, total }] = await onCampaignRange(em, () =>
-          em.query(`SELECT count(*)::int AS members, coalesce(sum(amount_fen), 0)::bigint AS total FROM campaign_members WHERE campaign_id = $1 AND state = 'pending'`, [campaignId]),
+          em.query(`SELECT count(*)::int AS members, coalesce(sum(amount_fen), 0)::bigint AS total FROM campaign_members WHERE campaign_id = $1 AND state = 'pending'`, [campaign.id]),
         );
         const totalFen = Number(total);
         if (members === 0) throw AppError.unprocessable('NO_ELIGIBLE_MEMBERS', 'No active member is eligible for this campaign', { eligibleGroups: campaign.eligibleGroups });
         await this.caps.assertWithinCap(em, campaign);
         await assertBudgetCovers(em, this.ledgerQuery, union.budgetAccountId, totalFen);
 
-        const pool = await this.ledger.openAccount(em, { type: AccountType.CampaignPool, ownerType: OWNER_TYPES.campaign, ownerId: campaignId, organizationId: campaign.unionId });
+        const pool = await this.ledger.openAccount(em, { type: AccountType.CampaignPool, ownerType: OWNER_TYPES.campaign, ownerId: campaign.id, organizationId: campaign.unionId });
         try {
           await this.ledger.post(em, {
             kind: ENTRY_KINDS.reserve,
-            idempotencyKey: LEDGER_KEYS.reserve(campaignId),
-            reference: REFERENCES.campaign(campaignId),
+            idempotencyKey: LEDGER_KEYS.reserve(campaign.id),
+            reference: REFERENCES.campaign(campaign.id),
             actor: actor.id,
             metadata: { unionId: campaign.unionId, members, note: note ?? null },
             transfers: [{ debitAccountId: union.budgetAccountId, creditAccountId: pool.id, amount: totalFen }],
@@ -90,13 +93,13 @@ export class ApproveCampaignService {
         } catch (err) {
           throw mapInsufficientFunds(err, totalFen);
         }
-        await em.query(`UPDATE campaigns SET pool_account_id = $2, total_fen = $3, member_count = $4, updated_at = now() WHERE id = $1`, [campaignId, pool.id, totalFen, members]);
+        await em.query(`UPDATE campaigns SET pool_account_id = $2, total_fen = $3, member_count = $4, updated_at = now() WHERE id = $1`, [campaign.id, pool.id, totalFen, members]);
         await this.transitions.apply(em, locked, 'approve', actor.id, note ?? null, { totalFen, members });
-        await em.query(`INSERT INTO campaign_distributions (campaign_id, union_id, total_members) VALUES ($1, $2, $3)`, [campaignId, campaign.unionId, members]);
+        await em.query(`INSERT INTO campaign_distributions (campaign_id, union_id, total_members) VALUES ($1, $2, $3)`, [campaign.id, campaign.unionId, members]);
         await enqueueCampaignJobs(em, this.outbox, campaign);
-        return { campaignId };
+        return { campaignId: campaign.id };
       }),
     );
-    return this.query.get(actor, campaignId);
+    return this.query.get(actor, approved.campaignId);
   }
 }

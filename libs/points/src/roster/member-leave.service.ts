@@ -39,17 +39,18 @@ export class MemberLeaveService {
       const [m] = await em.query(`SELECT id, status, user_id FROM members WHERE id = $1 AND union_id = $2 FOR UPDATE`, [memberId, unionId]);
       if (!m) throw AppError.notFound('Member', memberId);
       if (m.status === 'left') throw AppError.conflict('MEMBER_ALREADY_LEFT', 'This member has already left the union');
+      // the stored id from here on (a URL may spell it in upper case): the entries' keys are built from it
       // progress rows first (sorted): a distribution chunk takes the same lock before it debits the
       // pool and marks its rows, so a chunk either credited this member before (we return it) or
       // finds them withdrawn and is redone without them
       await em.query(
         `SELECT campaign_id FROM campaign_distributions WHERE campaign_id IN (SELECT campaign_id FROM campaign_members WHERE member_id = $1)
           ORDER BY campaign_id FOR UPDATE`,
-        [memberId],
+        [m.id],
       );
       const withdrawn = await em.query(
         `WITH w AS (UPDATE campaign_members SET state = 'withdrawn' WHERE member_id = $1 AND state IN ('draft', 'pending') RETURNING campaign_id, state) SELECT campaign_id FROM w`,
-        [memberId],
+        [m.id],
       );
       const withdrawnPendingIds = withdrawn.map((w: { campaign_id: string }) => w.campaign_id);
       if (withdrawnPendingIds.length) {
@@ -59,7 +60,7 @@ export class MemberLeaveService {
         `SELECT cm.campaign_id, cm.grant_account_id::text AS grant_account_id, c.status, c.pool_account_id::text AS pool_account_id, now() < c.closes_at AS window_open
            FROM campaign_members cm JOIN campaigns c ON c.id = cm.campaign_id
           WHERE cm.member_id = $1 AND cm.state = 'credited' ORDER BY cm.campaign_id`,
-        [memberId],
+        [m.id],
       );
       const balances = await this.ledgerQuery.balances(grants.map((g) => g.grant_account_id), em);
       const entries: PostEntryInput[] = [];
@@ -71,10 +72,10 @@ export class MemberLeaveService {
         const target = toPool ? g.pool_account_id : union.budgetAccountId;
         entries.push({
           kind: ENTRY_KINDS.leave,
-          idempotencyKey: LEDGER_KEYS.leave(memberId, g.campaign_id),
+          idempotencyKey: LEDGER_KEYS.leave(m.id, g.campaign_id),
           reference: REFERENCES.campaign(g.campaign_id),
           actor: actor.id,
-          metadata: { memberId, reason: reason ?? null, to: toPool ? 'campaign_pool' : 'union_budget' },
+          metadata: { memberId: m.id, reason: reason ?? null, to: toPool ? 'campaign_pool' : 'union_budget' },
           transfers: [{ debitAccountId: g.grant_account_id, creditAccountId: target, amount }],
         });
         returns.push({ campaignId: g.campaign_id, amountFen: amount, to: toPool ? 'campaign_pool' : 'union_budget' });
@@ -82,10 +83,10 @@ export class MemberLeaveService {
       if (entries.length) await this.ledger.postMany(em, entries);
       const returnedToBudget = returns.filter((r) => r.to === 'union_budget');
       for (const r of returnedToBudget) await em.query(`UPDATE campaigns SET returned_fen = returned_fen + $2 WHERE id = $1`, [r.campaignId, r.amountFen]);
-      await em.query(`UPDATE members SET status = 'left', left_at = now(), leave_reason = $2, updated_at = now() WHERE id = $1`, [memberId, reason ?? null]);
+      await em.query(`UPDATE members SET status = 'left', left_at = now(), leave_reason = $2, updated_at = now() WHERE id = $1`, [m.id, reason ?? null]);
       if (m.user_id) await this.users.disableInTransaction(em, m.user_id);
       return {
-        member: await em.findOneOrFail(Member, { where: { id: memberId } }),
+        member: await em.findOneOrFail(Member, { where: { id: m.id } }),
         returnedFen: returns.reduce((s, r) => s + r.amountFen, 0),
         returns,
         withdrawnPending: withdrawnPendingIds.length,

@@ -20,9 +20,11 @@ export interface UnionProfileInput {
 export class UnionAccountsService {
   constructor(private readonly ledger: LedgerService) {}
 
-  async ensureProfile(em: EntityManager, organizationId: string, input: UnionProfileInput = {}): Promise<{ created: boolean }> {
-    const [org] = await em.query(`SELECT type FROM organizations WHERE id = $1`, [organizationId]);
-    if (!org) throw AppError.unprocessable('ORGANIZATION_NOT_FOUND', `Organization ${organizationId} does not exist`, { organizationId });
+  async ensureProfile(em: EntityManager, givenId: string, input: UnionProfileInput = {}): Promise<{ created: boolean }> {
+    const [org] = await em.query(`SELECT id, type FROM organizations WHERE id = $1`, [givenId]);
+    if (!org) throw AppError.unprocessable('ORGANIZATION_NOT_FOUND', `Organization ${givenId} does not exist`, { organizationId: givenId });
+    // the stored id, not the request's spelling (a UUID may come in upper case): the accounts' owner id
+    const organizationId: string = org.id;
     if (org.type !== 'union' && org.type !== 'enterprise') {
       throw AppError.unprocessable('NOT_A_UNION', `Organization ${organizationId} is a ${org.type}, not a union`, { organizationId, type: org.type });
     }

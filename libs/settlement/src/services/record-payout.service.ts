@@ -34,15 +34,18 @@ export class RecordPayoutService {
 
   async record(user: AuthUser, statementId: string, key: string, input: PayoutInput): Promise<StatementDetailView & { replayed: boolean }> {
     return this.tx.run(async (em) => {
-      const req = { scope: 'settlement-payout', userId: user.id, key, requestHash: requestHash({ statementId, ...input }) };
+      // hashed with the stored (lower-case) spelling of the id: ParseUUIDPipe lets a URL use upper case
+      const req = { scope: 'settlement-payout', userId: user.id, key, requestHash: requestHash({ statementId: statementId.toLowerCase(), ...input }) };
       const { response, replayed } = await this.idempotency.run(em, req, () => this.pay(em, user, statementId, input));
       return { ...response, replayed };
     });
   }
 
-  private async pay(em: EntityManager, user: AuthUser, statementId: string, input: PayoutInput): Promise<StatementDetailView> {
-    const [st] = await em.query(`SELECT id, supplier_id FROM settlement_statements WHERE id = $1`, [statementId]);
-    if (!st) throw AppError.notFound('Settlement statement', statementId);
+  private async pay(em: EntityManager, user: AuthUser, urlStatementId: string, input: PayoutInput): Promise<StatementDetailView> {
+    const [st] = await em.query(`SELECT id, supplier_id FROM settlement_statements WHERE id = $1`, [urlStatementId]);
+    if (!st) throw AppError.notFound('Settlement statement', urlStatementId);
+    // the stored id from here on, not the URL's spelling: the entry's key and reference are built from it
+    const statementId: string = st.id;
     // payouts (and runs) of one supplier queue here, so the read below sees any payout committed before
     // (no row lock: the statement table is immutable, and the unique statement_id backs this up)
     await em.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [supplierLock(st.supplier_id)]);
