@@ -27,7 +27,8 @@ describe('RateLimiter (real Redis)', () => {
     expect(err).toBeInstanceOf(AppError);
     expect((err as AppError).code).toBe('RATE_LIMITED');
     expect((err as AppError).details).toMatchObject({ limit: 2, windowSeconds: 30, scope: ['u'] });
-    expect((err as AppError).details!.retryAfterSeconds).toBeGreaterThan(0);
+    expect((err as AppError).details as { retryAfterSeconds: number }).toMatchObject({ retryAfterSeconds: expect.any(Number) });
+    expect(((err as AppError).details as { retryAfterSeconds: number }).retryAfterSeconds).toBeGreaterThan(0);
     expect(await redis.get(k('ip:a'))).toBe('3');
   });
 
