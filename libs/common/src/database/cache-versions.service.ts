@@ -42,6 +42,14 @@ export class CacheVersions {
     return this.lastValues?.get(name);
   }
 
+  /**
+   * A SQL expression for one version, to read it in the same statement (and snapshot) as the data a
+   * cache keeps under it (the request guard's user look-ups do): null when the name is missing.
+   */
+  static sql(name: CacheVersionName): string {
+    return `(SELECT version FROM cache_versions WHERE name = '${name === 'catalog' ? 'catalog' : 'identity'}')`;
+  }
+
   /** How many reads have started so far: a later read began after this call. */
   epoch(): number {
     return this.started;

@@ -1,6 +1,12 @@
 import { AuthUser, CacheVersions } from '@huigong/common';
 import { Injectable } from '@nestjs/common';
 
+/** A user as read together with the `identity` version of the same snapshot (null: the version row is missing). */
+export interface VersionedUser {
+  user: AuthUser | null;
+  version: string | null;
+}
+
 /** Users kept at most; past it the cache starts afresh (a few hundred bytes each). */
 const MAX_USERS = 20_000;
 
@@ -10,7 +16,8 @@ const MAX_USERS = 20_000;
  * type, replaces the version at its commit, and every request reads the version (a read shared by
  * concurrent requests, CacheVersions) before using an entry. So disabling a user or changing roles
  * still takes effect on the next request, in every API process, while a request by a known user costs
- * no query of its own. Unknown and disabled users are not kept: their next request asks again.
+ * no query of its own. A user not held is read together with the version (one statement) while the
+ * shared version read runs alongside, so a request that misses waits for one round trip, not two in a row. Unknown and disabled users are not kept: their next request asks again.
  */
 @Injectable()
 export class AuthUserCache {
@@ -19,23 +26,40 @@ export class AuthUserCache {
 
   constructor(private readonly versions: CacheVersions) {}
 
-  /** `epoch`: CacheVersions.epoch() when the request arrived. */
-  async get(userId: string, load: (id: string) => Promise<AuthUser | null>, epoch?: number): Promise<AuthUser | null> {
-    const version = await this.versions.current('identity', epoch);
-    if (version === null) return load(userId);
-    if (version !== this.version) {
-      this.users.clear();
-      this.version = version;
+  /**
+   * `epoch`: CacheVersions.epoch() when the request arrived. `load` must read the user and the
+   * `identity` version in one statement that starts after this call (AuthService's batched look-up):
+   * a user the cache does not hold then costs that one statement, and no separate version read.
+   */
+  async get(userId: string, load: (id: string) => Promise<VersionedUser>, epoch?: number): Promise<AuthUser | null> {
+    if (this.users.has(userId)) {
+      const version = await this.versions.current('identity', epoch);
+      if (version === null) return (await load(userId)).user;
+      this.seen(version);
+      const hit = this.users.get(userId);
+      // a copy: the request owns its user object
+      if (hit) return { ...hit, roles: [...hit.roles] };
     }
-    const hit = this.users.get(userId);
-    // a copy: the request owns its user object
-    if (hit) return { ...hit, roles: [...hit.roles] };
-    const user = await load(userId);
-    // kept only if no newer version was seen meanwhile (the load then may predate it)
+    // not held (or dropped meanwhile): read with the version it belongs to, in one snapshot; the shared
+    // version read goes alongside, not before it, since later caches of this request rely on one read
+    // having completed after the request arrived (CacheVersions.latest)
+    const [{ user, version }] = await Promise.all([load(userId), this.versions.current('identity', epoch)]);
+    if (version === null) return user;
+    this.seen(version);
+    // kept only under the version it was read with: a look-up that began before a change that
+    // another request has already seen is answered, not kept
     if (user && this.version === version) {
       if (this.users.size >= MAX_USERS) this.users.clear();
       this.users.set(userId, { ...user, roles: [...user.roles] });
     }
     return user;
+  }
+
+  /** A version read after some request arrived: entries kept under another one are dropped. */
+  private seen(version: string): void {
+    if (version !== this.version) {
+      this.users.clear();
+      this.version = version;
+    }
   }
 }

@@ -1,9 +1,9 @@
-import { APP_CONFIG, AppConfig, AppError, AuthUser, CoalescingLoader, pooledPreparedQuery, RateLimiter, Role } from '@huigong/common';
+import { APP_CONFIG, AppConfig, AppError, AuthUser, CacheVersions, CoalescingLoader, pooledPreparedQuery, RateLimiter, Role } from '@huigong/common';
 import { Inject, Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { AuthUserCache } from './auth-user-cache';
+import { AuthUserCache, VersionedUser } from './auth-user-cache';
 import { PasswordService } from './password.service';
 import { SecurityEventsService } from './security-events.service';
 import { UsersService } from './users.service';
@@ -36,7 +36,7 @@ export class AuthService {
    * requests' users gather for the one after it (a flash crowd is thousands of users seen once each,
    * so nearly every request misses; bench/README, issue 7).
    */
-  private readonly usersLoader = new CoalescingLoader<string, AuthUser>((ids) => this.loadAuthUsers(ids));
+  private readonly usersLoader = new CoalescingLoader<string, VersionedUser>((ids) => this.loadAuthUsers(ids));
 
   constructor(
     private readonly users: UsersService,
@@ -134,27 +134,35 @@ export class AuthService {
 
   /** The user as the database has them now (token refresh and issue read it here, never from the cache). */
   async loadAuthUser(userId: string): Promise<AuthUser | null> {
-    return (await this.loadAuthUsers([userId.toLowerCase()])).get(userId.toLowerCase()) ?? null;
+    return (await this.loadAuthUsers([userId.toLowerCase()])).get(userId.toLowerCase())?.user ?? null;
   }
 
-  /** loadAuthUser, in the batch of whichever requests ask meanwhile (CoalescingLoader): one statement for all of them. */
-  private async loadAuthUserBatched(userId: string): Promise<AuthUser | null> {
+  /** The guard's look-up, in the batch of whichever requests ask meanwhile (CoalescingLoader): one statement for all of them. */
+  private async loadAuthUserBatched(userId: string): Promise<VersionedUser> {
     // a malformed id would fail the whole batch's uuid[] cast; no such user can exist anyway
-    if (!UUID_RE.test(userId)) return null;
-    return (await this.usersLoader.load(userId.toLowerCase())) ?? null;
+    if (!UUID_RE.test(userId)) return { user: null, version: null };
+    return (await this.usersLoader.load(userId.toLowerCase())) ?? { user: null, version: null };
   }
 
-  /** Enabled users by id (lower-case uuids), with their organization's type. */
-  private async loadAuthUsers(userIds: string[]): Promise<Map<string, AuthUser>> {
-    // a prepared statement: parsed and planned once per connection, this runs for every request that misses the cache
-    const rows = await pooledPreparedQuery<{ id: string; username: string; organization_id: string; org_type: string; roles: Role[] }>(
+  /**
+   * Enabled users by id (lower-case uuids), with their organization's type, and the `identity` cache
+   * version of the same snapshot (AuthUserCache keeps them under it). Every id asked gets an answer.
+   */
+  private async loadAuthUsers(userIds: string[]): Promise<Map<string, VersionedUser>> {
+    // a prepared statement: parsed and planned once per connection; it runs for every batch of cache misses
+    const [row] = await pooledPreparedQuery<{ version: string | null; users: { id: string; username: string; organization_id: string; org_type: string; roles: Role[] }[] }>(
       this.dataSource,
       'identity_auth_users',
-      `SELECT u.id, u.username, u.organization_id, o.type AS org_type, u.roles
+      `SELECT ${CacheVersions.sql('identity')} AS version,
+              coalesce(json_agg(json_build_object('id', u.id, 'username', u.username, 'organization_id', u.organization_id, 'org_type', o.type, 'roles', u.roles)), '[]') AS users
          FROM users u JOIN organizations o ON o.id = u.organization_id
         WHERE u.id = ANY($1::uuid[]) AND u.disabled_at IS NULL`,
       [userIds],
     );
-    return new Map(rows.map((u) => [u.id, { id: u.id, username: u.username, organizationId: u.organization_id, organizationType: u.org_type, roles: u.roles }]));
+    const version = row?.version ?? null;
+    const found = new Map(
+      (row?.users ?? []).map((u) => [u.id, { id: u.id, username: u.username, organizationId: u.organization_id, organizationType: u.org_type, roles: u.roles }]),
+    );
+    return new Map(userIds.map((id) => [id, { user: found.get(id) ?? null, version }]));
   }
 }
