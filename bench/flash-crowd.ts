@@ -594,11 +594,13 @@ if (isMainThread) {
  * In production autovacuum keeps their statistics current as they grow.
  */
 async function vacuumAnalyzeSeeded(ds: DataSource): Promise<void> {
-  const tables: { name: string }[] = await ds.query(`SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relkind = 'r' ORDER BY 1`);
+  const tables: { name: string }[] = await ds.query(
+    `SELECT quote_ident(c.relname) AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relkind = 'r' ORDER BY 1`,
+  );
   const filled: string[] = [];
   for (const { name } of tables) {
-    const [{ any }] = await ds.query(`SELECT EXISTS (SELECT 1 FROM "${name}") AS any`);
-    if (any) filled.push(`"${name}"`);
+    const [{ any }] = await ds.query(`SELECT EXISTS (SELECT 1 FROM ${name}) AS any`);
+    if (any) filled.push(name);
   }
   if (filled.length) await ds.query(`VACUUM ANALYZE ${filled.join(', ')}`);
 }

@@ -79,7 +79,7 @@ describe('identity: cached users on the request path (e2e)', () => {
     const auth = t.app.get(AuthService);
     const tokens = await Promise.all(rows.map(async (r) => (await auth.issueForUser(r.id)).accessToken));
     await t.dataSource.query(`UPDATE users SET disabled_at = now() WHERE id = $1`, [rows[5].id]);
-    // asked in one go (as a busy event loop does): they wait for one shared version read, then miss together
+    // asked in one go (as a busy event loop does): they miss together, the first look-up goes alone and the rest gather behind it
     const users = await Promise.all(tokens.map((tk) => auth.authenticate(tk)));
     users.forEach((u, i) => {
       if (i === 5) expect(u).toBeNull();

@@ -71,4 +71,14 @@ describe('CoalescingLoader', () => {
     c.answer(2);
     expect(await Promise.all(later)).toEqual(['v:b', 'v:c', 'v:d']);
   });
+
+  it('rejects the batch when loadMany answers something that is not a Map, then goes on', async () => {
+    let calls = 0;
+    const loader = new CoalescingLoader<string, string>((keys) => {
+      calls++;
+      return Promise.resolve((calls === 1 ? null : new Map(keys.map((k) => [k, k]))) as Map<string, string>);
+    });
+    await expect(loader.load('x')).rejects.toThrow(TypeError);
+    expect(await loader.load('y')).toBe('y');
+  });
 });

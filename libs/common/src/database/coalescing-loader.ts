@@ -44,11 +44,12 @@ export class CoalescingLoader<K, V> {
     } catch (err) {
       loading = Promise.reject(err);
     }
+    const rejectAll = (err: unknown) => batch.forEach((waiters) => waiters.forEach((w) => w.reject(err)));
     loading
-      .then(
-        (values) => batch.forEach((waiters, key) => waiters.forEach((w) => w.resolve(values.get(key)))),
-        (err: unknown) => batch.forEach((waiters) => waiters.forEach((w) => w.reject(err))),
-      )
+      .then((values) => batch.forEach((waiters, key) => waiters.forEach((w) => w.resolve(values.get(key)))), rejectAll)
+      // a loadMany that answered something else than a Map: whoever is not settled yet gets the error
+      // (settling twice is a no-op), and nothing escapes as an unhandled rejection
+      .catch(rejectAll)
       .finally(() => {
         this.inFlight = false;
         this.flush();

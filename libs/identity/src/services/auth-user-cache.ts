@@ -43,9 +43,11 @@ export class AuthUserCache {
     // not held (or dropped meanwhile): read with the version it belongs to, in one snapshot; the shared
     // version read goes alongside, not before it, since later caches of this request rely on one read
     // having completed after the request arrived (CacheVersions.latest)
-    const [{ user, version }] = await Promise.all([load(userId), this.versions.current('identity', epoch)]);
-    if (version === null) return user;
-    this.seen(version);
+    const [{ user, version }, current] = await Promise.all([load(userId), this.versions.current('identity', epoch)]);
+    if (version === null || current === null) return user;
+    // the shared read decides what the cache holds (as for hits); the user is kept only if it was read
+    // under that same version
+    this.seen(current);
     // kept only under the version it was read with: a look-up that began before a change that
     // another request has already seen is answered, not kept
     if (user && this.version === version) {
