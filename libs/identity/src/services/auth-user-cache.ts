@@ -16,8 +16,9 @@ const MAX_USERS = 20_000;
  * type, replaces the version at its commit, and every request reads the version (a read shared by
  * concurrent requests, CacheVersions) before using an entry. So disabling a user or changing roles
  * still takes effect on the next request, in every API process, while a request by a known user costs
- * no query of its own. A user not held is read together with the version (one statement) while the
- * shared version read runs alongside, so a request that misses waits for one round trip, not two in a row. Unknown and disabled users are not kept: their next request asks again.
+ * no query of its own. A user not held is read together with the version of the same snapshot (one
+ * statement) while the shared version read runs alongside, so a request that misses waits for one
+ * round trip, not two in a row. Unknown and disabled users are not kept: their next request asks again.
  */
 @Injectable()
 export class AuthUserCache {
@@ -29,7 +30,7 @@ export class AuthUserCache {
   /**
    * `epoch`: CacheVersions.epoch() when the request arrived. `load` must read the user and the
    * `identity` version in one statement that starts after this call (AuthService's batched look-up):
-   * a user the cache does not hold then costs that one statement, and no separate version read.
+   * a user the cache does not hold is kept only if that version is the one the shared read saw.
    */
   async get(userId: string, load: (id: string) => Promise<VersionedUser>, epoch?: number): Promise<AuthUser | null> {
     if (this.users.has(userId)) {
@@ -45,11 +46,9 @@ export class AuthUserCache {
     // having completed after the request arrived (CacheVersions.latest)
     const [{ user, version }, current] = await Promise.all([load(userId), this.versions.current('identity', epoch)]);
     if (version === null || current === null) return user;
-    // the shared read decides what the cache holds (as for hits); the user is kept only if it was read
-    // under that same version
+    // the shared read decides what the cache holds (as for hits); a look-up whose snapshot had another
+    // version (it began before a change, or the shared read did) is answered, not kept
     this.seen(current);
-    // kept only under the version it was read with: a look-up that began before a change that
-    // another request has already seen is answered, not kept
     if (user && this.version === version) {
       if (this.users.size >= MAX_USERS) this.users.clear();
       this.users.set(userId, { ...user, roles: [...user.roles] });
