@@ -1,5 +1,5 @@
-import { AppError, AuthUser, requestHash, Role } from '@huigong/common';
-import { StockService } from '@huigong/catalog';
+import { AppError, AuthUser, requestHash, Role, TransactionRunner } from '@huigong/common';
+import { CatalogQueryService, StockService } from '@huigong/catalog';
 import { LedgerService } from '@huigong/ledger';
 import { CheckoutService } from '@huigong/ordering';
 import { PointsQueryService } from '@huigong/points';
@@ -205,7 +205,7 @@ describe('group-committed checkouts (e2e)', () => {
       // (this database's backends only: the server is shared with other test runs). The primers are not
       // awaited first: the group locks c's SKU (regular) before hot2, so a primer still running can wait
       // behind the group, which waits for the blocker, which this test commits only after this wait
-      await eventually(async () => (await lockWaiters()).some((w) => w.query.includes('INSERT INTO checkouts') && w.event === 'transactionid'), 20_000, 'the group waiting on the stock row');
+      await eventually(async () => (await lockWaiters()).some((w) => isGroupInsert(w.query) && w.event === 'transactionid'), 20_000, 'the group waiting on the stock row');
       await blocker.commitTransaction();
       await Promise.all(primers);
       const [aa, bb, cc] = await Promise.all(group);
@@ -242,7 +242,7 @@ describe('group-committed checkouts (e2e)', () => {
         fingerprint,
       ]);
       const pending = buy(a, [{ skuId: regular.skuId, quantity: 1 }]); // alone: no lock timeout, it waits
-      await eventually(async () => (await lockWaiters()).some((w) => w.event === 'transactionid' && w.query.includes('INSERT INTO checkouts')), 20_000, 'the checkout waiting in its address insert');
+      await eventually(async () => (await lockWaiters()).some((w) => w.event === 'transactionid' && isGroupInsert(w.query)), 20_000, 'the checkout waiting in its address insert');
       // had the statement locked the stock before its inserts, the SKU row would be held now (55P03 here)
       await probe.startTransaction();
       await expect(probe.query(`SELECT stock FROM skus WHERE id = $1 FOR UPDATE NOWAIT`, [regular.skuId])).resolves.toHaveLength(1);
@@ -298,6 +298,8 @@ describe('group-committed checkouts (e2e)', () => {
   }, 60_000);
 
   /** backends of this test's database waiting for a lock of the given kind ('advisory', 'tuple', 'transactionid', ...) */
+  /** the group's last statement, as sent: its text, or (in a folded transaction, once prepared on the connection) its EXECUTE */
+  const isGroupInsert = (query: string): boolean => query.includes('INSERT INTO checkouts') || query.includes('"checkout.insert-group"');
   const lockWaiters = async (): Promise<{ event: string; query: string }[]> =>
     ds.query(`SELECT wait_event AS event, query FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database() AND pid <> pg_backend_pid()`);
   /** the value, or 'still waiting' once `ms` passed: a deadline that makes a test fail instead of hang, not a synchronisation */
@@ -359,7 +361,7 @@ describe('group-committed checkouts (e2e)', () => {
       expect(others !== 'still waiting' && others.map((o) => o.ok)).toEqual([true, true]);
       // the checkout that needs the row waits for it alone, with no timeout, as a lone checkout always did
       // (the checkout's last statement, which writes its rows and takes its stock)
-      await eventually(async () => (await lockWaiters()).some((w) => w.query.includes('INSERT INTO checkouts')), 20_000, 'the lone checkout waiting on the row');
+      await eventually(async () => (await lockWaiters()).some((w) => isGroupInsert(w.query)), 20_000, 'the lone checkout waiting on the row');
       await blocker.commitTransaction();
       const aa = await group[0];
       expect(aa.ok).toBe(true);
@@ -446,12 +448,18 @@ describe('group-committed checkouts (e2e)', () => {
     expect(found.get(late.userId)).toEqual({ memberId: late.memberId, unionId: union.unionId, grants: [] });
   });
 
-  it('limit counts are not multiplied by a repeated (member, SKU) pair', async () => {
+  it('the group read: limit counts are not multiplied by a repeated (member, SKU) pair, and agree with the one-statement reads', async () => {
     const d = member();
     expect((await buy(d, [{ skuId: limited.skuId, quantity: 1 }])).ok).toBe(true);
-    const pairs = [1, 2, 3].map(() => ({ memberId: d.memberId, skuId: limited.skuId }));
-    const bought = await (t.app.get(PlaceCheckoutGroupService) as unknown as { boughtOfLimited(em: unknown, p: typeof pairs): Promise<Map<string, number>> }).boughtOfLimited(ds.manager, pairs);
-    expect(bought.get(`${d.memberId}:${limited.skuId}`)).toBe(1);
+    // the same member's line three times (three checkouts in the read), the SKU id in upper case once
+    const checkouts = [limited.skuId, limited.skuId.toUpperCase(), limited.skuId].map((skuId) => ({ userId: d.userId, lines: [{ skuId }] }));
+    type Reads = { members: Map<string, unknown>; skus: Map<string, unknown>; bought: Map<string, number> };
+    const placing = t.app.get(PlaceCheckoutGroupService) as unknown as { readGroup(em: unknown, c: typeof checkouts): Promise<Reads> };
+    const reads = await t.app.get(TransactionRunner).run((em) => placing.readGroup(em, checkouts));
+    expect(reads.bought.get(`${d.memberId}:${limited.skuId}`)).toBe(1);
+    expect(reads.bought.size).toBe(1);
+    expect(reads.members).toEqual(await t.app.get(PointsQueryService).checkoutMembersOf(ds.manager, [d.userId]));
+    expect(reads.skus).toEqual(await t.app.get(CatalogQueryService).purchasableSkus(ds.manager, [limited.skuId]));
   });
 
   it('past CHECKOUT_MAX_WAITING checkouts waiting in the process, a checkout is refused 503 CHECKOUT_BUSY at once', async () => {

@@ -1,7 +1,7 @@
 // The public face of the points context. Other contexts use PointsQueryService; the worker process
 // adds POINTS_PROCESSORS; the demo seeder calls PointsDemoSeeder.
 export { PointsModule } from './points.module';
-export { PointsQueryService, RefundTarget, SpendableGrant } from './me/points-query.service';
+export { CheckoutMember, PointsQueryService, RefundTarget, SpendableGrant } from './me/points-query.service';
 export { PointsTraceQueryService } from './trace/points-trace-query.service';
 export type { GrantProvenance, GrantEntryIds, DepositTrace, MemberIdentity } from './trace/points-trace-query.service';
 export { POINTS_PROCESSORS, DistributionProcessor, CampaignWindowProcessor } from './distribution/points.processors';

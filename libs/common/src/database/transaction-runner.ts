@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import type { IsolationLevel } from 'typeorm/driver/types/IsolationLevel';
+import { runFolded } from './prepared-query';
 
 const RETRYABLE = new Set(['40001', '40P01']); // serialization_failure, deadlock_detected
 
@@ -8,6 +9,12 @@ export interface RunOptions {
   isolation?: IsolationLevel;
   /** attempts in all, including the first */
   attempts?: number;
+  /**
+   * BEGIN travels with the first statement, and COMMIT may travel with the last (preparedQuery's
+   * `commit`), instead of a round trip each: for hot paths whose transactions are a few statements
+   * (checkout groups). Default isolation only.
+   */
+  fold?: boolean;
 }
 
 export function isRetryable(err: unknown): boolean {
@@ -37,6 +44,7 @@ export class TransactionRunner {
     const attempts = options.attempts ?? 5;
     for (let attempt = 1; ; attempt++) {
       try {
+        if (options.fold && !options.isolation) return await runFolded(this.dataSource, work);
         return options.isolation
           ? await this.dataSource.transaction(options.isolation, work)
           : await this.dataSource.transaction(work);

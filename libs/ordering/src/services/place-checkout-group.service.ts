@@ -1,7 +1,7 @@
 import { AppError, AuthUser, IdempotencyService, IdempotentRequest, preparedQuery } from '@huigong/common';
 import { CatalogQueryService, PurchasableSku, StockService } from '@huigong/catalog';
 import { AccountType, InsufficientFundsError, LedgerService, PostedEntry } from '@huigong/ledger';
-import { PointsQueryService, SpendableGrant } from '@huigong/points';
+import { CheckoutMember, PointsQueryService, SpendableGrant } from '@huigong/points';
 import { Injectable } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
 import { EntityManager } from 'typeorm';
@@ -85,9 +85,11 @@ export class PlaceCheckoutGroupService {
   /**
    * Places one group in the transaction `em`: an outcome per checkout, in the group's order, or
    * GroupRefusals (the caller rolls back and places the rest again). `lockTimeoutMs` > 0: every
-   * statement from the first on gives up waiting for a lock after that long (55P03).
+   * statement from the first on gives up waiting for a lock after that long (55P03). `commitLast`:
+   * `em` is a folded transaction (TransactionRunner.run({ fold: true })) and its COMMIT goes with
+   * the group's last statement (when the group writes anything).
    */
-  async place(em: EntityManager, group: GroupCheckout[], lockTimeoutMs: number): Promise<CheckoutOutcome[]> {
+  async place(em: EntityManager, group: GroupCheckout[], lockTimeoutMs: number, commitLast = false): Promise<CheckoutOutcome[]> {
     const out: CheckoutOutcome[] = new Array(group.length);
     // keys, and the users' locks first: limits and balances below are read after their previous
     // checkouts committed. Locked per user (a user is at most one member), so that the members need
@@ -108,9 +110,11 @@ export class PlaceCheckoutGroupService {
     });
     if (!claimed.length) return out;
 
-    // reads for the whole group, one statement each: the members with their grants (campaigns open
-    // by the database clock, earliest close first, spent ones too), the SKUs, the limit counts
-    const members = await this.points.checkoutMembersOf(em, claimed.map((i) => group[i].user.id));
+    // reads for the whole group, in one statement: the members with their grants (campaigns open by
+    // the database clock, earliest close first, spent ones too), the SKUs, the limit counts
+    // SKU ids in the stored (lower) case: the catalog's answers and the limit counts are keyed by them
+    const linesOf = new Map(claimed.map((i) => [i, mergeLines(group[i].input.lines.map((l) => ({ skuId: l.skuId.toLowerCase(), quantity: l.quantity })))]));
+    const { members, skus, bought } = await this.readGroup(em, claimed.map((i) => ({ userId: group[i].user.id, lines: linesOf.get(i)! })));
     const fresh: number[] = [];
     for (const i of claimed) {
       if (members.has(group[i].user.id)) fresh.push(i);
@@ -119,12 +123,6 @@ export class PlaceCheckoutGroupService {
     if (!fresh.length) return out;
     const memberOf = (i: number) => members.get(group[i].user.id)!;
     const grantsOf = await this.withCategoryIds(em, new Map(fresh.map((i) => [memberOf(i).memberId, memberOf(i).grants])));
-    const linesOf = new Map(fresh.map((i) => [i, mergeLines(group[i].input.lines)]));
-    const skus = await this.catalog.purchasableSkus(em, [...linesOf.values()].flat().map((l) => l.skuId));
-    const bought = await this.boughtOfLimited(
-      em,
-      fresh.flatMap((i) => linesOf.get(i)!.filter((l) => skus.get(l.skuId)?.perMemberLimit != null).map((l) => ({ memberId: memberOf(i).memberId, skuId: l.skuId }))),
-    );
 
     // each checkout on its own, in arrival order, seeing the stock the earlier ones take
     const taken = new Map<string, number>();
@@ -147,7 +145,7 @@ export class PlaceCheckoutGroupService {
     const results = plans.map((p, j) => this.result(p, entries[j]));
     // last, in the same statement and after its inserts: the hot rows (popular SKUs' stock) are locked
     // only from the end of that statement's inserts to the commit
-    const short = await this.insertOrdersAndReserve(em, group, plans, entries, results);
+    const short = await this.insertOrdersAndReserve(em, group, plans, entries, results, commitLast);
     if (short) throw new GroupRefusals(outOfStockRefusals(plans, short));
     plans.forEach((p, j) => (out[p.index] = { result: { ...results[j], replayed: false } }));
     return out;
@@ -272,21 +270,43 @@ export class PlaceCheckoutGroupService {
     return new Map([...grantsOf].map(([memberId, grants]) => [memberId, grants.map(resolve)]));
   }
 
-  /** What each member already holds of each limited SKU (orders not released), keyed `member:sku`. */
-  private async boughtOfLimited(em: EntityManager, pairs: { memberId: string; skuId: string }[]): Promise<Map<string, number>> {
-    if (!pairs.length) return new Map();
-    const rows = await preparedQuery<{ member_id: string; sku_id: string; bought: number }>(
+  /**
+   * The group's reads, one statement (a round trip saved is worth more than the rows read): each
+   * user's member with its grants (PointsQueryService.checkoutMembersPart), the SKUs
+   * (CatalogQueryService.purchasableSkusPart), and what each member already holds of each limited
+   * SKU it orders (orders not released), keyed `member:sku`.
+   */
+  private async readGroup(
+    em: EntityManager,
+    checkouts: { userId: string; lines: { skuId: string }[] }[],
+  ): Promise<{ members: Map<string, CheckoutMember>; skus: Map<string, PurchasableSku>; bought: Map<string, number> }> {
+    const members = this.points.checkoutMembersPart(1);
+    const skus = this.catalog.purchasableSkusPart(2);
+    const pairs = checkouts.flatMap((c) => c.lines.filter((l) => UUID_RE.test(l.skuId)).map((l) => ({ userId: c.userId, skuId: l.skuId })));
+    const [row] = await preparedQuery<{ members: Record<string, unknown>[]; skus: Record<string, unknown>[]; limits: { member_id: string; sku_id: string; bought: number }[] }>(
       em,
-      'checkout.limits-of',
-      `SELECT l.member_id, l.sku_id, sum(l.quantity)::int AS bought
-         FROM (SELECT DISTINCT * FROM unnest($1::uuid[], $2::uuid[]) AS u (member_id, sku_id)) AS q
-         JOIN order_lines l ON l.member_id = q.member_id AND l.sku_id = q.sku_id
-         JOIN orders o ON o.id = l.order_id
-        WHERE o.state <> ALL($3::text[])
-        GROUP BY l.member_id, l.sku_id`,
-      [pairs.map((p) => p.memberId), pairs.map((p) => p.skuId), RELEASED_STATES],
+      'checkout.read-group',
+      `WITH mem AS (${members.sql}),
+            sku AS (${skus.sql}),
+            lim AS (
+              SELECT mem.member_id, q.sku_id, sum(l.quantity)::int AS bought
+                FROM (SELECT DISTINCT * FROM unnest($3::uuid[], $4::uuid[]) AS u (user_id, sku_id)) AS q
+                JOIN mem ON mem.user_id = q.user_id
+                JOIN sku ON sku.sku_id = q.sku_id AND sku.per_member_limit IS NOT NULL
+                JOIN order_lines l ON l.member_id = mem.member_id AND l.sku_id = q.sku_id
+                JOIN orders o ON o.id = l.order_id
+               WHERE o.state <> ALL($5::text[])
+               GROUP BY mem.member_id, q.sku_id)
+       SELECT (SELECT coalesce(json_agg(mem), '[]'::json) FROM mem) AS members,
+              (SELECT coalesce(json_agg(sku), '[]'::json) FROM sku) AS skus,
+              (SELECT coalesce(json_agg(lim), '[]'::json) FROM lim) AS limits`,
+      [checkouts.map((c) => c.userId), this.catalog.purchasableSkuIds(checkouts.flatMap((c) => c.lines.map((l) => l.skuId))), pairs.map((p) => p.userId), pairs.map((p) => p.skuId), RELEASED_STATES],
     );
-    return new Map(rows.map((r) => [`${r.member_id}:${r.sku_id}`, r.bought]));
+    return {
+      members: members.read(row.members),
+      skus: skus.read(row.skus),
+      bought: new Map(row.limits.map((r) => [`${r.member_id}:${r.sku_id}`, r.bought])),
+    };
   }
 
   /**
@@ -351,7 +371,14 @@ export class PlaceCheckoutGroupService {
    * Answers the locked stock when a SKU cannot cover the group (then no stock was taken and the
    * caller rolls back), else null.
    */
-  private async insertOrdersAndReserve(em: EntityManager, group: GroupCheckout[], plans: Plan[], entries: PostedEntry[], results: CheckoutResult[]): Promise<Map<string, number> | null> {
+  private async insertOrdersAndReserve(
+    em: EntityManager,
+    group: GroupCheckout[],
+    plans: Plan[],
+    entries: PostedEntry[],
+    results: CheckoutResult[],
+    commit: boolean,
+  ): Promise<Map<string, number> | null> {
     const userOf = (p: Plan) => group[p.index].user.id;
     const checkoutRows = plans.map((p, j) => ({ id: p.checkoutId, union_id: p.member.unionId, member_id: p.member.memberId, user_id: userOf(p), total_fen: p.totalFen, ledger_entry_id: entries[j].id }));
     const orderRows = plans.flatMap((p, j) =>
@@ -386,64 +413,72 @@ export class PlaceCheckoutGroupService {
       'w',
     )!;
     // prepared: planning this statement costs more than running it
-    const [row] = await preparedQuery<Record<string, unknown>>(
-      em,
-      'checkout.insert-group',
-      `WITH c AS (
-         INSERT INTO checkouts (id, union_id, member_id, user_id, total_fen, ledger_entry_id)
-         SELECT x.id, x.union_id, x.member_id, x.user_id, x.total_fen, x.ledger_entry_id
-           FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, union_id uuid, member_id uuid, user_id uuid, total_fen bigint, ledger_entry_id bigint)
-         RETURNING 1
-       ), o AS (
-         INSERT INTO orders (id, checkout_id, union_id, member_id, user_id, supplier_id, supplier_organization_id, state, total_fen, item_count, escrow_account_id, address, note)
-         SELECT x.id, x.checkout_id, x.union_id, x.member_id, x.user_id, x.supplier_id, x.supplier_organization_id, 'placed', x.total_fen, x.item_count, x.escrow_account_id, x.address, x.note
-           FROM jsonb_to_recordset($2::jsonb) AS x(id uuid, checkout_id uuid, union_id uuid, member_id uuid, user_id uuid, supplier_id uuid, supplier_organization_id uuid,
-                                                   total_fen bigint, item_count int, escrow_account_id bigint, address jsonb, note text)
-         RETURNING 1
-       ), l AS (
-         INSERT INTO order_lines (id, order_id, line_no, member_id, sku_id, product_id, product_name, spec, category_id, unit_price_fen, quantity, amount_fen)
-         SELECT x.id, x."orderId", x."lineNo", x."memberId", x."skuId", x."productId", x."productName", x.spec, x."categoryId", x."unitPriceFen", x.quantity, x."amountFen"
-           FROM jsonb_to_recordset($3::jsonb) AS x(id uuid, "orderId" uuid, "lineNo" int, "memberId" uuid, "skuId" uuid, "productId" uuid, "productName" text, spec text, "categoryId" uuid, "unitPriceFen" bigint, quantity int, "amountFen" bigint)
-         RETURNING 1
-       ), p AS (
-         INSERT INTO order_payments (order_id, grant_account_id, campaign_id, amount_fen)
-         SELECT x.order_id, x.grant_account_id, x.campaign_id, x.amount_fen
-           FROM jsonb_to_recordset($4::jsonb) AS x(order_id uuid, grant_account_id bigint, campaign_id uuid, amount_fen bigint)
-         RETURNING 1
-       ), h AS (
-         INSERT INTO order_history (order_id, action, from_state, to_state, actor_kind, actor_user_id, details)
-         SELECT x.id, 'place', NULL, 'placed', 'member', x.user_id, jsonb_build_object('checkoutId', x.checkout_id::text)
-           FROM jsonb_to_recordset($2::jsonb) AS x(id uuid, user_id uuid, checkout_id uuid)
-         RETURNING 1
-       ), e AS (
-         INSERT INTO order_ledger_entries (order_id, ledger_entry_id, kind, amount_fen)
-         SELECT x.id, x.ledger_entry_id, 'payment', x.total_fen FROM jsonb_to_recordset($2::jsonb) AS x(id uuid, ledger_entry_id bigint, total_fen bigint)
-         RETURNING 1
-       ), a AS (
-         -- AddressesService's upsert: the same address given again is kept once (one member, so one row, per group)
-         INSERT INTO member_addresses (user_id, recipient, phone, region_code, detail, fingerprint)
-         SELECT x.user_id, x.address->>'recipient', x.address->>'phone', x.address->>'regionCode', x.address->>'detail', x.fingerprint
-           FROM jsonb_to_recordset($5::jsonb) AS x(user_id uuid, address jsonb, fingerprint text)
-         ON CONFLICT (user_id, fingerprint) DO UPDATE SET last_used_at = now(), deleted_at = NULL
-         RETURNING 1
-       ), i AS (
-         -- the Idempotency-Keys with their stored responses (IdempotencyService.recordCompletedCte)
-         ${keys.cte}
-         RETURNING 1
-       ), w AS (
-         -- every insert above, read to its end: the stock CTEs join this, so PostgreSQL runs all the
-         -- inserts (and their waits, e.g. an address's ON CONFLICT) before it locks a SKU row. Without
-         -- the join it would lock the stock first (the final SELECT reads it on demand, and insert
-         -- CTEs nobody reads run only after the main query) and hold the hot rows through the inserts.
-         SELECT (SELECT count(*) FROM c) + (SELECT count(*) FROM o) + (SELECT count(*) FROM l) + (SELECT count(*) FROM p)
-              + (SELECT count(*) FROM h) + (SELECT count(*) FROM e) + (SELECT count(*) FROM a) + (SELECT count(*) FROM i) AS n
-       ),
-       -- the stock, after the inserts (StockService.reserveManyCte, waiting for w)
-       ${stock.ctes}
-       SELECT ${stock.select}`,
-      [JSON.stringify(checkoutRows), JSON.stringify(orderRows), JSON.stringify(lineRows), JSON.stringify(paymentRows), JSON.stringify(addressRows), ...keys.params, ...stock.params],
-    );
-    return stock.shortOf(row);
+    try {
+      await preparedQuery<Record<string, unknown>>(
+        em,
+        'checkout.insert-group',
+        `WITH c AS (
+           INSERT INTO checkouts (id, union_id, member_id, user_id, total_fen, ledger_entry_id)
+           SELECT x.id, x.union_id, x.member_id, x.user_id, x.total_fen, x.ledger_entry_id
+             FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, union_id uuid, member_id uuid, user_id uuid, total_fen bigint, ledger_entry_id bigint)
+           RETURNING 1
+         ), o AS (
+           INSERT INTO orders (id, checkout_id, union_id, member_id, user_id, supplier_id, supplier_organization_id, state, total_fen, item_count, escrow_account_id, address, note)
+           SELECT x.id, x.checkout_id, x.union_id, x.member_id, x.user_id, x.supplier_id, x.supplier_organization_id, 'placed', x.total_fen, x.item_count, x.escrow_account_id, x.address, x.note
+             FROM jsonb_to_recordset($2::jsonb) AS x(id uuid, checkout_id uuid, union_id uuid, member_id uuid, user_id uuid, supplier_id uuid, supplier_organization_id uuid,
+                                                     total_fen bigint, item_count int, escrow_account_id bigint, address jsonb, note text)
+           RETURNING 1
+         ), l AS (
+           INSERT INTO order_lines (id, order_id, line_no, member_id, sku_id, product_id, product_name, spec, category_id, unit_price_fen, quantity, amount_fen)
+           SELECT x.id, x."orderId", x."lineNo", x."memberId", x."skuId", x."productId", x."productName", x.spec, x."categoryId", x."unitPriceFen", x.quantity, x."amountFen"
+             FROM jsonb_to_recordset($3::jsonb) AS x(id uuid, "orderId" uuid, "lineNo" int, "memberId" uuid, "skuId" uuid, "productId" uuid, "productName" text, spec text, "categoryId" uuid, "unitPriceFen" bigint, quantity int, "amountFen" bigint)
+           RETURNING 1
+         ), p AS (
+           INSERT INTO order_payments (order_id, grant_account_id, campaign_id, amount_fen)
+           SELECT x.order_id, x.grant_account_id, x.campaign_id, x.amount_fen
+             FROM jsonb_to_recordset($4::jsonb) AS x(order_id uuid, grant_account_id bigint, campaign_id uuid, amount_fen bigint)
+           RETURNING 1
+         ), h AS (
+           INSERT INTO order_history (order_id, action, from_state, to_state, actor_kind, actor_user_id, details)
+           SELECT x.id, 'place', NULL, 'placed', 'member', x.user_id, jsonb_build_object('checkoutId', x.checkout_id::text)
+             FROM jsonb_to_recordset($2::jsonb) AS x(id uuid, user_id uuid, checkout_id uuid)
+           RETURNING 1
+         ), e AS (
+           INSERT INTO order_ledger_entries (order_id, ledger_entry_id, kind, amount_fen)
+           SELECT x.id, x.ledger_entry_id, 'payment', x.total_fen FROM jsonb_to_recordset($2::jsonb) AS x(id uuid, ledger_entry_id bigint, total_fen bigint)
+           RETURNING 1
+         ), a AS (
+           -- AddressesService's upsert: the same address given again is kept once (one member, so one row, per group)
+           INSERT INTO member_addresses (user_id, recipient, phone, region_code, detail, fingerprint)
+           SELECT x.user_id, x.address->>'recipient', x.address->>'phone', x.address->>'regionCode', x.address->>'detail', x.fingerprint
+             FROM jsonb_to_recordset($5::jsonb) AS x(user_id uuid, address jsonb, fingerprint text)
+           ON CONFLICT (user_id, fingerprint) DO UPDATE SET last_used_at = now(), deleted_at = NULL
+           RETURNING 1
+         ), i AS (
+           -- the Idempotency-Keys with their stored responses (IdempotencyService.recordCompletedCte)
+           ${keys.cte}
+           RETURNING 1
+         ), w AS (
+           -- every insert above, read to its end: the stock CTEs join this, so PostgreSQL runs all the
+           -- inserts (and their waits, e.g. an address's ON CONFLICT) before it locks a SKU row. Without
+           -- the join it would lock the stock first (the final SELECT reads it on demand, and insert
+           -- CTEs nobody reads run only after the main query) and hold the hot rows through the inserts.
+           SELECT (SELECT count(*) FROM c) + (SELECT count(*) FROM o) + (SELECT count(*) FROM l) + (SELECT count(*) FROM p)
+                + (SELECT count(*) FROM h) + (SELECT count(*) FROM e) + (SELECT count(*) FROM a) + (SELECT count(*) FROM i) AS n
+         ),
+         -- the stock, after the inserts (StockService.reserveManyCte, waiting for w)
+         ${stock.ctes}
+         SELECT ${stock.select}`,
+        [JSON.stringify(checkoutRows), JSON.stringify(orderRows), JSON.stringify(lineRows), JSON.stringify(paymentRows), JSON.stringify(addressRows), ...keys.params, ...stock.params],
+        { commit },
+      );
+      return null;
+    } catch (err) {
+      // a SKU fell short: the statement failed, so nothing of it (nor the COMMIT sent with it) ran
+      const short = stock.shortOf(err);
+      if (short) return short;
+      throw err;
+    }
   }
 }
 

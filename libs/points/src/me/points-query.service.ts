@@ -45,6 +45,13 @@ function toSpendableGrant(r: GrantRow): SpendableGrant {
   };
 }
 
+/** A checking-out user's active member, with the member's spendable grants (checkoutMembersOf). */
+export interface CheckoutMember {
+  memberId: string;
+  unionId: string;
+  grants: SpendableGrant[];
+}
+
 export interface RefundTarget {
   accountId: string;
   reason: 'grant' | 'campaign_pool' | 'union_budget';
@@ -100,33 +107,45 @@ export class PointsQueryService {
    * group needs no round trip of its own to find its members. Users without an active member are
    * absent; a member without an open grant has `grants: []`.
    */
-  async checkoutMembersOf(em: EntityManager, userIds: string[]): Promise<Map<string, { memberId: string; unionId: string; grants: SpendableGrant[] }>> {
-    const out = new Map<string, { memberId: string; unionId: string; grants: SpendableGrant[] }>();
-    if (!userIds.length) return out;
-    const rows: (GrantRow & { user_id: string; member_union_id: string })[] = await preparedQuery(
-      em,
-      'points.checkout-members-of',
-      `SELECT m.user_id, m.id AS member_id, m.union_id AS member_union_id, g.grant_account_id, g.campaign_id, g.name, g.union_id,
-              g.closes_at, g.allowed_category_ids, g.per_member_cap_fen, g.balance
-         FROM members m
-         LEFT JOIN LATERAL (
-           SELECT cm.grant_account_id::text AS grant_account_id, c.id AS campaign_id, c.name, c.union_id, c.closes_at AS closes,
-                  to_char(c.closes_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS closes_at,
-                  c.allowed_category_ids, c.per_member_cap_fen, ledger_account_balance(cm.grant_account_id)::text AS balance
-             FROM campaign_members cm
-             JOIN campaigns c ON c.id = cm.campaign_id
-            WHERE cm.member_id = m.id AND ${SPENDABLE_GRANT}
-         ) g ON true
-        WHERE m.user_id = ANY($1::uuid[]) AND m.status = 'active'
-        ORDER BY m.user_id, g.closes ASC, g.campaign_id ASC`,
-      [userIds],
-    );
-    for (const r of rows) {
-      let m = out.get(r.user_id);
-      if (!m) out.set(r.user_id, (m = { memberId: r.member_id, unionId: r.member_union_id, grants: [] }));
-      if (r.grant_account_id !== null) m.grants.push(toSpendableGrant(r));
-    }
-    return out;
+  async checkoutMembersOf(em: EntityManager, userIds: string[]): Promise<Map<string, CheckoutMember>> {
+    if (!userIds.length) return new Map();
+    const part = this.checkoutMembersPart(1);
+    return part.read(await preparedQuery(em, 'points.checkout-members-of', part.sql, [userIds]));
+  }
+
+  /**
+   * checkoutMembersOf as a part of the caller's own statement (a checkout group reads its members,
+   * SKUs and limits in one round trip): a SELECT over the user ids in parameter `$param` (uuid[]),
+   * one row per user with an active member (`user_id`, `member_id`, `member_union_id`, `grants`
+   * as JSON, earliest close first), and `read`, which turns its rows into checkoutMembersOf's map.
+   */
+  checkoutMembersPart(param: number): { sql: string; read(rows: Record<string, unknown>[]): Map<string, CheckoutMember> } {
+    return {
+      // amounts as text inside the JSON too, as the row form gives them (no float on the way)
+      sql: `SELECT m.user_id, m.id AS member_id, m.union_id AS member_union_id,
+                   (SELECT coalesce(json_agg(json_build_object(
+                             'grant_account_id', cm.grant_account_id::text, 'campaign_id', c.id, 'name', c.name, 'union_id', c.union_id,
+                             'closes_at', to_char(c.closes_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+                             'allowed_category_ids', c.allowed_category_ids, 'per_member_cap_fen', c.per_member_cap_fen::text,
+                             'balance', ledger_account_balance(cm.grant_account_id)::text)
+                           ORDER BY c.closes_at ASC, c.id ASC), '[]'::json)
+                      FROM campaign_members cm
+                      JOIN campaigns c ON c.id = cm.campaign_id
+                     WHERE cm.member_id = m.id AND ${SPENDABLE_GRANT}) AS grants
+              FROM members m
+             WHERE m.user_id = ANY($${param}::uuid[]) AND m.status = 'active'`,
+      read: (rows) => {
+        const out = new Map<string, CheckoutMember>();
+        for (const r of rows) {
+          out.set(r.user_id as string, {
+            memberId: r.member_id as string,
+            unionId: r.member_union_id as string,
+            grants: (r.grants as GrantRow[]).map(toSpendableGrant),
+          });
+        }
+        return out;
+      },
+    };
   }
 
   /**
