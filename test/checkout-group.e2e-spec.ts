@@ -95,7 +95,7 @@ describe('group-committed checkouts (e2e)', () => {
     const admin = await t.login('admin');
     const cats = await categories(t, admin);
     union = await createUnion(t, admin, '青岛海湾化学工会', 20_000_000);
-    const nos = await importMembers(t, union, 120, 'GC');
+    const nos = await importMembers(t, union, 130, 'GC');
     campaign = await openCampaign(t, union, { name: '端午慰问', pointsPerMemberFen: POINTS, allowedCategoryIds: ['beverages'] });
     members = await activateMembers(t, union, nos);
     const [lateNo] = await importMembers(t, union, 1, 'GL');
@@ -460,6 +460,42 @@ describe('group-committed checkouts (e2e)', () => {
     expect(reads.bought.size).toBe(1);
     expect(reads.members).toEqual(await t.app.get(PointsQueryService).checkoutMembersOf(ds.manager, [d.userId]));
     expect(reads.skus).toEqual(await t.app.get(CatalogQueryService).purchasableSkus(ds.manager, [limited.skuId]));
+  });
+
+  it('saved addresses in a group: read with the group, each checkout its own, marked used only when placed', async () => {
+    const addresses = t.app.get(AddressesService);
+    const [p1, p2, a, b, poor, thief, gone] = [member(), member(), member(), member(), member(), member(), member()];
+    const save = (m: MemberCtx, detail: string) => addresses.save(userOf(m), { recipient: `收件人 ${m.username}`, phone: '13805320001', detail });
+    const [forA, forB, forPoor, forGone] = [await save(a, '青岛市市南区香港中路 1 号'), await save(b, '青岛市李沧区九水路 2 号'), await save(poor, '青岛市黄岛区长江路 3 号'), await save(gone, '青岛市城阳区正阳路 4 号')];
+    await addresses.remove(userOf(gone), forGone.id);
+    const usedAt = async (id: string): Promise<string> => (await ds.query(`SELECT last_used_at::text AS at FROM member_addresses WHERE id = $1`, [id]))[0].at;
+    const before = { a: await usedAt(forA.id), b: await usedAt(forB.id), poor: await usedAt(forPoor.id) };
+
+    // two groups in flight; the checkouts below gather and go as one group
+    const primers = [buy(p1, [{ skuId: regular.skuId, quantity: 1 }]), buy(p2, [{ skuId: regular.skuId, quantity: 1 }])];
+    const group = [
+      buy(a, [{ skuId: regular.skuId, quantity: 1 }], randomUUID(), { addressId: forA.id }),
+      buy(b, [{ skuId: regular.skuId, quantity: 1 }], randomUUID(), { addressId: forB.id.toUpperCase() }),
+      buy(poor, [{ skuId: pricey.skuId, quantity: 1 }], randomUUID(), { addressId: forPoor.id }),
+      buy(thief, [{ skuId: regular.skuId, quantity: 1 }], randomUUID(), { addressId: forA.id }),
+      buy(gone, [{ skuId: regular.skuId, quantity: 1 }], randomUUID(), { addressId: forGone.id }),
+    ];
+    await Promise.all(primers);
+    const [aa, bb, aPoor, aThief, aGone] = await Promise.all(group);
+    const addressOf = (v: { recipient: string; phone: string; regionCode: string | null; detail: string }) => ({ recipient: v.recipient, phone: v.phone, regionCode: v.regionCode, detail: v.detail });
+    expect(aa.ok && aa.body.address).toEqual(addressOf(forA));
+    expect(bb.ok && bb.body.address).toEqual(addressOf(forB));
+    expect(await xidOf(aa.ok ? aa.body.checkoutId : '')).toBe(await xidOf(bb.ok ? bb.body.checkoutId : ''));
+    expect(aPoor).toMatchObject({ ok: false, code: 'INSUFFICIENT_POINTS' });
+    expect(aThief).toEqual({ ok: false, status: 422, code: 'ADDRESS_NOT_FOUND', details: { addressId: forA.id } });
+    expect(aGone).toMatchObject({ ok: false, status: 422, code: 'ADDRESS_NOT_FOUND' });
+    const orderAddress = async (checkoutId: string) => (await ds.query(`SELECT address FROM orders WHERE checkout_id = $1`, [checkoutId]))[0].address;
+    expect(await orderAddress(aa.ok ? aa.body.checkoutId : '')).toEqual(addressOf(forA));
+    // marked used by the placing statement; the refused checkout's address is as it was
+    expect(await usedAt(forA.id)).not.toBe(before.a);
+    expect(await usedAt(forB.id)).not.toBe(before.b);
+    expect(await usedAt(forPoor.id)).toBe(before.poor);
+    expect(await traces([poor, thief, gone].map((m) => m.memberId))).toEqual({ checkouts: 0, orders: 0, keys: 0, entries: 0 });
   });
 
   it('past CHECKOUT_MAX_WAITING checkouts waiting in the process, a checkout is refused 503 CHECKOUT_BUSY at once', async () => {

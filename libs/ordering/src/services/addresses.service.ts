@@ -74,15 +74,23 @@ export class AddressesService {
     return { address, fingerprint: fingerprint(address) };
   }
 
-  /** A saved address chosen at checkout (marked as just used). */
-  async useSaved(em: EntityManager, userId: string, addressId: string): Promise<OrderAddress> {
-    const [r] = await em.query(
-      `UPDATE member_addresses SET last_used_at = now() WHERE id = $1 AND user_id = $2 AND deleted_at IS NULL RETURNING *`,
-      [addressId, userId],
-    );
-    const row = r?.[0] as AddressRow | undefined; // UPDATE answers [rows, count]
-    if (!row) throw AppError.unprocessable('ADDRESS_NOT_FOUND', 'The saved address does not exist (or was deleted)', { addressId });
-    return { recipient: row.recipient, phone: row.phone, regionCode: row.region_code, detail: row.detail };
+  /**
+   * The saved addresses checkouts chose, as a part of the caller's own statement (a checkout group
+   * reads them with its members and SKUs in one round trip): a SELECT over (user, address id) pairs
+   * in parameters `$param` and `$param + 1` (uuid[] each), and `read`, which keys its rows
+   * `user:address id` (lower case). Another user's, deleted and unknown ones are absent. Reading
+   * marks nothing: the statement that places the orders marks the ones used (last_used_at), so a
+   * refused checkout changes no address.
+   */
+  savedPart(param: number): { sql: string; read(rows: Record<string, unknown>[]): Map<string, OrderAddress> } {
+    return {
+      sql: `SELECT a.user_id, a.id, a.recipient, a.phone, a.region_code, a.detail
+              FROM member_addresses a
+              JOIN (SELECT DISTINCT * FROM unnest($${param}::uuid[], $${param + 1}::uuid[]) AS u (user_id, id)) AS q ON q.id = a.id AND q.user_id = a.user_id
+             WHERE a.deleted_at IS NULL`,
+      read: (rows) =>
+        new Map(rows.map((r) => [`${r.user_id}:${r.id}`, { recipient: r.recipient as string, phone: r.phone as string, regionCode: (r.region_code as string | null) ?? null, detail: r.detail as string }])),
+    };
   }
 
   private async upsert(em: EntityManager, userId: string, a: OrderAddress): Promise<AddressRow> {

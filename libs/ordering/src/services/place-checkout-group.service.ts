@@ -40,6 +40,8 @@ interface Plan {
   totalFen: number;
   address: OrderAddress | null;
   fingerprint: string | null;
+  /** a saved address chosen (marked used by the group's last statement) */
+  savedAddressId: string | null;
 }
 
 /**
@@ -114,7 +116,10 @@ export class PlaceCheckoutGroupService {
     // the database clock, earliest close first, spent ones too), the SKUs, the limit counts
     // SKU ids in the stored (lower) case: the catalog's answers and the limit counts are keyed by them
     const linesOf = new Map(claimed.map((i) => [i, mergeLines(group[i].input.lines.map((l) => ({ skuId: l.skuId.toLowerCase(), quantity: l.quantity })))]));
-    const { members, skus, bought } = await this.readGroup(em, claimed.map((i) => ({ userId: group[i].user.id, lines: linesOf.get(i)! })));
+    const { members, skus, bought, saved } = await this.readGroup(
+      em,
+      claimed.map((i) => ({ userId: group[i].user.id, lines: linesOf.get(i)!, addressId: group[i].input.address === undefined ? group[i].input.addressId : undefined })),
+    );
     const fresh: number[] = [];
     for (const i of claimed) {
       if (members.has(group[i].user.id)) fresh.push(i);
@@ -130,7 +135,14 @@ export class PlaceCheckoutGroupService {
     for (const i of fresh) {
       try {
         const plan = this.plan(i, group[i].input, memberOf(i), linesOf.get(i)!, skus, grantsOf.get(memberOf(i).memberId) ?? [], bought, taken);
-        if (group[i].input.address === undefined) plan.address = await this.addresses.useSaved(em, group[i].user.id, group[i].input.addressId!);
+        if (group[i].input.address === undefined) {
+          // checked last, as a lone checkout did: the other refusals come first
+          const id = group[i].input.addressId!.toLowerCase();
+          const address = saved.get(`${group[i].user.id}:${id}`);
+          if (!address) throw AppError.unprocessable('ADDRESS_NOT_FOUND', 'The saved address does not exist (or was deleted)', { addressId: group[i].input.addressId });
+          plan.address = address;
+          plan.savedAddressId = id;
+        }
         for (const l of plan.lines) taken.set(l.skuId, (taken.get(l.skuId) ?? 0) + l.quantity);
         plans.push(plan);
       } catch (err) {
@@ -256,7 +268,7 @@ export class PlaceCheckoutGroupService {
       });
     // a new address is kept among the saved ones by the insert statement; a saved one is looked up by the caller
     const fresh = input.address ? this.addresses.prepare(input.address) : null;
-    return { index, member, checkoutId, lines, orders: [...bySupplier.values()], payments, totalFen: allocation.needed, address: fresh?.address ?? null, fingerprint: fresh?.fingerprint ?? null };
+    return { index, member, checkoutId, lines, orders: [...bySupplier.values()], payments, totalFen: allocation.needed, address: fresh?.address ?? null, fingerprint: fresh?.fingerprint ?? null, savedAddressId: null };
   }
 
   /** Campaigns may name categories by code (e.g. 'food'): the catalog matches ids, so codes are resolved once here. */
@@ -273,17 +285,25 @@ export class PlaceCheckoutGroupService {
   /**
    * The group's reads, one statement (a round trip saved is worth more than the rows read): each
    * user's member with its grants (PointsQueryService.checkoutMembersPart), the SKUs
-   * (CatalogQueryService.purchasableSkusPart), and what each member already holds of each limited
-   * SKU it orders (orders not released), keyed `member:sku`.
+   * (CatalogQueryService.purchasableSkusPart), what each member already holds of each limited
+   * SKU it orders (orders not released), keyed `member:sku`, and the saved addresses chosen
+   * (AddressesService.savedPart), keyed `user:address`.
    */
   private async readGroup(
     em: EntityManager,
-    checkouts: { userId: string; lines: { skuId: string }[] }[],
-  ): Promise<{ members: Map<string, CheckoutMember>; skus: Map<string, PurchasableSku>; bought: Map<string, number> }> {
+    checkouts: { userId: string; lines: { skuId: string }[]; addressId?: string }[],
+  ): Promise<{ members: Map<string, CheckoutMember>; skus: Map<string, PurchasableSku>; bought: Map<string, number>; saved: Map<string, OrderAddress> }> {
     const members = this.points.checkoutMembersPart(1);
     const skus = this.catalog.purchasableSkusPart(2);
+    const saved = this.addresses.savedPart(6);
+    const picks = checkouts.filter((c) => c.addressId !== undefined && UUID_RE.test(c.addressId));
     const pairs = checkouts.flatMap((c) => c.lines.filter((l) => UUID_RE.test(l.skuId)).map((l) => ({ userId: c.userId, skuId: l.skuId })));
-    const [row] = await preparedQuery<{ members: Record<string, unknown>[]; skus: Record<string, unknown>[]; limits: { member_id: string; sku_id: string; bought: number }[] }>(
+    const [row] = await preparedQuery<{
+      members: Record<string, unknown>[];
+      skus: Record<string, unknown>[];
+      limits: { member_id: string; sku_id: string; bought: number }[];
+      saved: Record<string, unknown>[];
+    }>(
       em,
       'checkout.read-group',
       `WITH mem AS (${members.sql}),
@@ -296,16 +316,27 @@ export class PlaceCheckoutGroupService {
                 JOIN order_lines l ON l.member_id = mem.member_id AND l.sku_id = q.sku_id
                 JOIN orders o ON o.id = l.order_id
                WHERE o.state <> ALL($5::text[])
-               GROUP BY mem.member_id, q.sku_id)
+               GROUP BY mem.member_id, q.sku_id),
+            adr AS (${saved.sql})
        SELECT (SELECT coalesce(json_agg(mem), '[]'::json) FROM mem) AS members,
               (SELECT coalesce(json_agg(sku), '[]'::json) FROM sku) AS skus,
-              (SELECT coalesce(json_agg(lim), '[]'::json) FROM lim) AS limits`,
-      [checkouts.map((c) => c.userId), this.catalog.purchasableSkuIds(checkouts.flatMap((c) => c.lines.map((l) => l.skuId))), pairs.map((p) => p.userId), pairs.map((p) => p.skuId), RELEASED_STATES],
+              (SELECT coalesce(json_agg(lim), '[]'::json) FROM lim) AS limits,
+              (SELECT coalesce(json_agg(adr), '[]'::json) FROM adr) AS saved`,
+      [
+        checkouts.map((c) => c.userId),
+        this.catalog.purchasableSkuIds(checkouts.flatMap((c) => c.lines.map((l) => l.skuId))),
+        pairs.map((p) => p.userId),
+        pairs.map((p) => p.skuId),
+        RELEASED_STATES,
+        picks.map((c) => c.userId),
+        picks.map((c) => c.addressId!),
+      ],
     );
     return {
       members: members.read(row.members),
       skus: skus.read(row.skus),
       bought: new Map(row.limits.map((r) => [`${r.member_id}:${r.sku_id}`, r.bought])),
+      saved: saved.read(row.saved),
     };
   }
 
@@ -400,7 +431,10 @@ export class PlaceCheckoutGroupService {
     );
     const lineRows = plans.flatMap((p) => p.orders.flatMap((o) => o.lines.map((l) => ({ ...l, orderId: o.id, memberId: p.member.memberId }))));
     const paymentRows = plans.flatMap((p) => p.orders.flatMap((o) => o.payments.map((x) => ({ order_id: o.id, grant_account_id: x.grantAccountId, campaign_id: x.campaignId, amount_fen: x.amountFen }))));
-    const addressRows = plans.filter((p) => p.fingerprint !== null).map((p) => ({ user_id: userOf(p), address: p.address, fingerprint: p.fingerprint }));
+    // new addresses to keep, and saved ones to mark used (saved_id)
+    const addressRows = plans
+      .filter((p) => p.fingerprint !== null || p.savedAddressId !== null)
+      .map((p) => ({ user_id: userOf(p), address: p.address, fingerprint: p.fingerprint, saved_id: p.savedAddressId }));
     const keys = this.idempotency.recordCompletedCte(
       plans.map((p) => group[p.index].request),
       results,
@@ -451,8 +485,15 @@ export class PlaceCheckoutGroupService {
            -- AddressesService's upsert: the same address given again is kept once (one member, so one row, per group)
            INSERT INTO member_addresses (user_id, recipient, phone, region_code, detail, fingerprint)
            SELECT x.user_id, x.address->>'recipient', x.address->>'phone', x.address->>'regionCode', x.address->>'detail', x.fingerprint
-             FROM jsonb_to_recordset($5::jsonb) AS x(user_id uuid, address jsonb, fingerprint text)
+             FROM jsonb_to_recordset($5::jsonb) AS x(user_id uuid, address jsonb, fingerprint text, saved_id uuid)
+            WHERE x.saved_id IS NULL
            ON CONFLICT (user_id, fingerprint) DO UPDATE SET last_used_at = now(), deleted_at = NULL
+           RETURNING 1
+         ), u AS (
+           -- the saved addresses chosen (the group's read statement found them), marked used
+           UPDATE member_addresses m SET last_used_at = now()
+             FROM jsonb_to_recordset($5::jsonb) AS x(user_id uuid, saved_id uuid)
+            WHERE m.id = x.saved_id AND m.user_id = x.user_id
            RETURNING 1
          ), i AS (
            -- the Idempotency-Keys with their stored responses (IdempotencyService.recordCompletedCte)
@@ -464,7 +505,7 @@ export class PlaceCheckoutGroupService {
            -- the join it would lock the stock first (the final SELECT reads it on demand, and insert
            -- CTEs nobody reads run only after the main query) and hold the hot rows through the inserts.
            SELECT (SELECT count(*) FROM c) + (SELECT count(*) FROM o) + (SELECT count(*) FROM l) + (SELECT count(*) FROM p)
-                + (SELECT count(*) FROM h) + (SELECT count(*) FROM e) + (SELECT count(*) FROM a) + (SELECT count(*) FROM i) AS n
+                + (SELECT count(*) FROM h) + (SELECT count(*) FROM e) + (SELECT count(*) FROM a) + (SELECT count(*) FROM u) + (SELECT count(*) FROM i) AS n
          ),
          -- the stock, after the inserts (StockService.reserveManyCte, waiting for w)
          ${stock.ctes}
