@@ -205,7 +205,7 @@ describe('group-committed checkouts (e2e)', () => {
       // (this database's backends only: the server is shared with other test runs). The primers are not
       // awaited first: the group locks c's SKU (regular) before hot2, so a primer still running can wait
       // behind the group, which waits for the blocker, which this test commits only after this wait
-      await eventually(async () => (await lockWaiters()).some((w) => isGroupInsert(w.query) && w.event === 'transactionid'), 20_000, 'the group waiting on the stock row');
+      await eventually(async () => (await lockWaiters()).some((w) => w.query.includes('INSERT INTO checkouts') && w.event === 'transactionid'), 20_000, 'the group waiting on the stock row');
       await blocker.commitTransaction();
       await Promise.all(primers);
       const [aa, bb, cc] = await Promise.all(group);
@@ -242,7 +242,7 @@ describe('group-committed checkouts (e2e)', () => {
         fingerprint,
       ]);
       const pending = buy(a, [{ skuId: regular.skuId, quantity: 1 }]); // alone: no lock timeout, it waits
-      await eventually(async () => (await lockWaiters()).some((w) => w.event === 'transactionid' && isGroupInsert(w.query)), 20_000, 'the checkout waiting in its address insert');
+      await eventually(async () => (await lockWaiters()).some((w) => w.event === 'transactionid' && w.query.includes('INSERT INTO checkouts')), 20_000, 'the checkout waiting in its address insert');
       // had the statement locked the stock before its inserts, the SKU row would be held now (55P03 here)
       await probe.startTransaction();
       await expect(probe.query(`SELECT stock FROM skus WHERE id = $1 FOR UPDATE NOWAIT`, [regular.skuId])).resolves.toHaveLength(1);
@@ -298,8 +298,6 @@ describe('group-committed checkouts (e2e)', () => {
   }, 60_000);
 
   /** backends of this test's database waiting for a lock of the given kind ('advisory', 'tuple', 'transactionid', ...) */
-  /** the group's last statement, as sent: its text, or (in a folded transaction, once prepared on the connection) its EXECUTE */
-  const isGroupInsert = (query: string): boolean => query.includes('INSERT INTO checkouts') || query.includes('"checkout.insert-group"');
   const lockWaiters = async (): Promise<{ event: string; query: string }[]> =>
     ds.query(`SELECT wait_event AS event, query FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database() AND pid <> pg_backend_pid()`);
   /** the value, or 'still waiting' once `ms` passed: a deadline that makes a test fail instead of hang, not a synchronisation */
@@ -361,7 +359,7 @@ describe('group-committed checkouts (e2e)', () => {
       expect(others !== 'still waiting' && others.map((o) => o.ok)).toEqual([true, true]);
       // the checkout that needs the row waits for it alone, with no timeout, as a lone checkout always did
       // (the checkout's last statement, which writes its rows and takes its stock)
-      await eventually(async () => (await lockWaiters()).some((w) => isGroupInsert(w.query)), 20_000, 'the lone checkout waiting on the row');
+      await eventually(async () => (await lockWaiters()).some((w) => w.query.includes('INSERT INTO checkouts')), 20_000, 'the lone checkout waiting on the row');
       await blocker.commitTransaction();
       const aa = await group[0];
       expect(aa.ok).toBe(true);

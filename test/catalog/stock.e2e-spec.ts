@@ -22,20 +22,13 @@ describe('catalog: stock never goes negative, movements are append-only, the ord
   const code = (err: unknown) => (err instanceof AppError ? err.code : String((err as { code?: string }).code ?? err));
   /**
    * The reservation the checkout makes (StockService.reserveManyCte), in a statement of its own:
-   * null when everything was taken, else the locked stock of each SKU (the statement failed, so
-   * nothing was written and the transaction can only roll back).
+   * null when everything was taken, else the locked stock of each SKU (and nothing was written).
    */
   const reserveMany = async (em: EntityManager, reservations: { reference: string; lines: StockLine[] }[]): Promise<Map<string, number> | null> => {
     const part = stock.reserveManyCte(reservations, 1);
     if (!part) return null;
-    try {
-      await em.query(`WITH ${part.ctes} SELECT ${part.select}`, part.params);
-      return null;
-    } catch (err) {
-      const short = part.shortOf(err);
-      if (!short) throw err;
-      return short;
-    }
+    const [row] = await em.query(`WITH ${part.ctes} SELECT ${part.select}`, part.params);
+    return part.shortOf(row);
   };
   /** one order's reservation; a shortfall is thrown (OUT_OF_STOCK), so that the runner rolls back as the checkout does */
   const reserve = async (em: EntityManager, lines: StockLine[], reference: string): Promise<void> => {

@@ -27,9 +27,6 @@ function mergeLines(lines: StockLine[]): { ids: string[]; quantities: number[] }
  * stock on the SKU row. Stock never goes below zero: rows are locked in SKU id order, checked, then
  * changed with a conditional UPDATE (and the CHECK constraint stands behind it).
  */
-/** SQLSTATE of a reservation that found a SKU short (raise_error, migration 1765940000000) */
-const STOCK_SHORT = 'HG001';
-
 @Injectable()
 export class StockService {
   /**
@@ -39,11 +36,10 @@ export class StockService {
    * id order) and decremented once by what all the orders take of it, but only if every SKU covers
    * what they all take; each order gets its own 'sale' movements with its own reference (a cancel
    * releases by reference), their stock_after in the order given. Parameters are numbered from
-   * `firstParam`. The caller's statement must select `select` (a column named stock_short); when a
-   * SKU cannot cover what the orders take, nothing of the stock is written and the statement fails
-   * (SQLSTATE HG001, so that a COMMIT sent with it does not run): `shortOf(error)` answers the locked
-   * stock of every SKU for that error (null for any other), and the caller must roll its transaction
-   * back. `null` for no lines at all.
+   * `firstParam`. The caller's statement must select `select` (three
+   * columns named stock_*) and hand its row to `shortOf`: `null` when everything was reserved, else
+   * the locked stock of every SKU, and then nothing of the stock was written — the caller must roll
+   * its transaction back. `null` for no lines at all.
    *
    * `after`: a CTE of the caller's (one row, a column `n`) that the lock joins, so that PostgreSQL
    * runs it first. Without it the final SELECT reads the stock first and the rows are locked before
@@ -54,7 +50,7 @@ export class StockService {
     reservations: { reference: string; lines: StockLine[] }[],
     firstParam: number,
     after?: string,
-  ): { ctes: string; select: string; params: unknown[]; shortOf(err: unknown): Map<string, number> | null } | null {
+  ): { ctes: string; select: string; params: unknown[]; shortOf(row: Record<string, unknown>): Map<string, number> | null } | null {
     const ids: string[] = [];
     const quantities: number[] = [];
     const references: string[] = [];
@@ -82,15 +78,12 @@ export class StockService {
                          SELECT r.id, 'sale', -r.q, u.before - sum(r.q) OVER (PARTITION BY r.id ORDER BY r.n), r.ref
                            FROM stock_req r JOIN stock_upd u ON u.id = r.id ORDER BY r.n
                          RETURNING 1)`,
-      // short: the statement fails (so that a COMMIT sent with it does not run) with the locked stock
-      select: `(SELECT CASE WHEN count(*) = cardinality($${a}::uuid[]) THEN 0
-                            ELSE raise_error('${STOCK_SHORT}', 'stock short', (SELECT coalesce(json_agg(json_build_object('id', l.id, 'stock', l.stock)), '[]'::json)::text FROM stock_locked l))
-                       END FROM stock_mv) AS stock_short`,
+      select: `(SELECT count(*) FROM stock_mv)::int AS stock_moved, cardinality($${a}::uuid[]) AS stock_wanted,
+               (SELECT json_agg(json_build_object('id', l.id, 'stock', l.stock)) FROM stock_locked l) AS stock_locked`,
       params: [ids, quantities, references],
-      shortOf: (err) => {
-        const e = (err as { driverError?: { code?: string; detail?: string } })?.driverError ?? (err as { code?: string; detail?: string });
-        if (e?.code !== STOCK_SHORT) return null;
-        return new Map((JSON.parse(e.detail ?? '[]') as { id: string; stock: number }[]).map((x) => [x.id, x.stock]));
+      shortOf: (row) => {
+        if (row.stock_moved === row.stock_wanted) return null;
+        return new Map(((row.stock_locked as { id: string; stock: number }[] | null) ?? []).map((x) => [x.id, x.stock]));
       },
     };
   }

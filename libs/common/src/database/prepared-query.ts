@@ -16,12 +16,10 @@ interface PgClient {
 
 /**
  * A transaction of TransactionRunner.run({ fold: true }): its BEGIN is not sent on its own but in
- * front of its first statement, and its COMMIT may follow its last statement (preparedQuery's
- * `commit`) in the same round trip. Each is a round trip a hot path no longer waits for.
+ * front of its first statement, a round trip a hot path no longer waits for.
  */
 interface FoldState {
   begun: boolean;
-  committed: boolean;
 }
 
 const folds = new WeakMap<QueryRunner, FoldState>();
@@ -29,15 +27,15 @@ const folds = new WeakMap<QueryRunner, FoldState>();
 const preparedOn = new WeakMap<object, Set<string>>();
 
 /**
- * Runs `work` in a transaction whose BEGIN rides on its first statement (and whose COMMIT may ride
- * on its last): see TransactionRunner.run. Statements that are not folded (em.query, repositories)
- * are preceded by a BEGIN of their own when they come first, so every statement of `work` runs in
- * the transaction whatever sends it.
+ * Runs `work` in a transaction whose BEGIN rides on its first statement: see TransactionRunner.run.
+ * A first statement that is not folded (em.query, repositories, a statement not yet prepared on the
+ * connection) is preceded by a BEGIN of its own, so every statement of `work` runs in the
+ * transaction whatever sends it.
  */
 export async function runFolded<T>(dataSource: DataSource, work: (em: EntityManager) => Promise<T>): Promise<T> {
   const runner = dataSource.createQueryRunner();
   const client = (await runner.connect()) as PgClient;
-  const state: FoldState = { begun: false, committed: false };
+  const state: FoldState = { begun: false };
   folds.set(runner, state);
   // TypeORM then opens no transaction of its own (repositories' save) and nests as savepoints
   const tx = runner as unknown as { isTransactionActive: boolean; transactionDepth: number };
@@ -45,7 +43,6 @@ export async function runFolded<T>(dataSource: DataSource, work: (em: EntityMana
   tx.transactionDepth = 1;
   const query = runner.query.bind(runner);
   runner.query = (async (...args: Parameters<QueryRunner['query']>) => {
-    if (state.committed) throw new Error('this transaction has already committed');
     if (!state.begun) {
       await client.query('BEGIN');
       state.begun = true;
@@ -55,10 +52,9 @@ export async function runFolded<T>(dataSource: DataSource, work: (em: EntityMana
   let broken: Error | undefined;
   try {
     const result = await work(runner.manager);
-    if (state.begun && !state.committed) await client.query('COMMIT');
+    if (state.begun) await client.query('COMMIT');
     return result;
   } catch (err) {
-    // after a failed folded COMMIT the transaction has ended already: ROLLBACK then only warns
     if (state.begun) {
       await client.query('ROLLBACK').catch((e: Error) => {
         broken = e;
@@ -81,49 +77,32 @@ export async function runFolded<T>(dataSource: DataSource, work: (em: EntityMana
  * Errors come back as TypeORM's QueryFailedError, like em.query's, so retries and the error filter
  * treat them the same.
  *
- * In a folded transaction (TransactionRunner.run({ fold: true })), once the statement is prepared
- * on the connection, a pending BEGIN and, with `commit`, the transaction's COMMIT travel with it:
- * one simple-protocol message `BEGIN; EXECUTE name(...); COMMIT`, the parameters as literals (the
- * text pg would have sent for them, which PostgreSQL converts to the prepared parameter types the
- * same way). With `commit`, nothing may run in the transaction after this statement; when the
- * statement fails, COMMIT does not run and the transaction is rolled back.
+ * The first statement of a folded transaction (TransactionRunner.run({ fold: true })), once it is
+ * prepared on the connection, carries the transaction's BEGIN: one simple-protocol message
+ * `BEGIN; EXECUTE name(...)`, the parameters as literals (the text pg would have sent for them,
+ * which PostgreSQL converts to the prepared parameter types the same way). Meant for first
+ * statements with small parameters: literals cost CPU to build and to parse (a group's large last
+ * statement measured slower folded than the COMMIT round trip it saved).
  */
-export async function preparedQuery<T = Record<string, unknown>>(
-  em: EntityManager,
-  name: string,
-  text: string,
-  values: unknown[],
-  opts: { commit?: boolean } = {},
-): Promise<T[]> {
+export async function preparedQuery<T = Record<string, unknown>>(em: EntityManager, name: string, text: string, values: unknown[]): Promise<T[]> {
   const runner = em.queryRunner as (typeof em.queryRunner & { connect(): Promise<PgClient> }) | undefined;
   if (!runner || runner.isReleased) return em.query(text, values);
   const client = await runner.connect();
   const fold = folds.get(runner);
-  if (fold?.committed) throw new Error('this transaction has already committed');
   let names = preparedOn.get(client);
   if (!names) preparedOn.set(client, (names = new Set()));
   try {
-    if (fold && (!fold.begun || opts.commit) && names.has(name)) {
-      const statements = [`EXECUTE ${escapeIdentifier(name)}(${values.map(literal).join(', ')})`];
-      if (!fold.begun) statements.unshift('BEGIN');
-      if (opts.commit) statements.push('COMMIT');
-      // set before sending: whatever answers, the runner's end must know what may have run
-      fold.begun = true;
-      fold.committed = !!opts.commit;
-      const res = await client.query(statements.join('; '));
-      const results = Array.isArray(res) ? res : [res];
-      return results[statements[0] === 'BEGIN' ? 1 : 0].rows as T[];
-    }
     if (fold && !fold.begun) {
-      await client.query('BEGIN');
+      // set before sending: whatever answers, the runner's end must roll back or commit
       fold.begun = true;
+      if (names.has(name)) {
+        const res = await client.query(`BEGIN; EXECUTE ${escapeIdentifier(name)}(${values.map(literal).join(', ')})`);
+        return (Array.isArray(res) ? res[1] : res).rows as T[];
+      }
+      await client.query('BEGIN');
     }
     const res = await client.query({ name, text, values });
     names.add(name);
-    if (fold && opts.commit) {
-      fold.committed = true;
-      await client.query('COMMIT');
-    }
     return res.rows as T[];
   } catch (err) {
     throw new QueryFailedError(text, values, err as Error);
@@ -135,7 +114,7 @@ function literal(value: unknown): string {
   const v = prepareValue(value);
   if (v === null || v === undefined) return 'NULL';
   const text = Buffer.isBuffer(v) ? `\\x${v.toString('hex')}` : v;
-  // pg's escapeLiteral, with native replaces instead of its character loop (group statements carry ~30 kB of JSON)
+  // pg's escapeLiteral, with native replaces instead of its character loop
   const quoted = `'${text.replace(/'/g, "''")}'`;
   return text.includes('\\') ? ` E${quoted.replace(/\\/g, '\\\\')}` : quoted;
 }

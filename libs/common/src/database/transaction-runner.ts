@@ -10,9 +10,9 @@ export interface RunOptions {
   /** attempts in all, including the first */
   attempts?: number;
   /**
-   * BEGIN travels with the first statement, and COMMIT may travel with the last (preparedQuery's
-   * `commit`), instead of a round trip each: for hot paths whose transactions are a few statements
-   * (checkout groups). Default isolation only.
+   * BEGIN travels with the first statement (a preparedQuery already prepared on the connection)
+   * instead of taking a round trip of its own: for hot paths whose transactions are a few
+   * statements (checkout groups). Default isolation only.
    */
   fold?: boolean;
 }

@@ -87,11 +87,9 @@ export class PlaceCheckoutGroupService {
   /**
    * Places one group in the transaction `em`: an outcome per checkout, in the group's order, or
    * GroupRefusals (the caller rolls back and places the rest again). `lockTimeoutMs` > 0: every
-   * statement from the first on gives up waiting for a lock after that long (55P03). `commitLast`:
-   * `em` is a folded transaction (TransactionRunner.run({ fold: true })) and its COMMIT goes with
-   * the group's last statement (when the group writes anything).
+   * statement from the first on gives up waiting for a lock after that long (55P03).
    */
-  async place(em: EntityManager, group: GroupCheckout[], lockTimeoutMs: number, commitLast = false): Promise<CheckoutOutcome[]> {
+  async place(em: EntityManager, group: GroupCheckout[], lockTimeoutMs: number): Promise<CheckoutOutcome[]> {
     const out: CheckoutOutcome[] = new Array(group.length);
     // keys, and the users' locks first: limits and balances below are read after their previous
     // checkouts committed. Locked per user (a user is at most one member), so that the members need
@@ -157,7 +155,7 @@ export class PlaceCheckoutGroupService {
     const results = plans.map((p, j) => this.result(p, entries[j]));
     // last, in the same statement and after its inserts: the hot rows (popular SKUs' stock) are locked
     // only from the end of that statement's inserts to the commit
-    const short = await this.insertOrdersAndReserve(em, group, plans, entries, results, commitLast);
+    const short = await this.insertOrdersAndReserve(em, group, plans, entries, results);
     if (short) throw new GroupRefusals(outOfStockRefusals(plans, short));
     plans.forEach((p, j) => (out[p.index] = { result: { ...results[j], replayed: false } }));
     return out;
@@ -402,14 +400,7 @@ export class PlaceCheckoutGroupService {
    * Answers the locked stock when a SKU cannot cover the group (then no stock was taken and the
    * caller rolls back), else null.
    */
-  private async insertOrdersAndReserve(
-    em: EntityManager,
-    group: GroupCheckout[],
-    plans: Plan[],
-    entries: PostedEntry[],
-    results: CheckoutResult[],
-    commit: boolean,
-  ): Promise<Map<string, number> | null> {
+  private async insertOrdersAndReserve(em: EntityManager, group: GroupCheckout[], plans: Plan[], entries: PostedEntry[], results: CheckoutResult[]): Promise<Map<string, number> | null> {
     const userOf = (p: Plan) => group[p.index].user.id;
     const checkoutRows = plans.map((p, j) => ({ id: p.checkoutId, union_id: p.member.unionId, member_id: p.member.memberId, user_id: userOf(p), total_fen: p.totalFen, ledger_entry_id: entries[j].id }));
     const orderRows = plans.flatMap((p, j) =>
@@ -447,79 +438,71 @@ export class PlaceCheckoutGroupService {
       'w',
     )!;
     // prepared: planning this statement costs more than running it
-    try {
-      await preparedQuery<Record<string, unknown>>(
-        em,
-        'checkout.insert-group',
-        `WITH c AS (
-           INSERT INTO checkouts (id, union_id, member_id, user_id, total_fen, ledger_entry_id)
-           SELECT x.id, x.union_id, x.member_id, x.user_id, x.total_fen, x.ledger_entry_id
-             FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, union_id uuid, member_id uuid, user_id uuid, total_fen bigint, ledger_entry_id bigint)
-           RETURNING 1
-         ), o AS (
-           INSERT INTO orders (id, checkout_id, union_id, member_id, user_id, supplier_id, supplier_organization_id, state, total_fen, item_count, escrow_account_id, address, note)
-           SELECT x.id, x.checkout_id, x.union_id, x.member_id, x.user_id, x.supplier_id, x.supplier_organization_id, 'placed', x.total_fen, x.item_count, x.escrow_account_id, x.address, x.note
-             FROM jsonb_to_recordset($2::jsonb) AS x(id uuid, checkout_id uuid, union_id uuid, member_id uuid, user_id uuid, supplier_id uuid, supplier_organization_id uuid,
-                                                     total_fen bigint, item_count int, escrow_account_id bigint, address jsonb, note text)
-           RETURNING 1
-         ), l AS (
-           INSERT INTO order_lines (id, order_id, line_no, member_id, sku_id, product_id, product_name, spec, category_id, unit_price_fen, quantity, amount_fen)
-           SELECT x.id, x."orderId", x."lineNo", x."memberId", x."skuId", x."productId", x."productName", x.spec, x."categoryId", x."unitPriceFen", x.quantity, x."amountFen"
-             FROM jsonb_to_recordset($3::jsonb) AS x(id uuid, "orderId" uuid, "lineNo" int, "memberId" uuid, "skuId" uuid, "productId" uuid, "productName" text, spec text, "categoryId" uuid, "unitPriceFen" bigint, quantity int, "amountFen" bigint)
-           RETURNING 1
-         ), p AS (
-           INSERT INTO order_payments (order_id, grant_account_id, campaign_id, amount_fen)
-           SELECT x.order_id, x.grant_account_id, x.campaign_id, x.amount_fen
-             FROM jsonb_to_recordset($4::jsonb) AS x(order_id uuid, grant_account_id bigint, campaign_id uuid, amount_fen bigint)
-           RETURNING 1
-         ), h AS (
-           INSERT INTO order_history (order_id, action, from_state, to_state, actor_kind, actor_user_id, details)
-           SELECT x.id, 'place', NULL, 'placed', 'member', x.user_id, jsonb_build_object('checkoutId', x.checkout_id::text)
-             FROM jsonb_to_recordset($2::jsonb) AS x(id uuid, user_id uuid, checkout_id uuid)
-           RETURNING 1
-         ), e AS (
-           INSERT INTO order_ledger_entries (order_id, ledger_entry_id, kind, amount_fen)
-           SELECT x.id, x.ledger_entry_id, 'payment', x.total_fen FROM jsonb_to_recordset($2::jsonb) AS x(id uuid, ledger_entry_id bigint, total_fen bigint)
-           RETURNING 1
-         ), a AS (
-           -- AddressesService's upsert: the same address given again is kept once (one member, so one row, per group)
-           INSERT INTO member_addresses (user_id, recipient, phone, region_code, detail, fingerprint)
-           SELECT x.user_id, x.address->>'recipient', x.address->>'phone', x.address->>'regionCode', x.address->>'detail', x.fingerprint
-             FROM jsonb_to_recordset($5::jsonb) AS x(user_id uuid, address jsonb, fingerprint text, saved_id uuid)
-            WHERE x.saved_id IS NULL
-           ON CONFLICT (user_id, fingerprint) DO UPDATE SET last_used_at = now(), deleted_at = NULL
-           RETURNING 1
-         ), u AS (
-           -- the saved addresses chosen (the group's read statement found them), marked used
-           UPDATE member_addresses m SET last_used_at = now()
-             FROM jsonb_to_recordset($5::jsonb) AS x(user_id uuid, saved_id uuid)
-            WHERE m.id = x.saved_id AND m.user_id = x.user_id
-           RETURNING 1
-         ), i AS (
-           -- the Idempotency-Keys with their stored responses (IdempotencyService.recordCompletedCte)
-           ${keys.cte}
-           RETURNING 1
-         ), w AS (
-           -- every insert above, read to its end: the stock CTEs join this, so PostgreSQL runs all the
-           -- inserts (and their waits, e.g. an address's ON CONFLICT) before it locks a SKU row. Without
-           -- the join it would lock the stock first (the final SELECT reads it on demand, and insert
-           -- CTEs nobody reads run only after the main query) and hold the hot rows through the inserts.
-           SELECT (SELECT count(*) FROM c) + (SELECT count(*) FROM o) + (SELECT count(*) FROM l) + (SELECT count(*) FROM p)
-                + (SELECT count(*) FROM h) + (SELECT count(*) FROM e) + (SELECT count(*) FROM a) + (SELECT count(*) FROM u) + (SELECT count(*) FROM i) AS n
-         ),
-         -- the stock, after the inserts (StockService.reserveManyCte, waiting for w)
-         ${stock.ctes}
-         SELECT ${stock.select}`,
-        [JSON.stringify(checkoutRows), JSON.stringify(orderRows), JSON.stringify(lineRows), JSON.stringify(paymentRows), JSON.stringify(addressRows), ...keys.params, ...stock.params],
-        { commit },
-      );
-      return null;
-    } catch (err) {
-      // a SKU fell short: the statement failed, so nothing of it (nor the COMMIT sent with it) ran
-      const short = stock.shortOf(err);
-      if (short) return short;
-      throw err;
-    }
+    const [row] = await preparedQuery<Record<string, unknown>>(
+      em,
+      'checkout.insert-group',
+      `WITH c AS (
+         INSERT INTO checkouts (id, union_id, member_id, user_id, total_fen, ledger_entry_id)
+         SELECT x.id, x.union_id, x.member_id, x.user_id, x.total_fen, x.ledger_entry_id
+           FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, union_id uuid, member_id uuid, user_id uuid, total_fen bigint, ledger_entry_id bigint)
+         RETURNING 1
+       ), o AS (
+         INSERT INTO orders (id, checkout_id, union_id, member_id, user_id, supplier_id, supplier_organization_id, state, total_fen, item_count, escrow_account_id, address, note)
+         SELECT x.id, x.checkout_id, x.union_id, x.member_id, x.user_id, x.supplier_id, x.supplier_organization_id, 'placed', x.total_fen, x.item_count, x.escrow_account_id, x.address, x.note
+           FROM jsonb_to_recordset($2::jsonb) AS x(id uuid, checkout_id uuid, union_id uuid, member_id uuid, user_id uuid, supplier_id uuid, supplier_organization_id uuid,
+                                                   total_fen bigint, item_count int, escrow_account_id bigint, address jsonb, note text)
+         RETURNING 1
+       ), l AS (
+         INSERT INTO order_lines (id, order_id, line_no, member_id, sku_id, product_id, product_name, spec, category_id, unit_price_fen, quantity, amount_fen)
+         SELECT x.id, x."orderId", x."lineNo", x."memberId", x."skuId", x."productId", x."productName", x.spec, x."categoryId", x."unitPriceFen", x.quantity, x."amountFen"
+           FROM jsonb_to_recordset($3::jsonb) AS x(id uuid, "orderId" uuid, "lineNo" int, "memberId" uuid, "skuId" uuid, "productId" uuid, "productName" text, spec text, "categoryId" uuid, "unitPriceFen" bigint, quantity int, "amountFen" bigint)
+         RETURNING 1
+       ), p AS (
+         INSERT INTO order_payments (order_id, grant_account_id, campaign_id, amount_fen)
+         SELECT x.order_id, x.grant_account_id, x.campaign_id, x.amount_fen
+           FROM jsonb_to_recordset($4::jsonb) AS x(order_id uuid, grant_account_id bigint, campaign_id uuid, amount_fen bigint)
+         RETURNING 1
+       ), h AS (
+         INSERT INTO order_history (order_id, action, from_state, to_state, actor_kind, actor_user_id, details)
+         SELECT x.id, 'place', NULL, 'placed', 'member', x.user_id, jsonb_build_object('checkoutId', x.checkout_id::text)
+           FROM jsonb_to_recordset($2::jsonb) AS x(id uuid, user_id uuid, checkout_id uuid)
+         RETURNING 1
+       ), e AS (
+         INSERT INTO order_ledger_entries (order_id, ledger_entry_id, kind, amount_fen)
+         SELECT x.id, x.ledger_entry_id, 'payment', x.total_fen FROM jsonb_to_recordset($2::jsonb) AS x(id uuid, ledger_entry_id bigint, total_fen bigint)
+         RETURNING 1
+       ), a AS (
+         -- AddressesService's upsert: the same address given again is kept once (one member, so one row, per group)
+         INSERT INTO member_addresses (user_id, recipient, phone, region_code, detail, fingerprint)
+         SELECT x.user_id, x.address->>'recipient', x.address->>'phone', x.address->>'regionCode', x.address->>'detail', x.fingerprint
+           FROM jsonb_to_recordset($5::jsonb) AS x(user_id uuid, address jsonb, fingerprint text, saved_id uuid)
+          WHERE x.saved_id IS NULL
+         ON CONFLICT (user_id, fingerprint) DO UPDATE SET last_used_at = now(), deleted_at = NULL
+         RETURNING 1
+       ), u AS (
+         -- the saved addresses chosen (the group's read statement found them), marked used
+         UPDATE member_addresses m SET last_used_at = now()
+           FROM jsonb_to_recordset($5::jsonb) AS x(user_id uuid, saved_id uuid)
+          WHERE m.id = x.saved_id AND m.user_id = x.user_id
+         RETURNING 1
+       ), i AS (
+         -- the Idempotency-Keys with their stored responses (IdempotencyService.recordCompletedCte)
+         ${keys.cte}
+         RETURNING 1
+       ), w AS (
+         -- every insert above, read to its end: the stock CTEs join this, so PostgreSQL runs all the
+         -- inserts (and their waits, e.g. an address's ON CONFLICT) before it locks a SKU row. Without
+         -- the join it would lock the stock first (the final SELECT reads it on demand, and insert
+         -- CTEs nobody reads run only after the main query) and hold the hot rows through the inserts.
+         SELECT (SELECT count(*) FROM c) + (SELECT count(*) FROM o) + (SELECT count(*) FROM l) + (SELECT count(*) FROM p)
+              + (SELECT count(*) FROM h) + (SELECT count(*) FROM e) + (SELECT count(*) FROM a) + (SELECT count(*) FROM u) + (SELECT count(*) FROM i) AS n
+       ),
+       -- the stock, after the inserts (StockService.reserveManyCte, waiting for w)
+       ${stock.ctes}
+       SELECT ${stock.select}`,
+      [JSON.stringify(checkoutRows), JSON.stringify(orderRows), JSON.stringify(lineRows), JSON.stringify(paymentRows), JSON.stringify(addressRows), ...keys.params, ...stock.params],
+    );
+    return stock.shortOf(row);
   }
 }
 
