@@ -496,6 +496,18 @@ describe('group-committed checkouts (e2e)', () => {
     expect(await traces([poor, thief, gone].map((m) => m.memberId))).toEqual({ checkouts: 0, orders: 0, keys: 0, entries: 0 });
   });
 
+  it('SKU ids in upper case are the same SKUs: sold, limited and counted as in lower case', async () => {
+    const m = member();
+    const first = await buy(m, [
+      { skuId: regular.skuId.toUpperCase(), quantity: 1 },
+      { skuId: limited.skuId.toUpperCase(), quantity: 1 },
+    ]);
+    expect(first.ok && first.body.orders[0].lines.map((l) => l.skuId)).toEqual([regular.skuId, limited.skuId]);
+    // the per-member limit counts the first order whatever case the ids come in
+    expect(await buy(m, [{ skuId: limited.skuId.toUpperCase(), quantity: 1 }])).toMatchObject({ ok: false, code: 'LIMIT_EXCEEDED', details: { alreadyBought: 1 } });
+    expect(await buy(m, [{ skuId: limited.skuId, quantity: 1 }])).toMatchObject({ ok: false, code: 'LIMIT_EXCEEDED', details: { alreadyBought: 1 } });
+  });
+
   it('past CHECKOUT_MAX_WAITING checkouts waiting in the process, a checkout is refused 503 CHECKOUT_BUSY at once', async () => {
     const [p1, p2, a, b] = [member(), member(), member(), member()];
     const before = t.config.checkoutMaxWaiting;

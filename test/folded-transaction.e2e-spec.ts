@@ -112,6 +112,13 @@ describe('folded transactions (e2e)', () => {
     expect((states as { fresh: boolean }[][]).every(([x]) => x.fresh === true)).toBe(true);
   });
 
+  it('work that fails while its BEGIN is still on the way leaves no transaction open on the connection', async () => {
+    await expect(tx.run((em) => Promise.all([em.query(`SELECT 1`), Promise.reject(new Error('failed at once'))]), { fold: true })).rejects.toThrow('failed at once');
+    // outside any transaction, now() is the statement's own time: on a connection left inside one it is not
+    const states = await prime(() => ds.query(`SELECT now() = statement_timestamp() AS own`));
+    expect((states as { own: boolean }[][]).every(([x]) => x.own === true)).toBe(true);
+  });
+
   it('a statement that is not folded still runs inside the transaction: BEGIN is sent before it, and a failure rolls it back', async () => {
     const { texts } = await sent(() =>
       tx

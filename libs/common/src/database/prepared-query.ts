@@ -23,8 +23,8 @@ interface FoldState {
 }
 
 const folds = new WeakMap<QueryRunner, FoldState>();
-/** per connection, the statement names prepared on it (by preparedQuery), which SQL's EXECUTE can run */
-const preparedOn = new WeakMap<object, Set<string>>();
+/** per connection, the statements prepared on it by preparedQuery (name → text), which SQL's EXECUTE can run */
+const preparedOn = new WeakMap<object, Map<string, string>>();
 
 /**
  * Runs `work` in a transaction whose BEGIN rides on its first statement: see TransactionRunner.run.
@@ -44,8 +44,9 @@ export async function runFolded<T>(dataSource: DataSource, work: (em: EntityMana
   const query = runner.query.bind(runner);
   runner.query = (async (...args: Parameters<QueryRunner['query']>) => {
     if (!state.begun) {
-      await client.query('BEGIN');
+      // set before sending: should work fail while the BEGIN is in flight, the end below still rolls back
       state.begun = true;
+      await client.query('BEGIN');
     }
     return query(...args);
   }) as QueryRunner['query'];
@@ -89,20 +90,21 @@ export async function preparedQuery<T = Record<string, unknown>>(em: EntityManag
   if (!runner || runner.isReleased) return em.query(text, values);
   const client = await runner.connect();
   const fold = folds.get(runner);
-  let names = preparedOn.get(client);
-  if (!names) preparedOn.set(client, (names = new Set()));
+  let prepared = preparedOn.get(client);
+  if (!prepared) preparedOn.set(client, (prepared = new Map()));
   try {
     if (fold && !fold.begun) {
       // set before sending: whatever answers, the runner's end must roll back or commit
       fold.begun = true;
-      if (names.has(name)) {
+      // the same text only: EXECUTE would run whatever is prepared under the name (pg refuses a name reused for another text)
+      if (prepared.get(name) === text) {
         const res = await client.query(`BEGIN; EXECUTE ${escapeIdentifier(name)}(${values.map(literal).join(', ')})`);
         return (Array.isArray(res) ? res[1] : res).rows as T[];
       }
       await client.query('BEGIN');
     }
     const res = await client.query({ name, text, values });
-    names.add(name);
+    prepared.set(name, text);
     return res.rows as T[];
   } catch (err) {
     throw new QueryFailedError(text, values, err as Error);
