@@ -49,6 +49,13 @@ describe('loadConfig', () => {
     expect(loadConfig({ LEDGER_VERIFY_CRON: '0 2,14 * * MON-FRI' }).ledgerVerifyCron).toBe('0 2,14 * * MON-FRI');
   });
 
+  it('reads CHECKOUT_FOLD_BEGIN: on by default, on or off, anything else refused by name', () => {
+    expect(loadConfig({}).checkoutFoldBegin).toBe(true);
+    expect(loadConfig({ CHECKOUT_FOLD_BEGIN: 'off' }).checkoutFoldBegin).toBe(false);
+    expect(loadConfig({ CHECKOUT_FOLD_BEGIN: ' ON ' }).checkoutFoldBegin).toBe(true);
+    expect(() => loadConfig({ CHECKOUT_FOLD_BEGIN: 'false' })).toThrow(/CHECKOUT_FOLD_BEGIN/);
+  });
+
   it('reads the audit pack’s cap on linking block headers, within bounds', () => {
     expect(loadConfig({}).auditPackMaxBlockHeaders).toBe(20_000);
     expect(loadConfig({ AUDIT_PACK_MAX_BLOCK_HEADERS: '3' }).auditPackMaxBlockHeaders).toBe(3);

@@ -28,6 +28,8 @@ export interface AppConfig {
    * before it is split and its checkouts go alone; 0 lets groups wait as long as it takes
    */
   checkoutLockTimeoutMs: number;
+  /** CHECKOUT_FOLD_BEGIN: a checkout group's BEGIN travels with its first statement (SQL EXECUTE of a prepared statement) */
+  checkoutFoldBegin: boolean;
   /** checkouts one API process lets wait for a group; past it a checkout is refused 503 CHECKOUT_BUSY */
   checkoutMaxWaiting: number;
   /**
@@ -92,6 +94,14 @@ function url(env: NodeJS.ProcessEnv, name: string, dflt: string, protocols: stri
 const CRON_FIELD = /^(\*|\?|[0-9A-Za-z]+(-[0-9A-Za-z]+)?)(\/[0-9]+)?(,(\*|[0-9A-Za-z]+(-[0-9A-Za-z]+)?)(\/[0-9]+)?)*$/;
 const CRON_RANGES: [number, number][] = [[0, 59], [0, 23], [1, 31], [1, 12], [0, 7]];
 
+/** `on` or `off` (the default when unset). */
+function onOff(env: NodeJS.ProcessEnv, name: string, dflt: boolean): boolean {
+  const raw = (env[name] ?? '').trim().toLowerCase();
+  if (!raw) return dflt;
+  if (raw === 'on' || raw === 'off') return raw === 'on';
+  throw new ConfigError(name, `must be "on" or "off", got "${env[name]}"`);
+}
+
 /** A cron pattern, or null when the variable says "off" (no schedule). */
 function cron(env: NodeJS.ProcessEnv, name: string, dflt: string): string | null {
   const raw = (env[name] ?? '').trim() || dflt;
@@ -154,6 +164,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     checkoutRateWindowSeconds: int(env, 'CHECKOUT_RATE_WINDOW_SECONDS', 60, 1, 86400),
     rateLimitTimeoutMs: int(env, 'RATE_LIMIT_TIMEOUT_MS', 200, 10, 10000),
     checkoutLockTimeoutMs: int(env, 'CHECKOUT_LOCK_TIMEOUT_MS', 500, 0, 60000),
+    checkoutFoldBegin: onOff(env, 'CHECKOUT_FOLD_BEGIN', true),
     checkoutMaxWaiting: int(env, 'CHECKOUT_MAX_WAITING', 5000, 1, 1000000),
     checkoutDrainTimeoutMs: int(env, 'CHECKOUT_DRAIN_TIMEOUT_MS', 8000, 1, 600000),
     catalogSearchCacheTtlMs: int(env, 'CATALOG_SEARCH_CACHE_TTL_MS', 5000, 0, 60000),

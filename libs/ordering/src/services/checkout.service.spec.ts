@@ -67,3 +67,20 @@ describe('CheckoutService shutdown drain', () => {
     expect(jest.getTimerCount()).toBe(0);
   });
 });
+
+describe('CheckoutService transaction options', () => {
+  it.each([true, false])('runs each group in a transaction folded as CHECKOUT_FOLD_BEGIN says (%s)', async (fold) => {
+    const runs: unknown[] = [];
+    const tx = {
+      run: <T>(work: (em: unknown) => Promise<T>, options: unknown) => {
+        runs.push(options);
+        return work({});
+      },
+    };
+    const placing = { place: (_em: unknown, group: GroupCheckout[]) => Promise.resolve(group.map((g) => ({ result: { checkoutId: g.request.key, replayed: false } }))) };
+    const config = { checkoutMaxWaiting: 100, checkoutLockTimeoutMs: 500, checkoutDrainTimeoutMs: 1_000, checkoutFoldBegin: fold } as AppConfig;
+    const service = new CheckoutService(tx as unknown as TransactionRunner, {} as IdempotencyService, placing as unknown as PlaceCheckoutGroupService, config);
+    await expect(service.checkout(user('u1'), 'k1', input)).resolves.toMatchObject({ checkoutId: 'k1' });
+    expect(runs).toEqual([{ fold }]);
+  });
+});

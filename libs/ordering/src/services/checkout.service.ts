@@ -144,8 +144,8 @@ export class CheckoutService implements BeforeApplicationShutdown {
       const current = todo;
       const several = current.length > 1;
       try {
-        // folded: BEGIN goes with the group's first statement (a round trip fewer)
-        const placed = await this.tx.run((em) => this.placing.place(em, current.map((i) => group[i]), several ? this.config.checkoutLockTimeoutMs : 0), { fold: true });
+        // folded: BEGIN goes with the group's first statement (a round trip fewer; CHECKOUT_FOLD_BEGIN)
+        const placed = await this.tx.run((em) => this.placing.place(em, current.map((i) => group[i]), several ? this.config.checkoutLockTimeoutMs : 0), { fold: this.config.checkoutFoldBegin });
         placed.forEach((o, k) => this.settle(group[current[k]], o));
         todo = [];
       } catch (err) {
