@@ -28,7 +28,8 @@ export class AccessScopeService {
 
   async canReachOrganization(user: AuthUser, organizationId: string, em: EntityManager = this.dataSource.manager): Promise<boolean> {
     if (this.seesEverything(user)) return true;
-    if (organizationId === user.organizationId) return true;
+    // ids compare as PostgreSQL's uuid does: a URL may spell the user's own organization in upper case
+    if (organizationId.toLowerCase() === user.organizationId.toLowerCase()) return true;
     if (!hasRole(user, Role.UnionAdmin)) return false;
     const rows = await em.query(
       `SELECT 1 FROM organizations t, organizations mine
