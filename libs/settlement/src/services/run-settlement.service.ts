@@ -40,7 +40,9 @@ export class RunSettlementService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async run(req: RunRequest): Promise<RunView & { replayed: boolean }> {
+  async run(request: RunRequest): Promise<RunView & { replayed: boolean }> {
+    // the stored (lower-case) spelling: a replay whose URL spells the supplier in upper case is the same request
+    const req = { ...request, supplierId: request.supplierId?.toLowerCase() };
     return this.tx.run(async (em) => {
       if (req.idempotencyKey && req.user) {
         const key = { scope: 'settlement-run', userId: req.user.id, key: req.idempotencyKey, requestHash: requestHash({ supplierId: req.supplierId ?? null }) };
