@@ -41,7 +41,7 @@ export class RunSettlementService {
   ) {}
 
   async run(request: RunRequest): Promise<RunView & { replayed: boolean }> {
-    // the stored (lower-case) spelling: a replay whose URL spells the supplier in upper case is the same request
+    // the stored (lower-case) spelling: a replay whose body spells the supplier in upper case is the same request
     const req = { ...request, supplierId: request.supplierId?.toLowerCase() };
     return this.tx.run(async (em) => {
       if (req.idempotencyKey && req.user) {
