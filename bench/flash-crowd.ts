@@ -23,6 +23,7 @@ import { CampaignWindowService, DistributionRunner } from '@huigong/points';
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { Session } from 'node:inspector';
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
@@ -481,6 +482,7 @@ async function main(): Promise<void> {
   console.log(`orders placed: ${orders} (${ordersPerSecond}/s; a checkout with SKUs of two suppliers is two orders); ledger entries posted: ${entriesAfter - entriesBefore}`);
   console.log(`group commit: ${placedAll} checkouts (warm-up included) in ${txs} transactions, ${round(placedAll / Math.max(1, txs), 1)} per transaction`);
   let cpuSplit: Record<string, number> = {};
+  let cpuCeiling: Record<string, number> = {};
   {
     // CPU split over the load (warm-up included, so per request is over every request answered in it);
     // backends the pool opened during the load count from 0
@@ -518,6 +520,22 @@ async function main(): Promise<void> {
       console.log(`pgbench TPC-B, ${c} clients: ${b?.tps} tps before, ${f?.tps} tps after`);
     }
     console.log(`checkouts/s ÷ pgbench tps (64 clients, mean of before and after ${baseline64}): ${ratio}`);
+    if (cpuSplit.postgresMsPerRequest !== undefined && ok.length > 0) {
+      // What this machine leaves the API at the aim: PostgreSQL and the load generator share its cores
+      // with the API, so at half pgbench's rate (and this run's mix of placed and refused requests)
+      // every request may cost all processes together cores × 1000 / requests-per-second ms of CPU.
+      const cores = availableParallelism();
+      const placedShare = ok.length / samples.length;
+      const fixedMs = cpuSplit.postgresMsPerRequest + cpuSplit.loadGeneratorMsPerRequest;
+      const apiMs = round(cpuSplit.apiMainMsPerRequest + cpuSplit.otherNodeThreadsMsPerRequest, 2);
+      const aimRequests = (0.5 * baseline64) / placedShare;
+      const budgetMs = (cores * 1000) / aimRequests;
+      const zeroApiPlaced = ((cores * 1000) / fixedMs) * placedShare;
+      cpuCeiling = { cores, apiBudgetMsPerRequestAtAim: round(budgetMs - fixedMs, 2), apiMsPerRequest: apiMs, zeroApiCheckoutsPerSecond: round(zeroApiPlaced, 1), zeroApiRatio: round(zeroApiPlaced / baseline64, 3) };
+      console.log(
+        `CPU ceiling on ${cores} cores: the aim (${round(0.5 * baseline64, 1)} checkouts/s, ${Math.round(aimRequests)} requests/s at this run's ${round(placedShare * 100, 1)} % placed) allows ${round(budgetMs, 2)} ms of CPU a request in all; PostgreSQL and the load generator took ${round(fixedMs, 2)}, leaving the API ${cpuCeiling.apiBudgetMsPerRequestAtAim} ms (it used ${apiMs}); with an API that cost nothing: ${cpuCeiling.zeroApiCheckoutsPerSecond} checkouts/s, ${cpuCeiling.zeroApiRatio} × pgbench`,
+      );
+    }
   }
   if (ceiling !== null) {
     console.log(
@@ -566,6 +584,7 @@ async function main(): Promise<void> {
       roundTripCeilingTps: ceiling,
       loadThread: a['same-thread'] === 'true' ? 'same' : 'worker',
       ...cpuSplit,
+      ...cpuCeiling,
     }),
   );
 }
