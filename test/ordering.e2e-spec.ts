@@ -422,8 +422,9 @@ describe('ordering: checkout, lifecycle, refunds, receipts, reviews (e2e)', () =
     it('takes one review per completed line, updates the product rating and the positive-review rate', async () => {
       const detail = (await t.http.get(`/api/v1/me/orders/${s1Order}`).set(bearer(m[0].token))).body;
       const [teaLine, milletLine] = detail.lines;
-      const r1 = await t.http.post(`/api/v1/me/orders/${s1Order}/lines/${teaLine.id}/review`).set(bearer(m[0].token)).send({ stars: 5, text: '茶香浓郁，包装完好' }).expect(201);
-      expect(r1.body).toMatchObject({ orderLineId: teaLine.id, productId: tea.productId, stars: 5 });
+      // ids spelled in upper case (ParseUUIDPipe accepts them) come back as stored
+      const r1 = await t.http.post(`/api/v1/me/orders/${s1Order.toUpperCase()}/lines/${teaLine.id.toUpperCase()}/review`).set(bearer(m[0].token)).send({ stars: 5, text: '茶香浓郁，包装完好' }).expect(201);
+      expect(r1.body).toMatchObject({ orderId: s1Order, orderLineId: teaLine.id, productId: tea.productId, stars: 5 });
       const twice = await Promise.all([1, 2].map(() => t.http.post(`/api/v1/me/orders/${s1Order}/lines/${milletLine.id}/review`).set(bearer(m[0].token)).send({ stars: 2, text: '一般' })));
       expect(twice.map((r) => r.status).sort()).toEqual([201, 409]);
       expect(twice.find((r) => r.status === 409)!.body.error.code).toBe('ALREADY_REVIEWED');
@@ -529,7 +530,8 @@ describe('ordering: checkout, lifecycle, refunds, receipts, reviews (e2e)', () =
       const mine = await t.http.get('/api/v1/me/orders?state=completed').set(bearer(m[0].token)).expect(200);
       const order = (await t.http.get(`/api/v1/me/orders/${mine.body.items[0].id}`).set(bearer(m[0].token))).body;
       const g1 = await grant(camp1, m[0]);
-      const before = { grant: await rawBalance(ds, g1), payable: await rawBalance(ds, order.payableAccountId), tea: await stockOf(ds, tea.skuId) };
+      const salesOf = async () => Number((await ds.query(`SELECT sales_count FROM products WHERE id = $1`, [tea.productId]))[0].sales_count);
+      const before = { grant: await rawBalance(ds, g1), payable: await rawBalance(ds, order.payableAccountId), tea: await stockOf(ds, tea.skuId), sales: await salesOf() };
       await t.http.post(`/api/v1/me/orders/${order.id}/return-request`).set(bearer(m[0].token)).send({}).expect(400);
       await t.http.post(`/api/v1/supplier/orders/${order.id}/approve-return`).set(bearer(s1.token)).send({}).expect(409);
       const requested = await t.http.post(`/api/v1/me/orders/${order.id}/return-request`).set(bearer(m[0].token)).send({ reason: '茶叶受潮' }).expect(200);
@@ -539,6 +541,8 @@ describe('ordering: checkout, lifecycle, refunds, receipts, reviews (e2e)', () =
       expect(await rawBalance(ds, g1)).toBe(before.grant + order.totalFen);
       expect(await rawBalance(ds, order.payableAccountId)).toBe(before.payable - order.totalFen);
       expect(await stockOf(ds, tea.skuId)).toBe(before.tea + 2);
+      // the returned units no longer count as sold
+      expect(await salesOf()).toBe(before.sales - 2);
       expect(returned.body.ledgerEntries.map((e: { kind: string }) => e.kind)).toEqual(['payment', 'completion', 'return_refund']);
 
       // the auto-confirmed order: its return is declined, with a reason
@@ -601,6 +605,20 @@ describe('ordering: checkout, lifecycle, refunds, receipts, reviews (e2e)', () =
       expect((await t.http.get('/api/v1/me/addresses').set(bearer(m[1].token))).body.map((x: { id: string }) => x.id)).not.toContain(saved.body.id);
       // the order keeps its own copy
       expect((await t.http.get(`/api/v1/me/orders/${placed.body.orders[0].id}`).set(bearer(m[1].token))).body.address).toMatchObject(other);
+    });
+
+    it('checks an address as it will be stored: blank names and too few phone digits are 400 with every field, spaces in a phone are dropped', async () => {
+      const before = (await t.http.get('/api/v1/me/addresses').set(bearer(m[2].token)).expect(200)).body.length;
+      const blank = { recipient: '   ', phone: '1 2 3', detail: ' \u3000 ' };
+      const saved = await t.http.post('/api/v1/me/addresses').set(bearer(m[2].token)).send(blank).expect(400);
+      expect(saved.body.error.code).toBe('VALIDATION_FAILED');
+      expect(saved.body.error.details.fields.map((f: { field: string }) => f.field).sort()).toEqual(['detail', 'phone', 'recipient']);
+      const placed = await checkout(m[2].token, key(), { lines: [{ skuId: millet.skuId, quantity: 1 }], address: { ...ADDRESS, phone: '+-+-+-' } }).expect(400);
+      expect(placed.body.error.details.fields.map((f: { field: string }) => f.field)).toEqual(['address.phone']);
+      expect((await t.http.get('/api/v1/me/addresses').set(bearer(m[2].token)).expect(200)).body).toHaveLength(before);
+      const spaced = await t.http.post('/api/v1/me/addresses').set(bearer(m[2].token)).send({ recipient: ' 张伟 ', phone: '138 0532 0009', detail: '青岛市李沧区书院路 9 号' }).expect(201);
+      expect(spaced.body).toMatchObject({ recipient: '张伟', phone: '13805320009' });
+      await t.http.delete(`/api/v1/me/addresses/${spaced.body.id}`).set(bearer(m[2].token)).expect(204);
     });
 
     it('neutralises formulas in the pick list', async () => {

@@ -9,6 +9,15 @@ import type { StockLine } from './stock.service';
 export class CatalogService {
   /** Adds sold quantities to the products' sales counts, in the caller's transaction (rows locked in id order). */
   async recordSales(em: EntityManager, lines: StockLine[]): Promise<void> {
+    await this.addSales(em, lines, 1);
+  }
+
+  /** Takes returned quantities off the products' sales counts (an approved return), never below zero. */
+  async unrecordSales(em: EntityManager, lines: StockLine[]): Promise<void> {
+    await this.addSales(em, lines, -1);
+  }
+
+  private async addSales(em: EntityManager, lines: StockLine[], sign: 1 | -1): Promise<void> {
     for (const l of lines) {
       if (!Number.isSafeInteger(l.quantity) || l.quantity <= 0) {
         throw new AppError('INVALID_QUANTITY', 'Quantities must be positive whole numbers', 400, { skuId: l.skuId, quantity: l.quantity });
@@ -24,9 +33,10 @@ export class CatalogService {
     if (!rows.length) return;
     const productIds = rows.map((r) => r.product_id);
     await em.query(`SELECT 1 FROM products WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, [productIds]);
+    // greatest(): a counter an operator reset must not make a return fail on the column's check
     await em.query(
-      `UPDATE products p SET sales_count = p.sales_count + x.q FROM unnest($1::uuid[], $2::bigint[]) AS x(id, q) WHERE p.id = x.id`,
-      [productIds, rows.map((r) => r.q)],
+      `UPDATE products p SET sales_count = greatest(0, p.sales_count + $3::int * x.q) FROM unnest($1::uuid[], $2::bigint[]) AS x(id, q) WHERE p.id = x.id`,
+      [productIds, rows.map((r) => r.q), sign],
     );
   }
 

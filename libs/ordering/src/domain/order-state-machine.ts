@@ -42,9 +42,10 @@ export enum OrderAction {
  * - release_stock: the order's quantities go back to stock
  * - settle_to_payable: escrow → the supplier's payable
  * - record_sales: the catalog's sales counters
+ * - unrecord_sales: an approved return takes its quantities off those counters again
  * - schedule_auto_confirm: a delayed job (through the outbox) that completes the order after N days
  */
-export type OrderEffect = 'refund_from_escrow' | 'refund_from_payable' | 'release_stock' | 'settle_to_payable' | 'record_sales' | 'schedule_auto_confirm';
+export type OrderEffect = 'refund_from_escrow' | 'refund_from_payable' | 'release_stock' | 'settle_to_payable' | 'record_sales' | 'unrecord_sales' | 'schedule_auto_confirm';
 
 /** Inputs an action needs, checked before anything is written. */
 export type OrderRequirement = 'reason' | 'shipment';
@@ -115,7 +116,7 @@ export const ORDER_TRANSITIONS: Record<OrderAction, OrderTransition> = {
   },
   [A.ApproveReturn]: {
     action: A.ApproveReturn, from: [S.ReturnRequested], to: S.Returned, actors: ['supplier'], requires: [], guards: [],
-    effects: ['refund_from_payable', 'release_stock'], stamps: 'returned_at',
+    effects: ['refund_from_payable', 'release_stock', 'unrecord_sales'], stamps: 'returned_at',
     summary: 'the supplier takes the goods back: its payable refunds the points',
   },
   [A.DeclineReturn]: {

@@ -161,6 +161,9 @@ export class OrderTransitionService {
       case 'record_sales':
         await this.catalog.recordSales(em, await this.lineQuantities(em, order.id));
         return {};
+      case 'unrecord_sales':
+        await this.catalog.unrecordSales(em, await this.lineQuantities(em, order.id));
+        return {};
       case 'schedule_auto_confirm': {
         const delayMs = this.config.autoConfirmDays * 24 * 3600 * 1000;
         await this.outbox.enqueue(em, { queue: QUEUES.orderTimers, name: AUTO_CONFIRM_JOB, jobId: `auto-confirm.${order.id}`, payload: { orderId: order.id }, delayMs });
