@@ -258,23 +258,39 @@ interface Baseline {
   seconds: number;
   tps: number;
   latencyMs: number;
+  /** the whole machine's busy cores while pgbench ran (its client and PostgreSQL, and anything else) */
+  machineBusyCores: number;
+}
+
+/** /proc/stat's first line: busy and total ticks of all cores */
+function machineTicks(): { busy: number; total: number } {
+  const c = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const total = c.reduce((x, y) => x + y, 0);
+  return { busy: total - c[3] - c[4], total };
 }
 
 function pgbenchBaseline(seconds: number, clients: number[]): Baseline[] {
   let dir = __dirname;
   while (!existsSync(resolve(dir, 'package.json')) && resolve(dir, '..') !== dir) dir = resolve(dir, '..');
   const tool = process.env.PGBENCH_BASELINE ?? resolve(dir, '../shared/tools/pgbench-baseline');
-  let r = spawnSync(tool, ['-T', String(seconds), ...clients.map(String)], { encoding: 'utf8' });
-  // the server is shared with other work: when its connections are all taken, wait a little and retry
-  for (let attempt = 1; r.status !== 0 && /too many clients/.test(r.stderr) && attempt <= 5; attempt++) {
-    spawnSync('sleep', ['5']);
-    r = spawnSync(tool, ['-T', String(seconds), ...clients.map(String)], { encoding: 'utf8' });
-  }
-  if (r.status !== 0) throw new Error(`pgbench-baseline failed (${r.status}): ${r.stderr}`);
-  return r.stdout
-    .split('\n')
-    .filter((l) => l.startsWith('{'))
-    .map((l) => JSON.parse(l) as Baseline);
+  // one client count a call, so that each one's CPU is its own
+  return clients.map((c) => {
+    const t0 = machineTicks();
+    const w0 = performance.now();
+    let r = spawnSync(tool, ['-T', String(seconds), String(c)], { encoding: 'utf8' });
+    // the server is shared with other work: when its connections are all taken, wait a little and retry
+    for (let attempt = 1; r.status !== 0 && /too many clients/.test(r.stderr) && attempt <= 5; attempt++) {
+      spawnSync('sleep', ['5']);
+      r = spawnSync(tool, ['-T', String(seconds), String(c)], { encoding: 'utf8' });
+    }
+    if (r.status !== 0) throw new Error(`pgbench-baseline failed (${r.status}): ${r.stderr}`);
+    const t1 = machineTicks();
+    const wall = (performance.now() - w0) / 1000;
+    const line = r.stdout.split('\n').find((l) => l.startsWith('{'));
+    if (!line) throw new Error(`pgbench-baseline printed no figure: ${r.stdout}`);
+    // busy ticks over the call's wall time (100 ticks a second per core); the tool's few setup queries are inside
+    return { ...(JSON.parse(line) as Omit<Baseline, 'machineBusyCores'>), machineBusyCores: round((t1.busy - t0.busy) / 100 / wall, 2) };
+  });
 }
 
 function latency(samples: Sample[]) {
@@ -532,6 +548,15 @@ async function main(): Promise<void> {
       const budgetMs = (cores * 1000) / aimRequests;
       const zeroApiPlaced = ((cores * 1000) / fixedMs) * placedShare;
       cpuCeiling = { cores, apiBudgetMsPerRequestAtAim: round(budgetMs - fixedMs, 2), apiMsPerRequest: apiMs, zeroApiCheckoutsPerSecond: round(zeroApiPlaced, 1), zeroApiRatio: round(zeroApiPlaced / baseline64, 3) };
+      // the same question from the other side: machine CPU per unit of work, pgbench's and ours
+      const busy64 = [before, after].map((bs) => bs.find((b) => b.clients === 64)?.machineBusyCores ?? NaN);
+      const tpcbMs = ((busy64[0] + busy64[1]) / 2) * 1000 / baseline64;
+      const checkoutMs = (cpuSplit.machineBusyCores * 1000) / checkoutsPerSecond;
+      cpuCeiling.machineMsPerTpcbTransaction = round(tpcbMs, 3);
+      cpuCeiling.machineMsPerCheckout = round(checkoutMs, 3);
+      console.log(
+        `machine CPU a unit of work: ${round(tpcbMs, 3)} ms a TPC-B transaction (pgbench @64, ${busy64.join(' / ')} cores busy before / after), ${round(checkoutMs, 3)} ms a placed checkout (refused requests' share included, ${cpuSplit.machineBusyCores} cores busy) — CPU-bound, checkouts/s ÷ tps could reach ${round(tpcbMs / checkoutMs, 3)}`,
+      );
       console.log(
         `CPU ceiling on ${cores} cores: the aim (${round(0.5 * baseline64, 1)} checkouts/s, ${Math.round(aimRequests)} requests/s at this run's ${round(placedShare * 100, 1)} % placed) allows ${round(budgetMs, 2)} ms of CPU a request in all; PostgreSQL and the load generator took ${round(fixedMs, 2)}, leaving the API ${cpuCeiling.apiBudgetMsPerRequestAtAim} ms (it used ${apiMs}); with an API that cost nothing: ${cpuCeiling.zeroApiCheckoutsPerSecond} checkouts/s, ${cpuCeiling.zeroApiRatio} × pgbench`,
       );
