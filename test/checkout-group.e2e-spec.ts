@@ -508,6 +508,18 @@ describe('group-committed checkouts (e2e)', () => {
     expect(await buy(m, [{ skuId: limited.skuId, quantity: 1 }])).toMatchObject({ ok: false, code: 'LIMIT_EXCEEDED', details: { alreadyBought: 1 } });
   });
 
+  it('a replay that spells the SKU or address ids in another case is answered from the first result', async () => {
+    const m = member();
+    const saved = await t.app.get(AddressesService).save(userOf(m), { recipient: `收件人 ${m.username}`, phone: '13805320001', detail: '青岛市市北区辽宁路 5 号' });
+    const key = randomUUID();
+    const first = await buy(m, [{ skuId: regular.skuId, quantity: 1 }], key, { addressId: saved.id });
+    const again = await buy(m, [{ skuId: regular.skuId.toUpperCase(), quantity: 1 }], key, { addressId: saved.id.toUpperCase() });
+    expect(first.ok && again.ok && again.body.replayed).toBe(true);
+    expect(again.ok && again.body.checkoutId).toBe(first.ok && first.body.checkoutId);
+    // another body under the same key is still refused
+    expect(await buy(m, [{ skuId: regular.skuId, quantity: 2 }], key, { addressId: saved.id })).toMatchObject({ ok: false, status: 409, code: 'IDEMPOTENCY_KEY_REUSED' });
+  });
+
   it('past CHECKOUT_MAX_WAITING checkouts waiting in the process, a checkout is refused 503 CHECKOUT_BUSY at once', async () => {
     const [p1, p2, a, b] = [member(), member(), member(), member()];
     const before = t.config.checkoutMaxWaiting;

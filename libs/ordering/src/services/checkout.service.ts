@@ -47,6 +47,15 @@ interface Pending extends GroupCheckout {
  * connections close, so a deploy answers every checkout it took — within CHECKOUT_DRAIN_TIMEOUT_MS
  * (below the shutdown grace period); past it the ones not yet started are refused 503 and the rest logged.
  */
+/**
+ * What a checkout's request hash covers: its ids as stored (lower case), so that a replay spelling a
+ * SKU or address id in upper case (the DTO accepts any case) is answered from the first result.
+ */
+function hashedInput(input: CheckoutInput): CheckoutInput {
+  const lines = input.lines.map((l) => ({ ...l, skuId: l.skuId.toLowerCase() }));
+  return input.addressId === undefined ? { ...input, lines } : { ...input, lines, addressId: input.addressId.toLowerCase() };
+}
+
 @Injectable()
 export class CheckoutService implements BeforeApplicationShutdown {
   private readonly logger = new Logger(CheckoutService.name);
@@ -86,7 +95,7 @@ export class CheckoutService implements BeforeApplicationShutdown {
       // the process is behind by more than it can catch up on in a reasonable time: refuse now rather than time out later
       return Promise.reject(new AppError('CHECKOUT_BUSY', 'Too many checkouts are waiting; retry in a moment', 503, { waiting: queued }));
     }
-    const request = { scope: 'checkout', userId: user.id, key: idempotencyKey, requestHash: requestHash(input) };
+    const request = { scope: 'checkout', userId: user.id, key: idempotencyKey, requestHash: requestHash(hashedInput(input)) };
     return new Promise((resolve, reject) => {
       this.waiting.push({ user, request, input, resolve, reject });
       this.pump();
