@@ -405,6 +405,33 @@ describe('points allocation: union → agreement → deposit → roster → camp
     await conserved('an order');
   });
 
+  it('shows a member the latest 50 movements of their points, newest first, and says when older ones exist', async () => {
+    const ledger = t.app.get(LedgerService);
+    const grant = (await t.http.get('/api/v1/me/points').set(bearer(m1.token)).expect(200)).body.campaigns[0].grantAccountId;
+    // 30 small orders and 30 refunds: net nothing, 60 more lines than the grant and the first order
+    await t.app.get(TransactionRunner).run(async (em) => {
+      for (let i = 1; i <= 60; i++) {
+        const out = i % 2 === 1;
+        await ledger.post(em, {
+          kind: out ? 'order.place' : 'order.refund',
+          idempotencyKey: `history-${i}`,
+          reference: `order:history-${i}`,
+          actor: m1.userId,
+          transfers: [out ? { debitAccountId: grant, creditAccountId: escrowAccountId, amount: i } : { debitAccountId: escrowAccountId, creditAccountId: grant, amount: i - 1 }],
+        });
+      }
+    });
+    const mine = await t.http.get('/api/v1/me/points').set(bearer(m1.token)).expect(200);
+    expect(mine.body.history).toHaveLength(50);
+    expect(mine.body.historyTruncated).toBe(true);
+    // the newest is the 60th movement (a refund of 59), then the 59th (an order of 59), …
+    expect(mine.body.history.slice(0, 3).map((h: { amountFen: number }) => h.amountFen)).toEqual([59, -59, 57]);
+    expect(mine.body.history.map((h: { kind: string }) => h.kind)).not.toContain('campaign.grant');
+    // net nothing: the later tests find the balance as it was
+    await t.http.get('/api/v1/me/points').set(bearer(m1.token)).expect(200).expect((r) => expect(r.body.spendableFen).toBe(15_000));
+    await conserved('history');
+  });
+
   it('lets a member leave: unspent points return to the pool, the account stops working', async () => {
     const poolBefore = (await t.http.get(`/api/v1/campaigns/${campaignA}`).set(bearer(unionAdmin))).body.poolBalanceFen;
     const res = await t.http.post(`/api/v1/unions/${unionId}/members/${m2.id}/leave`).set(bearer(unionAdmin)).send({ reason: '调离' }).expect(200);

@@ -13,6 +13,8 @@ export type {
   OpenAccountInput,
   PostedEntry,
   PostEntryInput,
+  MovementLine,
+  RecentMovements,
   Statement,
   StatementLine,
   TransferInput,

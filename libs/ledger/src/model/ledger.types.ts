@@ -134,6 +134,25 @@ export interface Statement {
   nextCursor: string | null;
 }
 
+/** One transfer touching one of several accounts, as the newest-first movement reads give it. */
+export interface MovementLine {
+  accountId: string;
+  transferId: string;
+  entryId: string;
+  kind: string;
+  reference: string;
+  at: string;
+  debit: number;
+  credit: number;
+}
+
+export interface RecentMovements {
+  /** newest first */
+  items: MovementLine[];
+  /** older movements exist beyond these */
+  more: boolean;
+}
+
 export interface VerificationProblem {
   kind: 'entry' | 'block' | 'account' | 'ledger';
   id: string;

@@ -1,7 +1,7 @@
 import { AppError, toSafeNumber } from '@huigong/common';
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import type { LedgerAccountView, Statement } from '../model/ledger.types';
+import type { LedgerAccountView, RecentMovements, Statement } from '../model/ledger.types';
 import { ACCOUNT_SELECT, AccountSqlRow, assertLedgerId, toAccountView } from './ledger-sql';
 
 export interface AccountFilter {
@@ -124,5 +124,38 @@ export class AccountReadsService {
       return { transferId: String(r.id), entryId: String(r.entry_id), kind: r.kind, reference: r.reference, at: new Date(r.at).toISOString(), debit, credit, balance };
     });
     return { items, nextCursor: rows.length > limit ? items[items.length - 1].transferId : null };
+  }
+
+  /**
+   * The latest transfers touching any of these accounts, newest first (a member's "my points"
+   * history). The statement pages oldest first from the start; this reads from the other end.
+   */
+  async recentMovements(accountIds: string[], limit: number, em: EntityManager = this.dataSource.manager): Promise<RecentMovements> {
+    for (const id of accountIds) assertLedgerId(id, 'accountId');
+    const n = Math.min(Math.max(Math.trunc(limit) || 50, 1), MAX_STATEMENT_PAGE);
+    if (!accountIds.length) return { items: [], more: false };
+    const rows: { id: string; account_id: string; entry_id: string; kind: string; reference: string; at: Date; debit: string; credit: string }[] = await em.query(
+      `SELECT t.id, t.account_id, t.entry_id, e.kind, e.reference, t.created_at AS at, t.debit, t.credit
+         FROM ((SELECT id, debit_account_id AS account_id, entry_id, created_at, amount AS debit, 0::bigint AS credit FROM ledger_transfers
+                 WHERE debit_account_id = ANY($1::bigint[]) ORDER BY id DESC LIMIT $2)
+               UNION ALL
+               (SELECT id, credit_account_id, entry_id, created_at, 0::bigint, amount FROM ledger_transfers
+                 WHERE credit_account_id = ANY($1::bigint[]) ORDER BY id DESC LIMIT $2)) t
+         JOIN ledger_entries e ON e.id = t.entry_id
+        ORDER BY t.id DESC
+        LIMIT $2`,
+      [accountIds, n + 1],
+    );
+    const items = rows.slice(0, n).map((r) => ({
+      accountId: String(r.account_id),
+      transferId: String(r.id),
+      entryId: String(r.entry_id),
+      kind: r.kind,
+      reference: r.reference,
+      at: new Date(r.at).toISOString(),
+      debit: toSafeNumber(r.debit),
+      credit: toSafeNumber(r.credit),
+    }));
+    return { items, more: rows.length > n };
   }
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import type { EntryWithSeal, LedgerAccountView, Statement } from '../model/ledger.types';
+import type { EntryWithSeal, LedgerAccountView, RecentMovements, Statement } from '../model/ledger.types';
 import type { EntryProof } from '../sealing';
 import { AccountReadsService } from './account-reads.service';
 import { EntryReadsService } from './entry-reads.service';
@@ -41,6 +41,11 @@ export class LedgerQueryService {
 
   statement(accountId: string, q: { limit: number; cursor?: string }, em?: EntityManager): Promise<Statement> {
     return this.accounts.statement(accountId, q, em);
+  }
+
+  /** The latest transfers touching any of these accounts, newest first. */
+  recentMovements(accountIds: string[], limit: number, em?: EntityManager): Promise<RecentMovements> {
+    return this.accounts.recentMovements(accountIds, limit, em);
   }
 
   /** Every entry of a business reference with its seal, oldest first (at most 1,000). */

@@ -1,5 +1,5 @@
 import { AppError, AuthUser, toSafeNumber } from '@huigong/common';
-import { LedgerQueryService, StatementLine } from '@huigong/ledger';
+import { LedgerQueryService, MovementLine } from '@huigong/ledger';
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { MePointsDto, PointsHistoryLineDto } from './me-points.dto';
@@ -66,15 +66,9 @@ export class MemberPointsService {
       };
     });
     const names = new Map(campaigns.map((c) => [c.grantAccountId, { id: c.campaignId, name: c.name }]));
-    const history: PointsHistoryLineDto[] = [];
-    let truncated = false;
-    for (const accountId of accountIds) {
-      const page = await this.ledgerQuery.statement(accountId, { limit: HISTORY_LINES });
-      if (page.nextCursor) truncated = true;
-      for (const line of page.items) history.push(toHistoryLine(line, names.get(accountId)!));
-    }
-    history.sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0));
-    if (history.length > HISTORY_LINES) truncated = true;
+    // the newest movements across all grants (a statement page would be each grant's oldest)
+    const recent = await this.ledgerQuery.recentMovements(accountIds, HISTORY_LINES);
+    const history = recent.items.map((line) => toHistoryLine(line, names.get(line.accountId)!));
     return {
       memberId: m.id,
       unionId: m.union_id,
@@ -83,14 +77,14 @@ export class MemberPointsService {
       spendableFen: campaigns.filter((c) => c.spendable).reduce((s, c) => s + c.balanceFen, 0),
       balanceFen: campaigns.reduce((s, c) => s + c.balanceFen, 0),
       campaigns,
-      history: history.slice(0, HISTORY_LINES),
-      historyTruncated: truncated,
+      history,
+      historyTruncated: recent.more,
     };
   }
 }
 
 /** One statement line of a grant account as the member reads it: + received, − spent or returned. */
-function toHistoryLine(line: StatementLine, campaign: { id: string; name: string }): PointsHistoryLineDto {
+function toHistoryLine(line: MovementLine, campaign: { id: string; name: string }): PointsHistoryLineDto {
   return {
     entryId: line.entryId,
     at: line.at,

@@ -99,7 +99,7 @@ export class UnionsController {
 
   @Get(':unionId/budget/statement')
   @Roles(...READERS)
-  @ApiOperation({ summary: 'Statement of the union budget account, from the ledger (newest first, cursor-paginated)' })
+  @ApiOperation({ summary: 'Statement of the union budget account, from the ledger (oldest first, with the balance after each line; cursor-paginated: pass nextCursor to read on)' })
   @ApiOkResponse({ description: 'the ledger’s statement page: { items: [...], nextCursor }', schema: { type: 'object', properties: { items: { type: 'array', items: { type: 'object' } }, nextCursor: { type: 'string', nullable: true } } } })
   async statement(@CurrentUser() user: AuthUser, @Param('unionId', ParseUUIDPipe) unionId: string, @Query() q: StatementQuery): Promise<unknown> {
     const union = await this.access.reach(user, unionId);
