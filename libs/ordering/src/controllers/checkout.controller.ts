@@ -1,6 +1,6 @@
 import { APP_CONFIG, AppConfig, AppError, ApiIdempotencyKey, AuthUser, RateLimiter, CurrentUser, ErrorBodyDto, IdempotencyKey, Role, Roles, validationFailed } from '@huigong/common';
 import { Body, Controller, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiConflictResponse, ApiCreatedResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags, ApiTooManyRequestsResponse, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiConflictResponse, ApiCreatedResponse, ApiForbiddenResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags, ApiTooManyRequestsResponse, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { CheckoutDto, CheckoutResultDto } from '../dto/checkout.dto';
 import { CheckoutService } from '../services/checkout.service';
@@ -25,6 +25,7 @@ export class CheckoutController {
   })
   @ApiCreatedResponse({ type: CheckoutResultDto })
   @ApiBadRequestResponse({ description: 'VALIDATION_FAILED: every bad field, including a missing or malformed Idempotency-Key header, unknown fields, both or neither of addressId/address', type: ErrorBodyDto })
+  @ApiForbiddenResponse({ description: 'NOT_A_MEMBER: the caller is not an active member of any union (no membership, or has left)', type: ErrorBodyDto })
   @ApiConflictResponse({ description: 'WINDOW_CLOSED (no campaign window of yours is open); OUT_OF_STOCK (details: skuId, requested, available); IDEMPOTENCY_KEY_REUSED (same key, different body)', type: ErrorBodyDto })
   @ApiUnprocessableEntityResponse({
     description: 'INSUFFICIENT_POINTS (details: needed, available, shortfall); NOT_ELIGIBLE (details: skuId, campaigns); LIMIT_EXCEEDED (details: skuId, limit, alreadyBought, requested, remaining); SKU_NOT_AVAILABLE (details: skuIds); ADDRESS_NOT_FOUND',

@@ -1,6 +1,17 @@
-import { AuthUser, CurrentUser, ErrorBodyDto, pageOf, Role, Roles } from '@huigong/common';
-import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiConflictResponse, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiIdempotencyKey, AuthUser, CurrentUser, ErrorBodyDto, OptionalIdempotencyKey, pageOf, Role, Roles } from '@huigong/common';
+import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiForbiddenResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  ApiUnprocessableEntityResponse,
+} from '@nestjs/swagger';
+import type { Response } from 'express';
 import { OrderAction } from '../domain/order-state-machine';
 import { OrderOptionalReasonDto, OrderDetailDto, OrderListQuery, OrderPageDto, OrderReasonDto } from '../dto/order.dto';
 import { ReceiptDto } from '../dto/receipt.dto';
@@ -10,7 +21,10 @@ import { OrderTransitionService } from '../services/order-transition.service';
 import { ReceiptService } from '../services/receipt.service';
 import { ReviewsService } from '../services/reviews.service';
 
-const TRANSITION_ERRORS = 'INVALID_TRANSITION (the order is not in a state this action applies to; details: state, allowedFrom); OUT_OF_SCOPE (403) for another member’s order';
+const TRANSITION_ERRORS = 'INVALID_TRANSITION (the order is not in a state this action applies to; details: state, allowedFrom)';
+const KEY_REUSED = 'IDEMPOTENCY_KEY_REUSED (the Idempotency-Key was used for another order, action or body)';
+const OUT_OF_SCOPE = 'OUT_OF_SCOPE: another member’s order (recorded)';
+const BAD_KEY = 'VALIDATION_FAILED: a malformed Idempotency-Key header';
 
 @ApiTags('orders')
 @Controller('me/orders')
@@ -42,22 +56,44 @@ export class MemberOrdersController {
   @Post(':id/cancel')
   @HttpCode(200)
   @Roles(Role.Worker)
+  @ApiIdempotencyKey({ required: false })
   @ApiOperation({ summary: 'Cancel an order the supplier has not accepted yet: points go back to the grants that paid, stock is restored' })
   @ApiOkResponse({ type: OrderDetailDto })
-  @ApiConflictResponse({ description: TRANSITION_ERRORS, type: ErrorBodyDto })
-  @ApiBadRequestResponse({ description: 'VALIDATION_FAILED: every bad field (unknown fields are refused)', type: ErrorBodyDto })
-  cancel(@CurrentUser() user: AuthUser, @Param('id', ParseUUIDPipe) id: string, @Body() dto: OrderOptionalReasonDto): Promise<OrderDetailDto> {
-    return this.transitions.apply({ kind: 'member', user }, id, OrderAction.Cancel, { reason: dto.reason });
+  @ApiConflictResponse({ description: `${TRANSITION_ERRORS}; ${KEY_REUSED}`, type: ErrorBodyDto })
+  @ApiForbiddenResponse({ description: OUT_OF_SCOPE, type: ErrorBodyDto })
+  @ApiNotFoundResponse({ description: 'NOT_FOUND', type: ErrorBodyDto })
+  @ApiBadRequestResponse({ description: 'VALIDATION_FAILED: every bad field (unknown fields are refused), or a malformed Idempotency-Key header', type: ErrorBodyDto })
+  async cancel(
+    @CurrentUser() user: AuthUser,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() dto: OrderOptionalReasonDto,
+    @OptionalIdempotencyKey() key: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<OrderDetailDto> {
+    const { order, replayed } = await this.transitions.applyOnce({ kind: 'member', user }, id, OrderAction.Cancel, { reason: dto.reason }, key);
+    if (replayed) res.setHeader('Idempotent-Replayed', 'true');
+    return order;
   }
 
   @Post(':id/confirm')
   @HttpCode(200)
   @Roles(Role.Worker)
+  @ApiIdempotencyKey({ required: false })
   @ApiOperation({ summary: 'Confirm receipt of a delivered order: it completes and the points go to the supplier' })
   @ApiOkResponse({ type: OrderDetailDto })
-  @ApiConflictResponse({ description: TRANSITION_ERRORS, type: ErrorBodyDto })
-  confirm(@CurrentUser() user: AuthUser, @Param('id', ParseUUIDPipe) id: string): Promise<OrderDetailDto> {
-    return this.transitions.apply({ kind: 'member', user }, id, OrderAction.Confirm);
+  @ApiConflictResponse({ description: `${TRANSITION_ERRORS}; ${KEY_REUSED}`, type: ErrorBodyDto })
+  @ApiForbiddenResponse({ description: OUT_OF_SCOPE, type: ErrorBodyDto })
+  @ApiNotFoundResponse({ description: 'NOT_FOUND', type: ErrorBodyDto })
+  @ApiBadRequestResponse({ description: BAD_KEY, type: ErrorBodyDto })
+  async confirm(
+    @CurrentUser() user: AuthUser,
+    @Param('id', ParseUUIDPipe) id: string,
+    @OptionalIdempotencyKey() key: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<OrderDetailDto> {
+    const { order, replayed } = await this.transitions.applyOnce({ kind: 'member', user }, id, OrderAction.Confirm, {}, key);
+    if (replayed) res.setHeader('Idempotent-Replayed', 'true');
+    return order;
   }
 
   @Post(':id/return-request')
@@ -65,7 +101,10 @@ export class MemberOrdersController {
   @Roles(Role.Worker)
   @ApiOperation({ summary: 'Ask to return a completed order (the supplier approves or declines)' })
   @ApiOkResponse({ type: OrderDetailDto })
-  @ApiConflictResponse({ description: TRANSITION_ERRORS, type: ErrorBodyDto })
+  @ApiConflictResponse({ description: `${TRANSITION_ERRORS}; ORDER_SETTLED (already on the supplier’s settlement statement; details: orderId, statementId)`, type: ErrorBodyDto })
+  @ApiForbiddenResponse({ description: OUT_OF_SCOPE, type: ErrorBodyDto })
+  @ApiNotFoundResponse({ description: 'NOT_FOUND', type: ErrorBodyDto })
+  @ApiUnprocessableEntityResponse({ description: 'MISSING_INPUT: a reason of only whitespace (details: action, missing)', type: ErrorBodyDto })
   @ApiBadRequestResponse({ description: 'VALIDATION_FAILED: every bad field (unknown fields are refused)', type: ErrorBodyDto })
   requestReturn(@CurrentUser() user: AuthUser, @Param('id', ParseUUIDPipe) id: string, @Body() dto: OrderReasonDto): Promise<OrderDetailDto> {
     return this.transitions.apply({ kind: 'member', user }, id, OrderAction.RequestReturn, { reason: dto.reason });

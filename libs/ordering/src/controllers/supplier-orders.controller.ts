@@ -1,13 +1,26 @@
-import { AuthUser, CurrentUser, ErrorBodyDto, pageOf, Role, Roles } from '@huigong/common';
+import { ApiIdempotencyKey, AuthUser, CurrentUser, ErrorBodyDto, OptionalIdempotencyKey, pageOf, Role, Roles } from '@huigong/common';
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiConflictResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiConflictResponse,
+  ApiForbiddenResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProduces,
+  ApiTags,
+  ApiUnprocessableEntityResponse,
+} from '@nestjs/swagger';
 import type { Response } from 'express';
 import { OrderAction } from '../domain/order-state-machine';
 import { OrderDetailDto, OrderListQuery, OrderPageDto, PickListQuery, OrderReasonDto, ShipDto } from '../dto/order.dto';
 import { OrderTransitionService } from '../services/order-transition.service';
 import { SupplierOrdersService } from '../services/supplier-orders.service';
 
-const TRANSITION_ERRORS = 'INVALID_TRANSITION (details: state, allowedFrom); 403 OUT_OF_SCOPE for another supplier’s order';
+const TRANSITION_ERRORS = 'INVALID_TRANSITION (details: state, allowedFrom)';
+const KEY_REUSED = 'IDEMPOTENCY_KEY_REUSED (the Idempotency-Key was used for another order, action or body)';
+const OUT_OF_SCOPE = 'OUT_OF_SCOPE: another supplier’s order (recorded)';
+const MISSING_REASON = 'MISSING_INPUT: a reason of only whitespace (details: action, missing)';
 
 @ApiTags('supplier orders')
 @Controller('supplier/orders')
@@ -57,6 +70,8 @@ export class SupplierOrdersController {
   @ApiOperation({ summary: 'Accept a placed order' })
   @ApiOkResponse({ type: OrderDetailDto })
   @ApiConflictResponse({ description: TRANSITION_ERRORS, type: ErrorBodyDto })
+  @ApiForbiddenResponse({ description: OUT_OF_SCOPE, type: ErrorBodyDto })
+  @ApiNotFoundResponse({ description: 'NOT_FOUND', type: ErrorBodyDto })
   accept(@CurrentUser() user: AuthUser, @Param('id', ParseUUIDPipe) id: string): Promise<OrderDetailDto> {
     return this.transitions.apply({ kind: 'supplier', user }, id, OrderAction.Accept);
   }
@@ -64,12 +79,24 @@ export class SupplierOrdersController {
   @Post(':id/reject')
   @HttpCode(200)
   @Roles(Role.SupplierStaff)
+  @ApiIdempotencyKey({ required: false })
   @ApiOperation({ summary: 'Reject a placed or accepted order, with a reason: the points go back, stock is restored' })
   @ApiOkResponse({ type: OrderDetailDto })
-  @ApiConflictResponse({ description: TRANSITION_ERRORS, type: ErrorBodyDto })
-  @ApiBadRequestResponse({ description: 'VALIDATION_FAILED: every bad field (unknown fields are refused)', type: ErrorBodyDto })
-  reject(@CurrentUser() user: AuthUser, @Param('id', ParseUUIDPipe) id: string, @Body() dto: OrderReasonDto): Promise<OrderDetailDto> {
-    return this.transitions.apply({ kind: 'supplier', user }, id, OrderAction.Reject, { reason: dto.reason });
+  @ApiConflictResponse({ description: `${TRANSITION_ERRORS}; ${KEY_REUSED}`, type: ErrorBodyDto })
+  @ApiForbiddenResponse({ description: OUT_OF_SCOPE, type: ErrorBodyDto })
+  @ApiNotFoundResponse({ description: 'NOT_FOUND', type: ErrorBodyDto })
+  @ApiUnprocessableEntityResponse({ description: MISSING_REASON, type: ErrorBodyDto })
+  @ApiBadRequestResponse({ description: 'VALIDATION_FAILED: every bad field (unknown fields are refused), or a malformed Idempotency-Key header', type: ErrorBodyDto })
+  async reject(
+    @CurrentUser() user: AuthUser,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() dto: OrderReasonDto,
+    @OptionalIdempotencyKey() key: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<OrderDetailDto> {
+    const { order, replayed } = await this.transitions.applyOnce({ kind: 'supplier', user }, id, OrderAction.Reject, { reason: dto.reason }, key);
+    if (replayed) res.setHeader('Idempotent-Replayed', 'true');
+    return order;
   }
 
   @Post(':id/ship')
@@ -78,7 +105,9 @@ export class SupplierOrdersController {
   @ApiOperation({ summary: 'Ship an accepted order, with carrier and tracking number' })
   @ApiOkResponse({ type: OrderDetailDto })
   @ApiConflictResponse({ description: TRANSITION_ERRORS, type: ErrorBodyDto })
-  @ApiUnprocessableEntityResponse({ description: 'MISSING_INPUT', type: ErrorBodyDto })
+  @ApiForbiddenResponse({ description: OUT_OF_SCOPE, type: ErrorBodyDto })
+  @ApiNotFoundResponse({ description: 'NOT_FOUND', type: ErrorBodyDto })
+  @ApiUnprocessableEntityResponse({ description: 'MISSING_INPUT: a carrier or tracking number of only whitespace (details: action, missing)', type: ErrorBodyDto })
   @ApiBadRequestResponse({ description: 'VALIDATION_FAILED: every bad field (unknown fields are refused)', type: ErrorBodyDto })
   ship(@CurrentUser() user: AuthUser, @Param('id', ParseUUIDPipe) id: string, @Body() dto: ShipDto): Promise<OrderDetailDto> {
     return this.transitions.apply({ kind: 'supplier', user }, id, OrderAction.Ship, { carrier: dto.carrier, trackingNo: dto.trackingNo });
@@ -90,6 +119,8 @@ export class SupplierOrdersController {
   @ApiOperation({ summary: 'Mark a shipped order delivered; it completes automatically after AUTO_CONFIRM_DAYS unless the member confirms first' })
   @ApiOkResponse({ type: OrderDetailDto })
   @ApiConflictResponse({ description: TRANSITION_ERRORS, type: ErrorBodyDto })
+  @ApiForbiddenResponse({ description: OUT_OF_SCOPE, type: ErrorBodyDto })
+  @ApiNotFoundResponse({ description: 'NOT_FOUND', type: ErrorBodyDto })
   deliver(@CurrentUser() user: AuthUser, @Param('id', ParseUUIDPipe) id: string): Promise<OrderDetailDto> {
     return this.transitions.apply({ kind: 'supplier', user }, id, OrderAction.Deliver);
   }
@@ -97,11 +128,22 @@ export class SupplierOrdersController {
   @Post(':id/approve-return')
   @HttpCode(200)
   @Roles(Role.SupplierStaff)
+  @ApiIdempotencyKey({ required: false })
   @ApiOperation({ summary: 'Approve a return: your payable refunds the points (to the grants, or their pool / union budget once the window closed); stock is restored' })
   @ApiOkResponse({ type: OrderDetailDto })
-  @ApiConflictResponse({ description: TRANSITION_ERRORS, type: ErrorBodyDto })
-  approveReturn(@CurrentUser() user: AuthUser, @Param('id', ParseUUIDPipe) id: string): Promise<OrderDetailDto> {
-    return this.transitions.apply({ kind: 'supplier', user }, id, OrderAction.ApproveReturn);
+  @ApiConflictResponse({ description: `${TRANSITION_ERRORS}; ${KEY_REUSED}`, type: ErrorBodyDto })
+  @ApiForbiddenResponse({ description: OUT_OF_SCOPE, type: ErrorBodyDto })
+  @ApiNotFoundResponse({ description: 'NOT_FOUND', type: ErrorBodyDto })
+  @ApiBadRequestResponse({ description: 'VALIDATION_FAILED: a malformed Idempotency-Key header', type: ErrorBodyDto })
+  async approveReturn(
+    @CurrentUser() user: AuthUser,
+    @Param('id', ParseUUIDPipe) id: string,
+    @OptionalIdempotencyKey() key: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<OrderDetailDto> {
+    const { order, replayed } = await this.transitions.applyOnce({ kind: 'supplier', user }, id, OrderAction.ApproveReturn, {}, key);
+    if (replayed) res.setHeader('Idempotent-Replayed', 'true');
+    return order;
   }
 
   @Post(':id/decline-return')
@@ -110,6 +152,9 @@ export class SupplierOrdersController {
   @ApiOperation({ summary: 'Decline a return, with a reason' })
   @ApiOkResponse({ type: OrderDetailDto })
   @ApiConflictResponse({ description: TRANSITION_ERRORS, type: ErrorBodyDto })
+  @ApiForbiddenResponse({ description: OUT_OF_SCOPE, type: ErrorBodyDto })
+  @ApiNotFoundResponse({ description: 'NOT_FOUND', type: ErrorBodyDto })
+  @ApiUnprocessableEntityResponse({ description: MISSING_REASON, type: ErrorBodyDto })
   @ApiBadRequestResponse({ description: 'VALIDATION_FAILED: every bad field (unknown fields are refused)', type: ErrorBodyDto })
   declineReturn(@CurrentUser() user: AuthUser, @Param('id', ParseUUIDPipe) id: string, @Body() dto: OrderReasonDto): Promise<OrderDetailDto> {
     return this.transitions.apply({ kind: 'supplier', user }, id, OrderAction.DeclineReturn, { reason: dto.reason });

@@ -1,4 +1,4 @@
-import { APP_CONFIG, AppConfig, AppError, AuthUser, OutboxService, QUEUES, TransactionRunner } from '@huigong/common';
+import { APP_CONFIG, AppConfig, AppError, AuthUser, IdempotencyService, OutboxService, QUEUES, requestHash, TransactionRunner } from '@huigong/common';
 import { CatalogService, StockService } from '@huigong/catalog';
 import { Inject, Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
@@ -23,6 +23,9 @@ export interface TransitionInput {
 
 export const AUTO_CONFIRM_JOB = 'auto-confirm';
 
+/** One scope for every order action: a key reused on another order or action is refused, not run. */
+const ORDER_ACTION_IDEMPOTENCY_SCOPE = 'order.action';
+
 /**
  * Runs one action of the order state machine (domain/order-state-machine.ts) in one transaction:
  * lock the order row (concurrent actions on one order queue here), check who acts, the current
@@ -40,17 +43,38 @@ export class OrderTransitionService {
     private readonly stock: StockService,
     private readonly catalog: CatalogService,
     private readonly outbox: OutboxService,
+    private readonly idempotency: IdempotencyService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async apply(actor: OrderActor, orderId: string, action: OrderAction, input: TransitionInput = {}): Promise<OrderDetailView> {
+    return (await this.applyOnce(actor, orderId, action, input)).order;
+  }
+
+  /**
+   * apply() under the client's optional Idempotency-Key: the key is claimed in the transition's own
+   * transaction, so a replay (also a concurrent one, which waits on the key until the first commits)
+   * gets the stored first answer instead of 409 INVALID_TRANSITION, and a refused action leaves no
+   * key behind. Without a key the state machine alone refuses a repeat.
+   */
+  async applyOnce(actor: OrderActor, orderId: string, action: OrderAction, input: TransitionInput = {}, idempotencyKey?: string): Promise<{ order: OrderDetailView; replayed: boolean }> {
     return this.tx.run(async (em) => {
-      const order = await this.lockFor(em, actor, orderId);
-      const t = ORDER_TRANSITIONS[action];
-      this.check(t, order, actor, input);
-      await this.transition(em, t, order, actor, input);
-      return this.reader.detail((await this.reader.find(order.id, em))!, actor.kind === 'system' ? 'platform' : actor.kind, em);
+      const work = () => this.applyIn(em, actor, orderId, action, input);
+      if (idempotencyKey === undefined) return { order: await work(), replayed: false };
+      if (!actor.user) throw new Error('An Idempotency-Key needs a user to scope it to');
+      // the stored (lower-case) spelling of the id: a URL may spell it in upper case
+      const hash = requestHash({ orderId: orderId.toLowerCase(), action, input });
+      const { response, replayed } = await this.idempotency.run(em, { scope: ORDER_ACTION_IDEMPOTENCY_SCOPE, userId: actor.user.id, key: idempotencyKey, requestHash: hash }, work);
+      return { order: response, replayed };
     });
+  }
+
+  private async applyIn(em: EntityManager, actor: OrderActor, orderId: string, action: OrderAction, input: TransitionInput): Promise<OrderDetailView> {
+    const order = await this.lockFor(em, actor, orderId);
+    const t = ORDER_TRANSITIONS[action];
+    this.check(t, order, actor, input);
+    await this.transition(em, t, order, actor, input);
+    return this.reader.detail((await this.reader.find(order.id, em))!, actor.kind === 'system' ? 'platform' : actor.kind, em);
   }
 
   /**
