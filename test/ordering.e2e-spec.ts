@@ -1,6 +1,6 @@
 import { IdempotencyService, QueueRegistry, QUEUES } from '@huigong/common';
 import { verifyEntryProof } from '@huigong/ledger';
-import { OrderAction, OrderTransitionService } from '@huigong/ordering';
+import { OrderTransitionService } from '@huigong/ordering';
 import { CampaignWindowService } from '@huigong/points';
 import { INestApplicationContext } from '@nestjs/common';
 import { parse } from 'csv-parse/sync';
@@ -451,7 +451,8 @@ describe('ordering: checkout, lifecycle, refunds, receipts, reviews (e2e)', () =
       expect(outbox).toEqual({ queue: QUEUES.orderTimers, name: 'auto-confirm', delay: 24 * 3600 * 1000 });
       // the database clock decides: a job run early completes nothing
       const transitions = t.app.get(OrderTransitionService);
-      await expect(transitions.applyIfApplicable({ kind: 'system', user: null }, id, OrderAction.AutoConfirm)).rejects.toMatchObject({ code: 'AUTO_CONFIRM_NOT_DUE' });
+      expect(await transitions.autoConfirm(id, 'job')).toMatchObject({ outcome: 'not_due', remainingMs: expect.any(Number) });
+      expect((await t.http.get(`/api/v1/me/orders/${id}`).set(bearer(m[3].token))).body.state).toBe('delivered');
       // a day passes (the test moves the delivery back instead), and the delayed job is due
       await ds.query(`UPDATE orders SET delivered_at = now() - interval '25 hours' WHERE id = $1`, [id]);
       const job = await eventually(() => t.app.get(QueueRegistry).get(QUEUES.orderTimers).getJob(`auto-confirm.${id}`), 30_000, 'the relayed auto-confirm job');
@@ -464,9 +465,17 @@ describe('ordering: checkout, lifecycle, refunds, receipts, reviews (e2e)', () =
         30_000,
         'auto-confirmed',
       );
-      expect(done.timeline.at(-1)).toMatchObject({ action: 'auto_confirm', fromState: 'delivered', toState: 'completed', actorKind: 'system', actorUserId: null });
+      expect(done.timeline.at(-1)).toMatchObject({
+        action: 'auto_confirm',
+        fromState: 'delivered',
+        toState: 'completed',
+        actorKind: 'system',
+        actorUserId: null,
+        reason: 'Not confirmed within 1 day of delivery',
+        details: { trigger: 'job' },
+      });
       // a redelivered job (or a late member click) changes nothing
-      expect(await transitions.applyIfApplicable({ kind: 'system', user: null }, id, OrderAction.AutoConfirm)).toBe(false);
+      expect(await transitions.autoConfirm(id, 'job')).toEqual({ outcome: 'not_delivered', state: 'completed' });
       await t.http.post(`/api/v1/me/orders/${id}/confirm`).set(bearer(m[3].token)).send({}).expect(409);
       const [{ n: completions }] = await ds.query(`SELECT count(*)::int AS n FROM ledger_entries WHERE reference = $1 AND kind = 'order_completion'`, [`order:${id}`]);
       expect(completions).toBe(1);

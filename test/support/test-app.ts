@@ -31,6 +31,8 @@ export function testConfig(overrides: Partial<AppConfig> = {}, env: NodeJS.Proce
       LOGIN_RATE_LIMIT: '1000',
       // no scheduled ledger verification unless a test asks for one (it would record runs mid-test)
       LEDGER_VERIFY_CRON: 'off',
+      // no auto-confirm sweep either: tests that watch an order's own job would race it
+      AUTO_CONFIRM_SWEEP_INTERVAL_MS: 'off',
       CHECKOUT_RATE_LIMIT_USER: '100000',
       CHECKOUT_RATE_LIMIT_IP: '100000',
       ...env,

@@ -4,14 +4,16 @@ export type { Allocation, AllocationGrant, AllocationLine, AllocationResult } fr
 export { actionsFrom, ORDER_STATES, ORDER_TRANSITIONS, OrderAction, OrderState, RELEASED_STATES, TERMINAL_STATES } from './domain/order-state-machine';
 export type { OrderActorKind, OrderEffect, OrderTransition } from './domain/order-state-machine';
 export type { OrderAddress, OrderDetailView, OrderLineView, OrderPaymentView, OrderSummaryView } from './domain/order-views';
-export { AutoConfirmProcessor } from './jobs/auto-confirm.processor';
+export { AUTO_CONFIRM_REDELAY_MARGIN_MS, AUTO_CONFIRM_SWEEP_JOB, AUTO_CONFIRM_SWEEP_SCHEDULER, AutoConfirmProcessor } from './jobs/auto-confirm.processor';
+export { AutoConfirmSweepService } from './services/auto-confirm-sweep.service';
+export type { AutoConfirmSweepOptions, AutoConfirmSweepResult } from './services/auto-confirm-sweep.service';
 export { OrderingModule } from './ordering.module';
 export type { CheckoutInput, CheckoutResult, PlacedOrder } from './domain/checkout.types';
 export { CheckoutService } from './services/checkout.service';
 export { CHECKOUT_ENTRY_KIND } from './services/place-checkout-group.service';
 export { MemberOrdersService } from './services/member-orders.service';
 export { AUTO_CONFIRM_JOB, OrderTransitionService } from './services/order-transition.service';
-export type { OrderActor, TransitionInput } from './services/order-transition.service';
+export type { AutoConfirmOutcome, AutoConfirmTrigger, OrderActor, TransitionInput } from './services/order-transition.service';
 export { OrderSettlementService, SETTLEABLE_STATES } from './services/order-settlement.service';
 export type { SettleableSupplier, SettledOrder } from './services/order-settlement.service';
 export { PlatformOrdersService } from './services/platform-orders.service';

@@ -9,6 +9,7 @@ import { MemberOrdersController } from './controllers/member-orders.controller';
 import { OrdersController } from './controllers/orders.controller';
 import { SupplierOrdersController } from './controllers/supplier-orders.controller';
 import { AddressesService } from './services/addresses.service';
+import { AutoConfirmSweepService } from './services/auto-confirm-sweep.service';
 import { CheckoutService } from './services/checkout.service';
 import { CompleteOrderService } from './services/complete-order.service';
 import { MemberOrdersService } from './services/member-orders.service';
@@ -28,13 +29,14 @@ import { OrderReportingService } from './reporting/order-reporting.service';
 /**
  * Ordering and fulfilment: checkout, the order lifecycle, refunds, supplier inbox, receipts and
  * reviews. Built on the catalog (SKUs, stock, ratings), points (grants, refund routing) and the
- * ledger (every value movement). The worker adds AutoConfirmProcessor beside it.
+ * ledger (every value movement). The worker adds AutoConfirmProcessor beside it (auto-confirm jobs and their sweep).
  */
 @Module({
   imports: [IdentityModule, LedgerModule, CatalogModule, PointsModule],
   controllers: [CheckoutController, MemberOrdersController, AddressesController, SupplierOrdersController, OrdersController],
   providers: [
     AddressesService,
+    AutoConfirmSweepService,
     CheckoutService,
     CompleteOrderService,
     MemberOrdersService,
@@ -51,6 +53,6 @@ import { OrderReportingService } from './reporting/order-reporting.service';
     SupplierOrdersService,
     OrderReportingService,
   ],
-  exports: [OrderReportingService, CheckoutService, OrderAuditQueryService, OrderSettlementService, OrderTransitionService, MemberOrdersService, SupplierOrdersService, PlatformOrdersService, ReviewsService],
+  exports: [AutoConfirmSweepService, OrderReportingService, CheckoutService, OrderAuditQueryService, OrderSettlementService, OrderTransitionService, MemberOrdersService, SupplierOrdersService, PlatformOrdersService, ReviewsService],
 })
 export class OrderingModule {}

@@ -30,6 +30,9 @@ describe('loadConfig', () => {
     ['SETTLEMENT_SCHEDULE', '61 2 * * *'],
     ['SETTLEMENT_SCHEDULE', '0 2 * * 8'],
     ['SETTLEMENT_TIMEZONE', 'Mars/Olympus'],
+    ['AUTO_CONFIRM_SWEEP_INTERVAL_MS', 'hourly'],
+    ['AUTO_CONFIRM_SWEEP_INTERVAL_MS', '999'],
+    ['AUTO_CONFIRM_SWEEP_INTERVAL_MS', '86400001'],
   ])('rejects a bad %s with a message naming it', (name, value) => {
     let err: unknown;
     try {
@@ -47,6 +50,13 @@ describe('loadConfig', () => {
     expect(loadConfig({ LEDGER_VERIFY_CRON: ' */2  * * * * * ', LEDGER_VERIFY_TZ: 'UTC' })).toMatchObject({ ledgerVerifyCron: '*/2 * * * * *', ledgerVerifyTimezone: 'UTC' });
     expect(loadConfig({ LEDGER_VERIFY_CRON: 'off' }).ledgerVerifyCron).toBeNull();
     expect(loadConfig({ LEDGER_VERIFY_CRON: '0 2,14 * * MON-FRI' }).ledgerVerifyCron).toBe('0 2,14 * * MON-FRI');
+  });
+
+  it('reads the auto-confirm sweep interval: 5 minutes by default, at least a second, or off', () => {
+    expect(loadConfig({}).autoConfirmSweepIntervalMs).toBe(300_000);
+    expect(loadConfig({ AUTO_CONFIRM_SWEEP_INTERVAL_MS: '60000' }).autoConfirmSweepIntervalMs).toBe(60_000);
+    expect(loadConfig({ AUTO_CONFIRM_SWEEP_INTERVAL_MS: ' OFF ' }).autoConfirmSweepIntervalMs).toBe(0);
+    expect(loadConfig({ AUTO_CONFIRM_SWEEP_INTERVAL_MS: '0' }).autoConfirmSweepIntervalMs).toBe(0);
   });
 
   it('reads CHECKOUT_FOLD_BEGIN: on by default, on or off, anything else refused by name', () => {

@@ -42,6 +42,8 @@ export interface AppConfig {
   /** PostgreSQL connections per API process for product searches, beside DB_POOL_SIZE (their own sessions plan once) */
   catalogSearchDbPoolSize: number;
   autoConfirmDays: number;
+  /** how often the worker sweeps for delivered orders past AUTO_CONFIRM_DAYS whose job was lost; 0 when AUTO_CONFIRM_SWEEP_INTERVAL_MS=off */
+  autoConfirmSweepIntervalMs: number;
   demoProducts: number;
   /** cron pattern (5 or 6 fields) of the worker's ledger verification, or null when LEDGER_VERIFY_CRON=off */
   ledgerVerifyCron: string | null;
@@ -122,6 +124,13 @@ function cron(env: NodeJS.ProcessEnv, name: string, dflt: string): string | null
   return fields.join(' ');
 }
 
+/** Milliseconds of at least `min`, or 0 when the variable says "off" or 0. */
+function intervalMs(env: NodeJS.ProcessEnv, name: string, dflt: number, min: number, max: number): number {
+  const raw = (env[name] ?? '').trim().toLowerCase();
+  if (raw === 'off' || raw === '0') return 0;
+  return int({ [name]: raw }, name, dflt, min, max);
+}
+
 function timeZone(env: NodeJS.ProcessEnv, name: string, dflt: string): string {
   const raw = env[name] || dflt;
   try {
@@ -170,6 +179,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     catalogSearchCacheTtlMs: int(env, 'CATALOG_SEARCH_CACHE_TTL_MS', 5000, 0, 60000),
     catalogSearchDbPoolSize: int(env, 'CATALOG_SEARCH_DB_POOL_SIZE', 8, 1, 1000),
     autoConfirmDays: int(env, 'AUTO_CONFIRM_DAYS', 7, 0, 365),
+    autoConfirmSweepIntervalMs: intervalMs(env, 'AUTO_CONFIRM_SWEEP_INTERVAL_MS', 300_000, 1000, 86_400_000),
     demoProducts: int(env, 'DEMO_PRODUCTS', 3000, 0, 1000000),
     ledgerVerifyCron: cron(env, 'LEDGER_VERIFY_CRON', '30 3 * * *'),
     ledgerVerifyTimezone: timeZone(env, 'LEDGER_VERIFY_TZ', 'Asia/Shanghai'),

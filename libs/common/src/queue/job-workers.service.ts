@@ -4,7 +4,8 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { PROCESSOR_OPTIONS, QueueName } from './queue-names';
 import { redisOptionsFromUrl } from './redis-connection';
 
-export type JobHandler = (job: Job) => Promise<unknown>;
+/** `token` is the job's lock token, for handlers that move their job themselves (e.g. back to delayed). */
+export type JobHandler = (job: Job, token?: string) => Promise<unknown>;
 
 interface Registration {
   queue: QueueName;

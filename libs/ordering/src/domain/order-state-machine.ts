@@ -44,6 +44,7 @@ export enum OrderAction {
  * - record_sales: the catalog's sales counters
  * - unrecord_sales: an approved return takes its quantities off those counters again
  * - schedule_auto_confirm: a delayed job (through the outbox) that completes the order after N days
+ *   (the worker's auto-confirm sweep completes it should the job be lost)
  */
 export type OrderEffect = 'refund_from_escrow' | 'refund_from_payable' | 'release_stock' | 'settle_to_payable' | 'record_sales' | 'unrecord_sales' | 'schedule_auto_confirm';
 

@@ -79,8 +79,13 @@ export class OrderHistoryDto {
   @ApiProperty({ enum: OrderState }) toState: OrderState;
   @ApiProperty({ enum: ['member', 'supplier', 'system', 'platform'] }) actorKind: string;
   @ApiProperty({ nullable: true, type: String }) actorUserId: string | null;
-  @ApiProperty({ nullable: true, type: String }) reason: string | null;
-  @ApiProperty({ type: 'object', additionalProperties: true }) details: Record<string, unknown>;
+  @ApiProperty({ nullable: true, type: String, description: 'the reason given (reject, return request, decline); for auto_confirm the system’s, e.g. "Not confirmed within 7 days of delivery"' }) reason: string | null;
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    description: 'what the step did, by action: carrier and trackingNo (ship), refund routes (refunds), payableAccountId (completion); for auto_confirm also trigger (job: the order’s own timer; sweep: the periodic backstop that completes an order whose timer was lost) and dueAt',
+  })
+  details: Record<string, unknown>;
   @ApiProperty() at: string;
 }
 

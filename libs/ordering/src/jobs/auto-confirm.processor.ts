@@ -1,36 +1,90 @@
-import { JobWorkers, QUEUES } from '@huigong/common';
-import { Injectable, Logger } from '@nestjs/common';
-import { Job } from 'bullmq';
-import { OrderAction } from '../domain/order-state-machine';
+import { APP_CONFIG, AppConfig, JobWorkers, QueueRegistry, QUEUES } from '@huigong/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { DelayedError, Job } from 'bullmq';
+import { AutoConfirmSweepService } from '../services/auto-confirm-sweep.service';
 import { AUTO_CONFIRM_JOB, OrderTransitionService } from '../services/order-transition.service';
 
+export const AUTO_CONFIRM_SWEEP_JOB = 'auto-confirm-sweep';
+export const AUTO_CONFIRM_SWEEP_SCHEDULER = 'auto-confirm-sweep';
+/** a re-delayed job runs this long after its due time, so that it is due when it runs */
+export const AUTO_CONFIRM_REDELAY_MARGIN_MS = 1000;
+const RETRY_SCHEDULE_MS = 30_000;
+
 /**
- * Order timers (worker process): `auto-confirm` completes a delivered order nobody confirmed within
- * AUTO_CONFIRM_DAYS days. Idempotent: an order no longer delivered (confirmed, or the job redelivered)
- * is left alone. Enqueued through the outbox when the order is marked delivered.
+ * Order timers (worker process), queue `order-timers`:
+ * - `auto-confirm` completes a delivered order nobody confirmed within AUTO_CONFIRM_DAYS days.
+ *   Enqueued through the outbox when the order is delivered. An order no longer delivered is left
+ *   alone; one not yet due by the database clock (the delay ran on a process clock, or
+ *   AUTO_CONFIRM_DAYS was raised since delivery) puts its job back in the delayed set until it is,
+ *   without using up an attempt — failing it would exhaust the retries within minutes.
+ * - `auto-confirm-sweep`, on a BullMQ job scheduler every AUTO_CONFIRM_SWEEP_INTERVAL_MS: completes
+ *   the due delivered orders whose job was lost (AutoConfirmSweepService).
  */
 @Injectable()
-export class AutoConfirmProcessor {
+export class AutoConfirmProcessor implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(AutoConfirmProcessor.name);
+  private retry?: NodeJS.Timeout;
 
   constructor(
     private readonly transitions: OrderTransitionService,
+    private readonly sweeps: AutoConfirmSweepService,
+    private readonly queues: QueueRegistry,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
     workers: JobWorkers,
   ) {
-    workers.register(QUEUES.orderTimers, (job) => this.process(job), 4);
+    workers.register(QUEUES.orderTimers, (job, token) => this.process(job, token), 4);
   }
 
-  async process(job: Job<{ orderId?: string }>): Promise<unknown> {
+  async onApplicationBootstrap(): Promise<void> {
+    await this.schedule();
+  }
+
+  onApplicationShutdown(): void {
+    if (this.retry) clearTimeout(this.retry);
+  }
+
+  async process(job: Job<{ orderId?: string }>, token?: string): Promise<unknown> {
     switch (job.name) {
       case AUTO_CONFIRM_JOB: {
         const orderId = job.data.orderId;
         if (!orderId) return { ignored: 'no orderId' };
-        const done = await this.transitions.applyIfApplicable({ kind: 'system', user: null }, orderId, OrderAction.AutoConfirm);
-        return { orderId, completed: done };
+        const r = await this.transitions.autoConfirm(orderId, 'job');
+        if (r.outcome === 'not_due') {
+          // relative to this process's clock: the remaining time was measured on the database's
+          await job.moveToDelayed(Date.now() + Math.max(r.remainingMs, 0) + AUTO_CONFIRM_REDELAY_MARGIN_MS, token);
+          throw new DelayedError(`order ${orderId} is due for auto-confirm at ${r.dueAt.toISOString()}`);
+        }
+        return { orderId, completed: r.outcome === 'completed' };
+      }
+      case AUTO_CONFIRM_SWEEP_JOB: {
+        const r = await this.sweeps.sweep();
+        return { examined: r.examined, completed: r.completed, alreadyDone: r.alreadyDone, notDue: r.notDue, failed: r.failed, more: r.more, completedOrderIds: r.completedOrderIds.slice(0, 100) };
       }
       default:
         this.logger.warn(`unknown order timer job ${job.name}`);
         return { ignored: true };
+    }
+  }
+
+  /** Declares the sweep's schedule at start-up (one scheduler shared by every worker), or removes it when off. */
+  private async schedule(): Promise<void> {
+    const queue = this.queues.get(QUEUES.orderTimers);
+    try {
+      if (!this.config.autoConfirmSweepIntervalMs) {
+        await queue.removeJobScheduler(AUTO_CONFIRM_SWEEP_SCHEDULER);
+        return;
+      }
+      await queue.upsertJobScheduler(
+        AUTO_CONFIRM_SWEEP_SCHEDULER,
+        { every: this.config.autoConfirmSweepIntervalMs },
+        // the next tick is the retry; keep only recent runs (one every few minutes would pile up)
+        { name: AUTO_CONFIRM_SWEEP_JOB, data: {}, opts: { attempts: 1, removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } } },
+      );
+    } catch (err) {
+      // Redis away at start-up: keep trying; the worker does not depend on it to start
+      this.logger.warn(`could not schedule the auto-confirm sweep (${(err as Error).message}); retrying`);
+      this.retry = setTimeout(() => void this.schedule(), RETRY_SCHEDULE_MS);
+      this.retry.unref();
     }
   }
 }

@@ -2,7 +2,7 @@ import { APP_CONFIG, AppConfig, AppError, AuthUser, IdempotencyService, OutboxSe
 import { CatalogService, StockService } from '@huigong/catalog';
 import { Inject, Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { OrderAction, OrderActorKind, OrderEffect, OrderGuard, ORDER_TRANSITIONS, OrderTransition } from '../domain/order-state-machine';
+import { OrderAction, OrderActorKind, OrderEffect, OrderGuard, OrderState, ORDER_TRANSITIONS, OrderTransition } from '../domain/order-state-machine';
 import { OrderDetailView } from '../domain/order-views';
 import { CompleteOrderService } from './complete-order.service';
 import { OrderAccessService } from './order-access.service';
@@ -25,6 +25,25 @@ export const AUTO_CONFIRM_JOB = 'auto-confirm';
 
 /** One scope for every order action: a key reused on another order or action is refused, not run. */
 const ORDER_ACTION_IDEMPOTENCY_SCOPE = 'order.action';
+
+/** What ran an auto-confirm: the order's own delayed job, or the worker's periodic sweep (its backstop). */
+export type AutoConfirmTrigger = 'job' | 'sweep';
+
+export type AutoConfirmOutcome =
+  | { outcome: 'completed'; dueAt: Date }
+  /** still `delivered` but not yet due by the database clock: nothing written */
+  | { outcome: 'not_due'; dueAt: Date; remainingMs: number }
+  /** no longer `delivered` (the member confirmed, or an earlier run completed it): nothing written */
+  | { outcome: 'not_delivered'; state: OrderState | null };
+
+interface AutoConfirmDue {
+  due: boolean;
+  dueAt: Date;
+  /** milliseconds until dueAt by the database clock; ≤ 0 once due */
+  remainingMs: number;
+}
+
+const SYSTEM: OrderActor = { kind: 'system', user: null };
 
 /**
  * Runs one action of the order state machine (domain/order-state-machine.ts) in one transaction:
@@ -78,17 +97,23 @@ export class OrderTransitionService {
   }
 
   /**
-   * For jobs: runs the action only if the order is still in a state it applies to (a redelivered
-   * or outdated job is a no-op). Returns false when there was nothing to do.
+   * Completes a delivered order nobody confirmed, once AUTO_CONFIRM_DAYS have passed since delivery by
+   * the database clock. The one path for both the per-order job and the sweep: the row lock makes
+   * them queue on the order, and the later one finds it no longer delivered (no second completion,
+   * no second ledger entry). A refusal of any other kind (e.g. the ledger) throws and writes nothing.
    */
-  async applyIfApplicable(actor: OrderActor, orderId: string, action: OrderAction): Promise<boolean> {
+  async autoConfirm(orderId: string, trigger: AutoConfirmTrigger): Promise<AutoConfirmOutcome> {
     return this.tx.run(async (em) => {
       const order = await this.reader.find(orderId, em, true);
-      const t = ORDER_TRANSITIONS[action];
-      if (!order || !t.from.includes(order.state)) return false;
-      this.check(t, order, actor, {});
-      await this.transition(em, t, order, actor, {});
-      return true;
+      const t = ORDER_TRANSITIONS[OrderAction.AutoConfirm];
+      if (!order || !t.from.includes(order.state)) return { outcome: 'not_delivered', state: order?.state ?? null };
+      const due = await this.autoConfirmDue(em, order);
+      if (!due.due) return { outcome: 'not_due', dueAt: due.dueAt, remainingMs: due.remainingMs };
+      const days = this.config.autoConfirmDays;
+      const input = { reason: `Not confirmed within ${days} ${days === 1 ? 'day' : 'days'} of delivery` };
+      this.check(t, order, SYSTEM, input);
+      await this.transition(em, t, order, SYSTEM, input, { trigger, dueAt: due.dueAt.toISOString() });
+      return { outcome: 'completed', dueAt: due.dueAt };
     });
   }
 
@@ -124,11 +149,11 @@ export class OrderTransitionService {
     }
   }
 
-  private async transition(em: EntityManager, t: OrderTransition, order: OrderRow, actor: OrderActor, input: TransitionInput): Promise<void> {
+  private async transition(em: EntityManager, t: OrderTransition, order: OrderRow, actor: OrderActor, input: TransitionInput, note: Record<string, unknown> = {}): Promise<void> {
     for (const g of t.guards) await this.guard(em, g, order);
     const ledgerActor = actor.user?.id ?? 'system';
     const patch: Record<string, unknown> = {};
-    const details: Record<string, unknown> = {};
+    const details: Record<string, unknown> = { ...note };
     for (const effect of t.effects) Object.assign(details, await this.effect(em, effect, order, ledgerActor, input, patch));
     if (t.requires.includes('shipment')) {
       patch.carrier = input.carrier!.trim();
@@ -159,12 +184,24 @@ export class OrderTransitionService {
         }
         return;
       case 'auto_confirm_due': {
-        // the job's delay ran on the worker's clock; the database clock decides
-        const [r] = await em.query(`SELECT $1::timestamptz + make_interval(days => $2) <= now() AS due`, [order.delivered_at, this.config.autoConfirmDays]);
-        if (!r.due) throw AppError.conflict('AUTO_CONFIRM_NOT_DUE', 'The order is not yet due for automatic confirmation', { orderId: order.id, deliveredAt: order.delivered_at });
+        const r = await this.autoConfirmDue(em, order);
+        if (!r.due) throw AppError.conflict('AUTO_CONFIRM_NOT_DUE', 'The order is not yet due for automatic confirmation', { orderId: order.id, deliveredAt: order.delivered_at, dueAt: r.dueAt });
         return;
       }
     }
+  }
+
+  /**
+   * delivered_at + AUTO_CONFIRM_DAYS (this process's setting) against the database clock: a job's
+   * delay ran on a process clock and was computed with the setting of the API that delivered.
+   */
+  private async autoConfirmDue(em: EntityManager, order: OrderRow): Promise<AutoConfirmDue> {
+    const [r] = await em.query(
+      `SELECT d.due_at, d.due_at <= now() AS due, ceil(extract(epoch FROM d.due_at - now()) * 1000)::float8 AS remaining_ms
+         FROM (SELECT $1::timestamptz + make_interval(days => $2) AS due_at) d`,
+      [order.delivered_at, this.config.autoConfirmDays],
+    );
+    return { due: r.due, dueAt: new Date(r.due_at), remainingMs: r.remaining_ms };
   }
 
   /** Runs one side effect; returns what goes into the history row's details. May add columns to `patch`. */
