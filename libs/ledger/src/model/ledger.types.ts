@@ -135,16 +135,7 @@ export interface Statement {
 }
 
 /** One transfer touching one of several accounts, as the newest-first movement reads give it. */
-export interface MovementLine {
-  accountId: string;
-  transferId: string;
-  entryId: string;
-  kind: string;
-  reference: string;
-  at: string;
-  debit: number;
-  credit: number;
-}
+export type MovementLine = Omit<StatementLine, 'balance'> & { accountId: string };
 
 export interface RecentMovements {
   /** newest first */
