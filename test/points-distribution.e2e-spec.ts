@@ -702,4 +702,25 @@ describe('distribution and close under crashes and races (e2e)', () => {
       { type: 'union_funding', owner_type: 'union', owner_id: org.body.id },
     ]);
   });
+
+  it('adds members whose ids the body spells in upper case, and a retry spelling, ordering or repeating them otherwise is the same request', async () => {
+    const id = await approvedCampaign('大写成员', 110, { groups: ['码头'] });
+    const extras: { id: string }[] = await ds.query(
+      `SELECT id FROM members WHERE union_id = $1 AND group_name = '车间' AND status = 'active'
+          AND id NOT IN (SELECT member_id FROM campaign_members WHERE campaign_id = $2) ORDER BY id LIMIT 2`,
+      [unionId, id],
+    );
+    const [a, b] = extras.map((m) => m.id);
+    const add = (memberIds: string[], amountFen?: number) => t.http.post(`/api/v1/campaigns/${id}/members`).set(bearer(unionAdmin)).set('Idempotency-Key', `add-${id}`).send({ memberIds, amountFen });
+    const first = await add([b.toUpperCase(), a]).expect(200);
+    expect(first.body).toEqual({ added: 2, reservedFen: 220, round: 1 });
+    // the response was lost: the retry names the same members otherwise and gets the first answer
+    expect((await add([a.toUpperCase(), b, b.toUpperCase()]).expect(200)).body).toEqual(first.body);
+    expect((await add([a, b], 120).expect(409)).body.error.code).toBe('IDEMPOTENCY_KEY_REUSED');
+    expect((await entriesNaming(id)).filter((e) => e.kind === 'campaign.top_up')).toEqual([{ kind: 'campaign.top_up', idempotency_key: `topup:${id}:1`, reference: `campaign:${id}` }]);
+    const [{ n }] = await ds.query(`SELECT count(*)::int AS n FROM campaign_members WHERE campaign_id = $1`, [id]);
+    await expect(runner.run(id)).resolves.toMatchObject({ outcome: 'done', credited: n });
+    await assertCreditedOnce(id, n, 110);
+    await assertConservation(ds, 'members added through upper-case ids');
+  });
 });

@@ -30,9 +30,13 @@ export class AddCampaignMembersService {
   ) {}
 
   async add(actor: AuthUser, campaignId: string, dto: { memberIds?: string[]; amountFen?: number }, idempotencyKey?: string): Promise<{ added: number; reservedFen: number; round: number }> {
-    // hashed with the stored (lower-case) spelling of the id, as approval does
+    // the ids as stored (lower case; the DTO accepts any case), once each, in one order: the
+    // eligibility check compares them with what PostgreSQL returns, and the request hash must not
+    // depend on how a retry spells or orders them. Hashed with the stored campaign id, as approval does.
+    const memberIds = dto.memberIds && [...new Set(dto.memberIds.map((id) => id.toLowerCase()))].sort();
+    const body = { campaignId: campaignId.toLowerCase(), ...dto, memberIds }; // (an undefined key is not hashed)
     return this.tx.run((em) =>
-      idempotent(this.idempotency, em, { scope: 'campaign.add-members', userId: actor.id, key: idempotencyKey, body: { campaignId: campaignId.toLowerCase(), ...dto } }, async () => {
+      idempotent(this.idempotency, em, { scope: 'campaign.add-members', userId: actor.id, key: idempotencyKey, body }, async () => {
         const locked = await this.transitions.lock(em, campaignId);
         const campaign = await em.findOneOrFail(Campaign, { where: { id: campaignId } });
         // the stored id from here on (a URL may spell it in upper case): the top-up's key and reference
@@ -47,10 +51,10 @@ export class AddCampaignMembersService {
           throw AppError.unprocessable('PER_MEMBER_CAP_EXCEEDED', `The amount exceeds this campaign's per-member cap of ${campaign.perMemberCapFen} fen`, { amountFen: amount, perMemberCapFen: campaign.perMemberCapFen });
         }
         const union = await this.access.profile(campaign.unionId, em, 'update');
-        if (dto.memberIds) {
-          const found: { id: string }[] = await em.query(`SELECT id FROM members WHERE id = ANY($1::uuid[]) AND union_id = $2 AND status = 'active'`, [dto.memberIds, campaign.unionId]);
+        if (memberIds) {
+          const found: { id: string }[] = await em.query(`SELECT id FROM members WHERE id = ANY($1::uuid[]) AND union_id = $2 AND status = 'active'`, [memberIds, campaign.unionId]);
           const ok = new Set(found.map((f) => f.id));
-          const bad = dto.memberIds.filter((id) => !ok.has(id));
+          const bad = memberIds.filter((id) => !ok.has(id));
           if (bad.length) throw AppError.unprocessable('MEMBERS_NOT_ELIGIBLE', 'Some members are not active members of this union', { memberIds: bad.slice(0, 100), count: bad.length });
         }
         // in member order, as distribution reads them (see ApproveCampaignService)
@@ -63,7 +67,7 @@ export class AddCampaignMembersService {
             ORDER BY m.id
            ON CONFLICT (campaign_id, member_id) DO NOTHING
            RETURNING member_id`,
-          [campaign.id, amount, campaign.unionId, dto.memberIds ?? null, campaign.eligibleGroups],
+          [campaign.id, amount, campaign.unionId, memberIds ?? null, campaign.eligibleGroups],
         );
         const [{ rounds }] = await em.query(`SELECT count(*)::int AS rounds FROM campaign_transitions WHERE campaign_id = $1 AND action = 'add_members'`, [campaign.id]);
         const round = rounds + 1;
