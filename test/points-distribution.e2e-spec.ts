@@ -723,4 +723,29 @@ describe('distribution and close under crashes and races (e2e)', () => {
     await assertCreditedOnce(id, n, 110);
     await assertConservation(ds, 'members added through upper-case ids');
   });
+
+  it('refuses per-member CSV amounts above the flat amount\'s bound row by row, so the campaign\'s total stays readable', async () => {
+    const [{ opens, closes }] = await ds.query(`SELECT now() AS opens, now() + interval '2 hours' AS closes`);
+    const c = await t.http
+      .post(`/api/v1/unions/${unionId}/campaigns`)
+      .set(bearer(unionAdmin))
+      .send({ name: '巨额奖励', amountMode: 'per_member', opensAt: new Date(opens).toISOString(), closesAt: new Date(closes).toISOString() })
+      .expect(201);
+    const nos: string[] = (await ds.query(`SELECT employee_no FROM members WHERE union_id = $1 AND status = 'active' ORDER BY employee_no DESC LIMIT 12`, [unionId])).map((r: { employee_no: string }) => r.employee_no);
+    const upload = (file: string, dryRun = false) =>
+      t.http.put(`/api/v1/campaigns/${c.body.id}/member-amounts${dryRun ? '?dryRun=true' : ''}`).set(bearer(unionAdmin)).set('Content-Type', 'text/csv').send(file).expect(200);
+    // ten rows of ~10^15 fen used to add up past 2^53, and every read of the campaign then failed
+    const fen = await upload(['employee_no,amount_fen', `${nos[0]},100000000`, `${nos[1]},100000001`, ...nos.slice(2).map((no) => `${no},999999999999999`)].join('\n'));
+    expect(fen.body).toMatchObject({ validRows: 1, rejected: 11, totalFen: 100_000_000 });
+    expect(fen.body.errors.map((e: { line: number; field: string }) => [e.line, e.field])).toEqual(Array.from({ length: 11 }, (_, i) => [i + 3, 'amount_fen']));
+    const points = await upload(['employee_no,points', `${nos[0]},1000000`, `${nos[1]},1000000.01`, `${nos[2]},9999999999999`].join('\n'), true);
+    expect(points.body).toMatchObject({ validRows: 1, rejected: 2, totalFen: 100_000_000 });
+    expect(points.body.errors.map((e: { line: number; field: string }) => [e.line, e.field])).toEqual([
+      [3, 'points'],
+      [4, 'points'],
+    ]);
+    expect((await t.http.get(`/api/v1/campaigns/${c.body.id}`).set(bearer(unionAdmin)).expect(200)).body).toMatchObject({ totalFen: 100_000_000, memberCount: 1 });
+    await t.http.get(`/api/v1/unions/${unionId}/campaigns`).set(bearer(unionAdmin)).expect(200);
+    await t.http.post(`/api/v1/campaigns/${c.body.id}/cancel`).set(bearer(unionAdmin)).send({ reason: '测试完毕' }).expect(200);
+  });
 });

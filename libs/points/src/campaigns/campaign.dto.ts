@@ -4,6 +4,13 @@ import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsISO8601, IsOptional
 import { CampaignStatus } from './campaign.lifecycle';
 import { RowErrorDto } from '../roster/member.dto';
 
+/**
+ * The most one member may receive in one campaign (1,000,000 points), for the flat amount, the
+ * per-member cap, members added later and every row of a per-member CSV alike. It also keeps a
+ * campaign's total a safe integer: 100,000 CSV rows × 10^8 fen stays far below 2^53.
+ */
+export const MAX_FEN_PER_MEMBER = 100_000_000;
+
 export class CreateCampaignDto {
   @ApiProperty({ example: '2025 春节慰问' }) @IsString() @Length(1, 100) name: string;
   @ApiPropertyOptional({ example: 'Spring Festival (春节) welfare for every member' }) @IsOptional() @IsString() @Length(1, 500) purpose?: string;
@@ -14,7 +21,7 @@ export class CreateCampaignDto {
   @IsOptional()
   @IsInt()
   @Min(1)
-  @Max(100_000_000)
+  @Max(MAX_FEN_PER_MEMBER)
   pointsPerMemberFen?: number;
   @ApiPropertyOptional({ example: ['装卸一队', '装卸二队'], description: 'only members of these groups (omit for everyone)' })
   @IsOptional()
@@ -38,7 +45,7 @@ export class CreateCampaignDto {
   @IsOptional()
   @IsInt()
   @Min(1)
-  @Max(100_000_000)
+  @Max(MAX_FEN_PER_MEMBER)
   perMemberCapFen?: number;
   @ApiPropertyOptional({ description: 'distribute at this time instead of right after approval (ISO 8601)' }) @IsOptional() @IsISO8601({ strict: true }) distributeAt?: string;
 }
@@ -67,7 +74,7 @@ export class AddCampaignMembersDto {
   @IsOptional()
   @IsInt()
   @Min(1)
-  @Max(100_000_000)
+  @Max(MAX_FEN_PER_MEMBER)
   amountFen?: number;
 }
 

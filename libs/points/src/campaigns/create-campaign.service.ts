@@ -5,7 +5,7 @@ import { UnionAccess } from '../shared/union-access.service';
 import { Campaign } from './campaign.entity';
 import { CampaignStatus } from './campaign.lifecycle';
 import { CampaignTransitionsService } from './campaign-transitions.service';
-import { CreateCampaignDto } from './campaign.dto';
+import { CreateCampaignDto, MAX_FEN_PER_MEMBER } from './campaign.dto';
 
 export interface MemberAmountsReport {
   dryRun: boolean;
@@ -102,6 +102,7 @@ export class CreateCampaignService {
         const raw = r.values[amountColumn];
         const fen = amountColumn === 'points' ? pointsToFen(raw) : /^\d{1,15}$/.test(raw) ? Number(raw) : null;
         if (fen === null || fen <= 0) err(amountColumn, amountColumn === 'points' ? 'must be a positive number of points with at most 2 decimals' : 'must be a positive whole number of fen');
+        else if (fen > MAX_FEN_PER_MEMBER) err(amountColumn, `exceeds the most one member may receive, ${MAX_FEN_PER_MEMBER} fen (${MAX_FEN_PER_MEMBER / 100} points)`);
         else if (campaign.perMemberCapFen !== null && fen > campaign.perMemberCapFen) err(amountColumn, `exceeds the per-member cap of ${campaign.perMemberCapFen} fen`);
         if (errors.length === before) parsed.push({ line: r.line, employeeNo, fen: fen! });
       }
@@ -120,6 +121,11 @@ export class CreateCampaignService {
         } else valid.push({ memberId: m.id, fen: p.fen });
       }
       const totalFen = valid.reduce((s, v) => s + v.fen, 0);
+      // cannot trip while rows and files are bounded (see MAX_FEN_PER_MEMBER); should either bound
+      // change, refuse here rather than store a total that every later read of the campaign rejects
+      if (!Number.isSafeInteger(totalFen)) {
+        throw AppError.unprocessable('AMOUNTS_TOTAL_TOO_LARGE', 'The amounts add up to more than can be recorded exactly', { field: amountColumn, validRows: valid.length });
+      }
       if (!dryRun) {
         await em.query(`DELETE FROM campaign_members WHERE campaign_id = $1 AND state = 'draft'`, [campaignId]);
         if (valid.length) {
