@@ -748,4 +748,40 @@ describe('distribution and close under crashes and races (e2e)', () => {
     await t.http.get(`/api/v1/unions/${unionId}/campaigns`).set(bearer(unionAdmin)).expect(200);
     await t.http.post(`/api/v1/campaigns/${c.body.id}/cancel`).set(bearer(unionAdmin)).send({ reason: '测试完毕' }).expect(200);
   });
+
+  it('adds no members once the union has no agreement in force, as approval refuses', async () => {
+    const [platform] = await ds.query(`SELECT id FROM organizations WHERE type = 'platform'`);
+    const union = await t.http.post('/api/v1/unions').set(bearer(admin)).send({ name: '青岛港湾协议工会', parentId: platform.id, regionCode: '370211', admin: { username: 'gwxy-admin', displayName: '管理员', password: PW } }).expect(201);
+    const u = union.body.id;
+    const [{ today, year }] = await ds.query(`SELECT (now() AT TIME ZONE 'Asia/Shanghai')::date::text AS today, extract(year FROM now() AT TIME ZONE 'Asia/Shanghai')::int AS year`);
+    const sign = (number: string, y: number) =>
+      t.http
+        .post(`/api/v1/unions/${u}/agreements`)
+        .set(bearer(admin))
+        .send({ number, signedOn: today, termStart: `${y}-01-01`, termEnd: `${y}-12-31`, expectedHeadcount: 2, expectedAmountFen: 0, creditLimitFen: 0 })
+        .expect(201);
+    await sign('GWXY-001', year);
+    await t.http.post(`/api/v1/unions/${u}/deposits`).set(bearer(admin)).send({ amountFen: 1_000_000, bankReference: 'GWXY-DEP-1', receivedOn: today }).expect(201);
+    const member = async (employeeNo: string, phone: string, group: string) =>
+      (await t.http.post(`/api/v1/unions/${u}/members`).set(bearer(admin)).send({ employeeNo, name: `职工${employeeNo}`, phone, group }).expect(201)).body.id as string;
+    await member('XY001', '13900000101', '一队');
+    const later = await member('XY002', '13900000102', '二队');
+    const [{ opens, closes }] = await ds.query(`SELECT now() AS opens, now() + interval '2 hours' AS closes`);
+    const campaign = (name: string) =>
+      t.http.post(`/api/v1/unions/${u}/campaigns`).set(bearer(admin)).send({ name, amountMode: 'flat', pointsPerMemberFen: 1_000, eligibleGroups: ['一队'], opensAt: new Date(opens).toISOString(), closesAt: new Date(closes).toISOString() }).expect(201);
+    const c = (await campaign('协议内')).body.id;
+    await t.http.post(`/api/v1/campaigns/${c}/approve`).set(bearer(admin)).send({}).expect(200);
+    // the agreement in force is superseded by one whose term starts next year: none covers today
+    await sign('GWXY-002', year + 1);
+    const budgetBefore = (await t.http.get(`/api/v1/unions/${u}/budget`).set(bearer(admin)).expect(200)).body.balanceFen;
+    const refused = await t.http.post(`/api/v1/campaigns/${c}/members`).set(bearer(admin)).send({ memberIds: [later] }).expect(422);
+    expect(refused.body.error).toMatchObject({ code: 'NO_AGREEMENT_IN_FORCE', details: { unionId: u } });
+    // approval answers the same
+    const other = (await campaign('协议外')).body.id;
+    expect((await t.http.post(`/api/v1/campaigns/${other}/approve`).set(bearer(admin)).send({}).expect(422)).body.error.code).toBe('NO_AGREEMENT_IN_FORCE');
+    expect((await t.http.get(`/api/v1/unions/${u}/budget`).set(bearer(admin)).expect(200)).body.balanceFen).toBe(budgetBefore);
+    expect((await t.http.get(`/api/v1/campaigns/${c}`).set(bearer(admin)).expect(200)).body).toMatchObject({ memberCount: 1, totalFen: 1_000 });
+    expect((await entriesNaming(c)).map((e) => e.kind)).toEqual(['campaign.reserve']);
+    await assertConservation(ds, 'members refused without an agreement in force');
+  });
 });

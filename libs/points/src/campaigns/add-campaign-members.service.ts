@@ -5,7 +5,7 @@ import { idempotent } from '../shared/idempotent.util';
 import { ENTRY_KINDS, LEDGER_KEYS, REFERENCES } from '../shared/ledger-keys.constants';
 import { UnionAccess } from '../shared/union-access.service';
 import { WelfareCapService } from '../welfare/welfare-cap.service';
-import { assertBudgetCovers, mapInsufficientFunds } from './budget-check.util';
+import { assertAgreementInForce, assertBudgetCovers, mapInsufficientFunds } from './budget-check.util';
 import { Campaign } from './campaign.entity';
 import { CampaignStatus } from './campaign.lifecycle';
 import { enqueueDistributionRound } from './campaign-jobs.outbox';
@@ -13,7 +13,7 @@ import { CampaignTransitionsService } from './campaign-transitions.service';
 
 /**
  * A member added after approval can be credited too: reserve their amount from the budget into the
- * pool (same cap and budget checks as approval) and let a new distribution round credit them.
+ * pool (same agreement, cap and budget checks as approval) and let a new distribution round credit them.
  * Without a list, every eligible active member not yet in the campaign is added.
  */
 @Injectable()
@@ -50,6 +50,8 @@ export class AddCampaignMembersService {
         if (campaign.perMemberCapFen !== null && amount > campaign.perMemberCapFen) {
           throw AppError.unprocessable('PER_MEMBER_CAP_EXCEEDED', `The amount exceeds this campaign's per-member cap of ${campaign.perMemberCapFen} fen`, { amountFen: amount, perMemberCapFen: campaign.perMemberCapFen });
         }
+        // a new reservation from the budget (and its credit limit): the agreement must be in force, as for approval
+        await assertAgreementInForce(em, campaign.unionId);
         const union = await this.access.profile(campaign.unionId, em, 'update');
         if (memberIds) {
           const found: { id: string }[] = await em.query(`SELECT id FROM members WHERE id = ANY($1::uuid[]) AND union_id = $2 AND status = 'active'`, [memberIds, campaign.unionId]);

@@ -6,7 +6,7 @@ import { idempotent } from '../shared/idempotent.util';
 import { ENTRY_KINDS, LEDGER_KEYS, OWNER_TYPES, REFERENCES } from '../shared/ledger-keys.constants';
 import { UnionAccess } from '../shared/union-access.service';
 import { WelfareCapService } from '../welfare/welfare-cap.service';
-import { assertBudgetCovers, mapInsufficientFunds } from './budget-check.util';
+import { assertAgreementInForce, assertBudgetCovers, mapInsufficientFunds } from './budget-check.util';
 import { Campaign } from './campaign.entity';
 import { CampaignDto } from './campaign.dto';
 import { nextStatus } from './campaign.lifecycle';
@@ -45,12 +45,7 @@ export class ApproveCampaignService {
         nextStatus(locked.status, 'approve');
         const [{ past }] = await em.query(`SELECT $1::timestamptz <= now() AS past`, [campaign.closesAt]);
         if (past) throw AppError.unprocessable('WINDOW_IN_PAST', 'The ordering window has already closed', { closesAt: campaign.closesAt });
-        const [agreement] = await em.query(
-          `SELECT id FROM union_agreements WHERE union_id = $1 AND status = 'active'
-              AND (now() AT TIME ZONE 'Asia/Shanghai')::date BETWEEN term_start AND term_end`,
-          [campaign.unionId],
-        );
-        if (!agreement) throw AppError.unprocessable('NO_AGREEMENT_IN_FORCE', 'The union has no welfare purchase agreement in force today', { unionId: campaign.unionId });
+        await assertAgreementInForce(em, campaign.unionId);
         // campaign row, then union row: the order every budget-debiting use case takes them in
         const union = await this.access.profile(campaign.unionId, em, 'update');
 

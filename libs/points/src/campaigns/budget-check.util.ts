@@ -3,6 +3,20 @@ import { InsufficientFundsError, LedgerQueryService } from '@huigong/ledger';
 import { EntityManager } from 'typeorm';
 
 /**
+ * Every allocation from the union budget (approval, members added later) needs a welfare purchase
+ * agreement whose term covers today, Beijing time, by the database clock: the budget's credit limit
+ * comes from it. Refused with NO_AGREEMENT_IN_FORCE.
+ */
+export async function assertAgreementInForce(em: EntityManager, unionId: string): Promise<void> {
+  const [agreement] = await em.query(
+    `SELECT id FROM union_agreements WHERE union_id = $1 AND status = 'active'
+        AND (now() AT TIME ZONE 'Asia/Shanghai')::date BETWEEN term_start AND term_end`,
+    [unionId],
+  );
+  if (!agreement) throw AppError.unprocessable('NO_AGREEMENT_IN_FORCE', 'The union has no welfare purchase agreement in force today', { unionId });
+}
+
+/**
  * May the union allocate `requiredFen` more? Read under the union row lock (every budget debit of
  * the points context takes it), so the answer holds until the commit. Refused with
  * INSUFFICIENT_BUDGET and the shortfall.

@@ -132,7 +132,7 @@ export class CampaignsController {
   @ApiOperation({ summary: 'Add members after approval (e.g. newly imported): reserves their amounts and credits them in a new distribution round' })
   @ApiOkResponse({ type: AddMembersResultDto })
   @ApiConflictResponse({ description: 'CAMPAIGN_NOT_ACCEPTING_MEMBERS', type: ErrorBodyDto })
-  @ApiUnprocessableEntityResponse({ description: 'INSUFFICIENT_BUDGET, WELFARE_CAP_EXCEEDED, PER_MEMBER_CAP_EXCEEDED, MEMBERS_NOT_ELIGIBLE', type: ErrorBodyDto })
+  @ApiUnprocessableEntityResponse({ description: 'INSUFFICIENT_BUDGET, WELFARE_CAP_EXCEEDED, PER_MEMBER_CAP_EXCEEDED, MEMBERS_NOT_ELIGIBLE, NO_AGREEMENT_IN_FORCE', type: ErrorBodyDto })
   add(@CurrentUser() user: AuthUser, @Param('id', ParseUUIDPipe) id: string, @Body() dto: AddCampaignMembersDto, @Headers('idempotency-key') key?: string): Promise<AddMembersResultDto> {
     return this.adding.add(user, id, dto, key);
   }
