@@ -146,8 +146,13 @@ describe('points allocation: union → agreement → deposit → roster → camp
     const own = await t.http.post(`/api/v1/adjustments/${req.body.id}/approve`).set(bearer(admin)).send({}).expect(403);
     expect(own.body.error.code).toBe('SECOND_APPROVER_REQUIRED');
     expect((await t.http.get(`/api/v1/unions/${unionId}/budget`).set(bearer(admin)).expect(200)).body.balanceFen).toBe(10_000_000);
-    const ok = await t.http.post(`/api/v1/adjustments/${req.body.id}/approve`).set(bearer(admin2)).send({ note: '已核对回单' }).expect(200);
+    const approve = (id: string, note: string) => t.http.post(`/api/v1/adjustments/${id}/approve`).set(bearer(admin2)).set('Idempotency-Key', `approve-${req.body.id}`).send({ note });
+    const ok = await approve(req.body.id, '已核对回单').expect(200);
     expect(ok.body).toMatchObject({ status: 'approved', decidedBy: expect.any(String), ledgerEntryId: expect.any(String) });
+    // the response was lost: a retry with the key (the id spelled in upper case) gets the first answer and posts nothing
+    expect((await approve(req.body.id.toUpperCase(), '已核对回单').expect(200)).body).toEqual(ok.body);
+    expect((await approve(req.body.id, '另一个说明').expect(409)).body.error.code).toBe('IDEMPOTENCY_KEY_REUSED');
+    expect((await ds.query(`SELECT count(*)::int AS n FROM ledger_entries WHERE idempotency_key = $1`, [`adjustment:${req.body.id}`]))[0].n).toBe(1);
     expect((await t.http.post(`/api/v1/adjustments/${req.body.id}/reject`).set(bearer(admin)).send({}).expect(409)).body.error.code).toBe('ADJUSTMENT_ALREADY_DECIDED');
 
     const inc = await t.http.post(`/api/v1/unions/${unionId}/adjustments`).set(bearer(admin)).send({ direction: 'increase', amountFen: 50_000, reason: '重复录入，驳回' }).expect(201);
@@ -434,8 +439,13 @@ describe('points allocation: union → agreement → deposit → roster → camp
 
   it('lets a member leave: unspent points return to the pool, the account stops working', async () => {
     const poolBefore = (await t.http.get(`/api/v1/campaigns/${campaignA}`).set(bearer(unionAdmin))).body.poolBalanceFen;
-    const res = await t.http.post(`/api/v1/unions/${unionId}/members/${m2.id}/leave`).set(bearer(unionAdmin)).send({ reason: '调离' }).expect(200);
+    const leave = (memberId: string, reason: string) => t.http.post(`/api/v1/unions/${unionId}/members/${memberId}/leave`).set(bearer(unionAdmin)).set('Idempotency-Key', `leave-${m2.id}`).send({ reason });
+    const res = await leave(m2.id, '调离').expect(200);
     expect(res.body).toMatchObject({ returnedFen: 20_000, returns: [{ campaignId: campaignA, amountFen: 20_000, to: 'campaign_pool' }], member: { status: 'left', leaveReason: '调离' } });
+    // the response was lost: a retry with the key (the id spelled in upper case) gets the first answer, returns nothing twice
+    expect((await leave(m2.id.toUpperCase(), '调离').expect(200)).body).toEqual(res.body);
+    expect((await leave(m2.id, '退休').expect(409)).body.error.code).toBe('IDEMPOTENCY_KEY_REUSED');
+    expect((await ds.query(`SELECT count(*)::int AS n FROM ledger_entries WHERE idempotency_key = $1`, [`leave:${m2.id}:${campaignA}`]))[0].n).toBe(1);
     expect((await t.http.get(`/api/v1/campaigns/${campaignA}`).set(bearer(unionAdmin))).body.poolBalanceFen).toBe(poolBefore + 20_000);
     expect((await t.http.get('/api/v1/me/points').set(bearer(m2.token)).expect(401)).body.error.code).toBe('UNAUTHORIZED');
     expect((await t.http.post(`/api/v1/unions/${unionId}/members/${m2.id}/leave`).set(bearer(unionAdmin)).send({}).expect(409)).body.error.code).toBe('MEMBER_ALREADY_LEFT');

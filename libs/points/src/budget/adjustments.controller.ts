@@ -1,6 +1,7 @@
 import { AuthUser, CurrentUser, ErrorBodyDto, Role, Roles } from '@huigong/common';
-import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
 import { ApiConflictResponse, ApiCreatedResponse, ApiForbiddenResponse, ApiOkResponse, ApiOperation, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
+import { IdempotencyKeyHeader } from '../shared/http.decorators';
 import { AdjustmentDto, AdjustmentListDto, DecideAdjustmentDto, ListAdjustmentsQuery, RequestAdjustmentDto } from './budget.dto';
 import { BudgetAdjustmentsService } from './budget-adjustments.service';
 
@@ -36,13 +37,14 @@ export class AdjustmentsController {
   @Post('adjustments/:id/approve')
   @Roles(Role.PlatformAdmin)
   @HttpCode(200)
+  @IdempotencyKeyHeader()
   @ApiOperation({ summary: 'Approve and post an adjustment (a different platform admin than the requester)' })
   @ApiOkResponse({ type: AdjustmentDto })
   @ApiForbiddenResponse({ description: 'SECOND_APPROVER_REQUIRED: the requester cannot approve', type: ErrorBodyDto })
-  @ApiConflictResponse({ description: 'ADJUSTMENT_ALREADY_DECIDED', type: ErrorBodyDto })
+  @ApiConflictResponse({ description: 'ADJUSTMENT_ALREADY_DECIDED (a retry without the Idempotency-Key of the first request), IDEMPOTENCY_KEY_REUSED', type: ErrorBodyDto })
   @ApiUnprocessableEntityResponse({ description: 'INSUFFICIENT_BUDGET: a withdrawal larger than the balance', type: ErrorBodyDto })
-  approve(@CurrentUser() user: AuthUser, @Param('id', ParseUUIDPipe) id: string, @Body() dto: DecideAdjustmentDto): Promise<AdjustmentDto> {
-    return this.adjustments.approve(user, id, dto.note);
+  approve(@CurrentUser() user: AuthUser, @Param('id', ParseUUIDPipe) id: string, @Body() dto: DecideAdjustmentDto, @Headers('idempotency-key') key?: string): Promise<AdjustmentDto> {
+    return this.adjustments.approve(user, id, dto.note, key);
   }
 
   @Post('adjustments/:id/reject')

@@ -1,8 +1,9 @@
-import { AppError, AuthUser, TransactionRunner } from '@huigong/common';
+import { AppError, AuthUser, IdempotencyService, TransactionRunner } from '@huigong/common';
 import { AccessScopeService } from '@huigong/identity';
 import { LedgerQueryService, LedgerService } from '@huigong/ledger';
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import { idempotent } from '../shared/idempotent.util';
 import { ENTRY_KINDS, LEDGER_KEYS, REFERENCES } from '../shared/ledger-keys.constants';
 import { UnionAccess } from '../shared/union-access.service';
 import { BudgetAdjustment } from './budget-adjustment.entity';
@@ -23,6 +24,7 @@ export class BudgetAdjustmentsService {
     private readonly ledger: LedgerService,
     private readonly ledgerQuery: LedgerQueryService,
     private readonly dataSource: DataSource,
+    private readonly idempotency: IdempotencyService,
   ) {}
 
   async request(actor: AuthUser, unionId: string, dto: RequestAdjustmentDto): Promise<BudgetAdjustment> {
@@ -35,37 +37,42 @@ export class BudgetAdjustmentsService {
     });
   }
 
-  async approve(actor: AuthUser, id: string, note?: string): Promise<BudgetAdjustment> {
-    return this.tx.run(async (em) => {
-      const adj = await this.lockPending(em, actor, id);
-      // the union lock keeps a withdrawal's balance check true until commit (allocations take it too)
-      const union = await this.access.profile(adj.unionId, em, 'update');
-      if (adj.direction === 'decrease') {
-        // a withdrawal gives back money the union has; it never draws on the credit limit
-        const balance = await this.ledgerQuery.balance(union.budgetAccountId, undefined, em);
-        if (balance < adj.amountFen) {
-          throw AppError.unprocessable('INSUFFICIENT_BUDGET', 'The budget does not hold enough to withdraw this amount', {
-            requiredFen: adj.amountFen,
-            balanceFen: balance,
-            shortfallFen: adj.amountFen - balance,
-          });
+  /** An optional Idempotency-Key: a retry after a lost response gets the first answer instead of ADJUSTMENT_ALREADY_DECIDED. */
+  async approve(actor: AuthUser, id: string, note?: string, idempotencyKey?: string): Promise<BudgetAdjustment> {
+    // hashed with the stored (lower-case) id: ParseUUIDPipe lets a URL spell it in upper case
+    const body = { adjustmentId: id.toLowerCase(), note };
+    return this.tx.run((em) =>
+      idempotent(this.idempotency, em, { scope: 'adjustment.approve', userId: actor.id, key: idempotencyKey, body }, async () => {
+        const adj = await this.lockPending(em, actor, id);
+        // the union lock keeps a withdrawal's balance check true until commit (allocations take it too)
+        const union = await this.access.profile(adj.unionId, em, 'update');
+        if (adj.direction === 'decrease') {
+          // a withdrawal gives back money the union has; it never draws on the credit limit
+          const balance = await this.ledgerQuery.balance(union.budgetAccountId, undefined, em);
+          if (balance < adj.amountFen) {
+            throw AppError.unprocessable('INSUFFICIENT_BUDGET', 'The budget does not hold enough to withdraw this amount', {
+              requiredFen: adj.amountFen,
+              balanceFen: balance,
+              shortfallFen: adj.amountFen - balance,
+            });
+          }
         }
-      }
-      const [from, to] = adj.direction === 'increase' ? [union.fundingAccountId, union.budgetAccountId] : [union.budgetAccountId, union.fundingAccountId];
-      const entry = await this.ledger.post(em, {
-        kind: ENTRY_KINDS.adjustment,
-        idempotencyKey: LEDGER_KEYS.adjustment(adj.id),
-        reference: REFERENCES.adjustment(adj.id),
-        actor: actor.id,
-        metadata: { unionId: adj.unionId, direction: adj.direction, reason: adj.reason, requestedBy: adj.requestedBy, approvedBy: actor.id },
-        transfers: [{ debitAccountId: from, creditAccountId: to, amount: adj.amountFen }],
-      });
-      await em.query(
-        `UPDATE budget_adjustments SET status = 'approved', decided_by = $2, decided_at = now(), decision_note = $3, ledger_entry_id = $4 WHERE id = $1`,
-        [id, actor.id, note ?? null, entry.id],
-      );
-      return em.findOneOrFail(BudgetAdjustment, { where: { id } });
-    });
+        const [from, to] = adj.direction === 'increase' ? [union.fundingAccountId, union.budgetAccountId] : [union.budgetAccountId, union.fundingAccountId];
+        const entry = await this.ledger.post(em, {
+          kind: ENTRY_KINDS.adjustment,
+          idempotencyKey: LEDGER_KEYS.adjustment(adj.id),
+          reference: REFERENCES.adjustment(adj.id),
+          actor: actor.id,
+          metadata: { unionId: adj.unionId, direction: adj.direction, reason: adj.reason, requestedBy: adj.requestedBy, approvedBy: actor.id },
+          transfers: [{ debitAccountId: from, creditAccountId: to, amount: adj.amountFen }],
+        });
+        await em.query(
+          `UPDATE budget_adjustments SET status = 'approved', decided_by = $2, decided_at = now(), decision_note = $3, ledger_entry_id = $4 WHERE id = $1`,
+          [id, actor.id, note ?? null, entry.id],
+        );
+        return em.findOneOrFail(BudgetAdjustment, { where: { id } });
+      }),
+    );
   }
 
   async reject(actor: AuthUser, id: string, note?: string): Promise<BudgetAdjustment> {

@@ -1,7 +1,7 @@
 import { AuthUser, CurrentUser, ErrorBodyDto, pageOf, Role, Roles } from '@huigong/common';
-import { Body, Controller, Get, Header, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, Header, Headers, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
 import { ApiConflictResponse, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
-import { ApiCsvBody, csvBody } from '../shared/http.decorators';
+import { ApiCsvBody, csvBody, IdempotencyKeyHeader } from '../shared/http.decorators';
 import { ActivationCodesService } from './activation-codes.service';
 import { ActivationCodesQuery, SendActivationCodesDto, SendActivationCodesResultDto } from './activation.dto';
 import { CreateMemberDto, ImportQuery, LeaveMemberDto, LeaveResultDto, ListMembersQuery, MemberDto, MemberPageDto, RosterImportReportDto, UpdateMemberDto } from './member.dto';
@@ -73,16 +73,18 @@ export class MembersController {
   @Post('members/:memberId/leave')
   @Roles(...ADMINS)
   @HttpCode(200)
+  @IdempotencyKeyHeader()
   @ApiOperation({ summary: 'A member leaves: unspent points return (to the campaign pool while its window is open, else to the union budget); their account is disabled' })
   @ApiOkResponse({ type: LeaveResultDto })
-  @ApiConflictResponse({ description: 'MEMBER_ALREADY_LEFT', type: ErrorBodyDto })
+  @ApiConflictResponse({ description: 'MEMBER_ALREADY_LEFT (a retry without the Idempotency-Key of the first request), IDEMPOTENCY_KEY_REUSED', type: ErrorBodyDto })
   leave(
     @CurrentUser() user: AuthUser,
     @Param('unionId', ParseUUIDPipe) unionId: string,
     @Param('memberId', ParseUUIDPipe) memberId: string,
     @Body() dto: LeaveMemberDto,
+    @Headers('idempotency-key') key?: string,
   ): Promise<LeaveResultDto> {
-    return this.leaving.leave(user, unionId, memberId, dto.reason);
+    return this.leaving.leave(user, unionId, memberId, dto.reason, key);
   }
 
   @Get('activation-codes.csv')
