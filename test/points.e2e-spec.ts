@@ -127,6 +127,13 @@ describe('points allocation: union → agreement → deposit → roster → camp
     expect(n).toBe(1);
     const conflict = await t.http.post(`/api/v1/unions/${unionId}/deposits`).set(bearer(admin)).send({ ...deposit, amountFen: 1 }).expect(409);
     expect(conflict.body.error.code).toBe('DEPOSIT_REFERENCE_CONFLICT');
+    // a date that is not on the calendar, and one after today (China time, the database's clock): refused by field, nothing recorded
+    const [{ tomorrow }] = await ds.query(`SELECT ((now() AT TIME ZONE 'Asia/Shanghai')::date + 1)::text AS tomorrow`);
+    for (const receivedOn of ['2025-02-30', tomorrow]) {
+      const refused = await t.http.post(`/api/v1/unions/${unionId}/deposits`).set(bearer(admin)).send({ ...deposit, bankReference: `BOC-BAD-${receivedOn}`, receivedOn }).expect(400);
+      expect(refused.body.error).toMatchObject({ code: 'VALIDATION_FAILED', details: { fields: [expect.objectContaining({ field: 'receivedOn' })] } });
+    }
+    expect((await ds.query(`SELECT count(*)::int AS n FROM union_deposits WHERE union_id = $1`, [unionId]))[0].n).toBe(1);
 
     const budget = await t.http.get(`/api/v1/unions/${unionId}/budget`).set(bearer(unionAdmin)).expect(200);
     expect(budget.body).toMatchObject({ balanceFen: 10_000_000, creditLimitFen: 1_000_000, availableFen: 11_000_000, owedFen: 0, depositedFen: 10_000_000 });

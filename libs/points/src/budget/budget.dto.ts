@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
+import { IsDateString, IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
 
 export class RecordDepositDto {
   @ApiProperty({ example: 50_000_000, description: 'fen received (¥500,000 = 50,000,000 fen)' })
@@ -12,7 +12,12 @@ export class RecordDepositDto {
   @IsString()
   @Matches(/^[\w./:-]{1,64}$/, { message: 'bankReference must be 1-64 letters, digits or . _ / : -' })
   bankReference: string;
-  @ApiProperty({ example: '2025-01-06' }) @Matches(/^\d{4}-\d{2}-\d{2}$/) receivedOn: string;
+  // a real calendar date (2025-02-30 is refused here, field named); "not after today" needs the
+  // database clock, so RecordDepositService checks that
+  @ApiProperty({ example: '2025-01-06', description: 'the day the bank received the transfer: a real date, not after today (China time)' })
+  @IsDateString({ strict: true })
+  @Matches(/^\d{4}-\d{2}-\d{2}$/)
+  receivedOn: string;
   @ApiPropertyOptional({ example: '2025 年春节慰问预存款' }) @IsOptional() @IsString() @Length(1, 500) note?: string;
 }
 

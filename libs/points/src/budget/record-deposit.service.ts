@@ -1,4 +1,4 @@
-import { AppError, AuthUser, TransactionRunner } from '@huigong/common';
+import { AppError, AuthUser, TransactionRunner, validationFailed } from '@huigong/common';
 import { LedgerService } from '@huigong/ledger';
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
@@ -26,6 +26,13 @@ export class RecordDepositService {
     return this.tx.run(async (em) => {
       // serialises two recordings of the same transfer
       const union = await this.access.reach(actor, unionId, em, 'update');
+      // money cannot have arrived tomorrow: today in China by the database's clock, the rule the
+      // roster's join dates and the agreement's term follow (not the API process's clock or zone)
+      const [{ future, today }] = await em.query(
+        `SELECT $1::date > d AS future, d::text AS today FROM (SELECT (now() AT TIME ZONE 'Asia/Shanghai')::date AS d) t`,
+        [dto.receivedOn],
+      );
+      if (future) throw validationFailed([{ field: 'receivedOn', reasons: [`must not be after today (${today}, China time)`] }]);
       const existing = await em.findOne(Deposit, { where: { unionId, bankReference: dto.bankReference } });
       if (existing) {
         if (existing.amountFen !== dto.amountFen || existing.receivedOn !== dto.receivedOn) {
