@@ -33,6 +33,8 @@ export function testConfig(overrides: Partial<AppConfig> = {}, env: NodeJS.Proce
       LEDGER_VERIFY_CRON: 'off',
       // no auto-confirm sweep either: tests that watch an order's own job would race it
       AUTO_CONFIRM_SWEEP_INTERVAL_MS: 'off',
+      // nor the job reconciler: tests that watch a job (or its absence) would race it
+      JOB_RECONCILE_INTERVAL_MS: 'off',
       CHECKOUT_RATE_LIMIT_USER: '100000',
       CHECKOUT_RATE_LIMIT_IP: '100000',
       ...env,

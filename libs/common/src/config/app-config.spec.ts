@@ -33,6 +33,9 @@ describe('loadConfig', () => {
     ['AUTO_CONFIRM_SWEEP_INTERVAL_MS', 'hourly'],
     ['AUTO_CONFIRM_SWEEP_INTERVAL_MS', '999'],
     ['AUTO_CONFIRM_SWEEP_INTERVAL_MS', '86400001'],
+    ['JOB_RECONCILE_INTERVAL_MS', 'minutely'],
+    ['JOB_RECONCILE_INTERVAL_MS', '199'],
+    ['JOB_RECONCILE_INTERVAL_MS', '3600001'],
   ])('rejects a bad %s with a message naming it', (name, value) => {
     let err: unknown;
     try {
@@ -57,6 +60,13 @@ describe('loadConfig', () => {
     expect(loadConfig({ AUTO_CONFIRM_SWEEP_INTERVAL_MS: '60000' }).autoConfirmSweepIntervalMs).toBe(60_000);
     expect(loadConfig({ AUTO_CONFIRM_SWEEP_INTERVAL_MS: ' OFF ' }).autoConfirmSweepIntervalMs).toBe(0);
     expect(loadConfig({ AUTO_CONFIRM_SWEEP_INTERVAL_MS: '0' }).autoConfirmSweepIntervalMs).toBe(0);
+  });
+
+  it('reads the job reconciler interval: a minute by default, within bounds, or off', () => {
+    expect(loadConfig({}).jobReconcileIntervalMs).toBe(60_000);
+    expect(loadConfig({ JOB_RECONCILE_INTERVAL_MS: '1000' }).jobReconcileIntervalMs).toBe(1000);
+    expect(loadConfig({ JOB_RECONCILE_INTERVAL_MS: 'off' }).jobReconcileIntervalMs).toBe(0);
+    expect(loadConfig({ JOB_RECONCILE_INTERVAL_MS: '0' }).jobReconcileIntervalMs).toBe(0);
   });
 
   it('reads CHECKOUT_FOLD_BEGIN: on by default, on or off, anything else refused by name', () => {

@@ -44,6 +44,11 @@ export interface AppConfig {
   autoConfirmDays: number;
   /** how often the worker sweeps for delivered orders past AUTO_CONFIRM_DAYS whose job was lost; 0 when AUTO_CONFIRM_SWEEP_INTERVAL_MS=off */
   autoConfirmSweepIntervalMs: number;
+  /**
+   * how often the worker reconciles what should be in Redis with what PostgreSQL says (due campaign
+   * jobs, the job schedulers), so a Redis that restarted empty loses nothing; 0 when JOB_RECONCILE_INTERVAL_MS=off
+   */
+  jobReconcileIntervalMs: number;
   demoProducts: number;
   /** cron pattern (5 or 6 fields) of the worker's ledger verification, or null when LEDGER_VERIFY_CRON=off */
   ledgerVerifyCron: string | null;
@@ -180,6 +185,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     catalogSearchDbPoolSize: int(env, 'CATALOG_SEARCH_DB_POOL_SIZE', 8, 1, 1000),
     autoConfirmDays: int(env, 'AUTO_CONFIRM_DAYS', 7, 0, 365),
     autoConfirmSweepIntervalMs: intervalMs(env, 'AUTO_CONFIRM_SWEEP_INTERVAL_MS', 300_000, 1000, 86_400_000),
+    jobReconcileIntervalMs: intervalMs(env, 'JOB_RECONCILE_INTERVAL_MS', 60_000, 200, 3_600_000),
     demoProducts: int(env, 'DEMO_PRODUCTS', 3000, 0, 1000000),
     ledgerVerifyCron: cron(env, 'LEDGER_VERIFY_CRON', '30 3 * * *'),
     ledgerVerifyTimezone: timeZone(env, 'LEDGER_VERIFY_TZ', 'Asia/Shanghai'),

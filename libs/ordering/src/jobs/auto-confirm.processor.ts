@@ -1,4 +1,4 @@
-import { APP_CONFIG, AppConfig, JobWorkers, QueueRegistry, QUEUES } from '@huigong/common';
+import { APP_CONFIG, AppConfig, JobReconciler, JobWorkers, QueueRegistry, QUEUES } from '@huigong/common';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { DelayedError, Job } from 'bullmq';
 import { AutoConfirmSweepService } from '../services/auto-confirm-sweep.service';
@@ -18,7 +18,8 @@ const RETRY_SCHEDULE_MS = 30_000;
  *   AUTO_CONFIRM_DAYS was raised since delivery) puts its job back in the delayed set until it is,
  *   without using up an attempt — failing it would exhaust the retries within minutes.
  * - `auto-confirm-sweep`, on a BullMQ job scheduler every AUTO_CONFIRM_SWEEP_INTERVAL_MS: completes
- *   the due delivered orders whose job was lost (AutoConfirmSweepService).
+ *   the due delivered orders whose job was lost (AutoConfirmSweepService). The scheduler lives in
+ *   Redis, which may restart empty: JobReconciler's ticks declare it again when it is missing.
  */
 @Injectable()
 export class AutoConfirmProcessor implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -31,8 +32,10 @@ export class AutoConfirmProcessor implements OnApplicationBootstrap, OnApplicati
     private readonly queues: QueueRegistry,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     workers: JobWorkers,
+    reconciler: JobReconciler,
   ) {
     workers.register(QUEUES.orderTimers, (job, token) => this.process(job, token), 4);
+    reconciler.register('auto-confirm sweep schedule', () => this.ensureSchedule());
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -66,6 +69,28 @@ export class AutoConfirmProcessor implements OnApplicationBootstrap, OnApplicati
     }
   }
 
+  /**
+   * For JobReconciler's ticks: declares the sweep's schedule again if Redis lost it (restarted empty).
+   * Only when missing: upserting a present scheduler every tick would reset a run already waiting.
+   */
+  async ensureSchedule(): Promise<'declared' | 'present' | 'off'> {
+    if (!this.config.autoConfirmSweepIntervalMs) return 'off';
+    const queue = this.queues.get(QUEUES.orderTimers);
+    if (await queue.getJobScheduler(AUTO_CONFIRM_SWEEP_SCHEDULER)) return 'present';
+    await this.declareSchedule();
+    this.logger.warn('the auto-confirm sweep schedule was missing from Redis; declared again');
+    return 'declared';
+  }
+
+  private declareSchedule() {
+    return this.queues.get(QUEUES.orderTimers).upsertJobScheduler(
+      AUTO_CONFIRM_SWEEP_SCHEDULER,
+      { every: this.config.autoConfirmSweepIntervalMs },
+      // the next tick is the retry; keep only recent runs (one every few minutes would pile up)
+      { name: AUTO_CONFIRM_SWEEP_JOB, data: {}, opts: { attempts: 1, removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } } },
+    );
+  }
+
   /** Declares the sweep's schedule at start-up (one scheduler shared by every worker), or removes it when off. */
   private async schedule(): Promise<void> {
     const queue = this.queues.get(QUEUES.orderTimers);
@@ -74,12 +99,7 @@ export class AutoConfirmProcessor implements OnApplicationBootstrap, OnApplicati
         await queue.removeJobScheduler(AUTO_CONFIRM_SWEEP_SCHEDULER);
         return;
       }
-      await queue.upsertJobScheduler(
-        AUTO_CONFIRM_SWEEP_SCHEDULER,
-        { every: this.config.autoConfirmSweepIntervalMs },
-        // the next tick is the retry; keep only recent runs (one every few minutes would pile up)
-        { name: AUTO_CONFIRM_SWEEP_JOB, data: {}, opts: { attempts: 1, removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } } },
-      );
+      await this.declareSchedule();
     } catch (err) {
       // Redis away at start-up: keep trying; the worker does not depend on it to start
       this.logger.warn(`could not schedule the auto-confirm sweep (${(err as Error).message}); retrying`);

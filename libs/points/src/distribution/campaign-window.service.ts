@@ -6,7 +6,7 @@ import { CampaignStatus } from '../campaigns/campaign.lifecycle';
 import { CampaignTransitionsService } from '../campaigns/campaign-transitions.service';
 import { anyPending, onCampaignRange } from '../shared/campaign-range.util';
 import { ENTRY_KINDS, LEDGER_KEYS, REFERENCES, SYSTEM_ACTORS } from '../shared/ledger-keys.constants';
-import { NotYetError } from './not-yet.error';
+import { NotYetError, REMAINING_MS } from './not-yet.error';
 
 export interface CloseOptions {
   chunkSize?: number;
@@ -53,8 +53,8 @@ export class CampaignWindowService {
     return this.tx.run(async (em) => {
       const locked = await this.transitions.lock(em, campaignId);
       if (locked.status !== CampaignStatus.Distributing && locked.status !== CampaignStatus.Approved) return 'skipped';
-      const [c] = await em.query(`SELECT opens_at, now() >= opens_at AS due FROM campaigns WHERE id = $1`, [campaignId]);
-      if (!c.due) throw new NotYetError(`Opening campaign ${campaignId}`, c.opens_at);
+      const [c] = await em.query(`SELECT opens_at, now() >= opens_at AS due, ${REMAINING_MS('opens_at')} FROM campaigns WHERE id = $1`, [campaignId]);
+      if (!c.due) throw new NotYetError(`Opening campaign ${campaignId}`, c.opens_at, c.remaining_ms);
       if (locked.status === CampaignStatus.Approved || (await anyPending(em, campaignId))) return 'waiting_for_distribution';
       await this.transitions.apply(em, locked, 'open_window', SYSTEM_ACTORS.window, 'opens_at reached');
       return 'opened';
@@ -85,9 +85,9 @@ export class CampaignWindowService {
 
   private async beginClose(em: EntityManager, campaignId: string): Promise<{ status: CampaignStatus; ctx?: { poolAccountId: string; pass: number } }> {
     const locked = await this.transitions.lock(em, campaignId);
-    const [c] = await em.query(`SELECT closes_at, now() >= closes_at AS due, pool_account_id::text AS pool_account_id FROM campaigns WHERE id = $1`, [campaignId]);
+    const [c] = await em.query(`SELECT closes_at, now() >= closes_at AS due, ${REMAINING_MS('closes_at')}, pool_account_id::text AS pool_account_id FROM campaigns WHERE id = $1`, [campaignId]);
     if ([CampaignStatus.Open, CampaignStatus.Distributing, CampaignStatus.Approved].includes(locked.status)) {
-      if (!c.due) throw new NotYetError(`Closing campaign ${campaignId}`, c.closes_at);
+      if (!c.due) throw new NotYetError(`Closing campaign ${campaignId}`, c.closes_at, c.remaining_ms);
       // distribution chunks read the status under the progress row, just before they debit the pool:
       // with it held here, each one either committed before the close or sees it and credits nothing
       await em.query(`SELECT 1 FROM campaign_distributions WHERE campaign_id = $1 FOR UPDATE`, [campaignId]);

@@ -6,7 +6,7 @@ import { CampaignStatus } from '../campaigns/campaign.lifecycle';
 import { CampaignTransitionsService } from '../campaigns/campaign-transitions.service';
 import { anyPending, walkCampaignRangeForTransaction } from '../shared/campaign-range.util';
 import { ENTRY_KINDS, grantOwnerId, LEDGER_KEYS, OWNER_TYPES, REFERENCES, SYSTEM_ACTORS } from '../shared/ledger-keys.constants';
-import { NotYetError } from './not-yet.error';
+import { NotYetError, REMAINING_MS } from './not-yet.error';
 
 export const DEFAULT_CHUNK_SIZE = 5000;
 /** The ledger takes at most this many credits in one deferred-debit call (one chunk is one call). */
@@ -159,11 +159,11 @@ export class DistributionRunner {
   private async start(em: EntityManager, campaignId: string): Promise<{ status: CampaignStatus; ctx?: { poolAccountId: string; unionId: string } }> {
     const locked = await this.transitions.lock(em, campaignId);
     const [c] = await em.query(
-      `SELECT pool_account_id::text AS pool_account_id, union_id, distribute_at, coalesce(distribute_at > now(), false) AS early FROM campaigns WHERE id = $1`,
+      `SELECT pool_account_id::text AS pool_account_id, union_id, distribute_at, coalesce(distribute_at > now(), false) AS early, ${REMAINING_MS('distribute_at')} FROM campaigns WHERE id = $1`,
       [campaignId],
     );
     if (locked.status === CampaignStatus.Approved) {
-      if (c.early) throw new NotYetError(`Distribution of campaign ${campaignId}`, c.distribute_at);
+      if (c.early) throw new NotYetError(`Distribution of campaign ${campaignId}`, c.distribute_at, c.remaining_ms);
       await this.transitions.apply(em, locked, 'start_distribution', SYSTEM_ACTORS.distribution);
     }
     if (locked.status !== CampaignStatus.Distributing && locked.status !== CampaignStatus.Open) return { status: locked.status };
