@@ -54,11 +54,21 @@ export class JobReconciler implements OnApplicationBootstrap, OnApplicationShutd
   }
 
   onApplicationBootstrap(): void {
+    this.start();
+  }
+
+  /** Starts the ticks (the first at once), unless JOB_RECONCILE_INTERVAL_MS is off. */
+  start(): void {
     if (this.config.jobReconcileIntervalMs > 0) this.loop.start();
   }
 
+  /** Stops the ticks, waiting for the one in progress. */
+  stop(): Promise<void> {
+    return this.loop.stop();
+  }
+
   async onApplicationShutdown(): Promise<void> {
-    await this.loop.stop();
+    await this.stop();
   }
 
   /** One tick: every task once. Returns the names of the tasks that failed (each logged). */
