@@ -1,7 +1,7 @@
 import { AppError, Role, TransactionRunner } from '@huigong/common';
 import { UsersService } from '@huigong/identity';
 import { AccountType, DistributeInput, DistributeOptions, LedgerQueryService, LedgerService } from '@huigong/ledger';
-import { CampaignWindowService, DistributionRunner, PointsQueryService, PointsReportingService, PointsTraceQueryService } from '@huigong/points';
+import { CampaignWindowService, DistributionRunner, LAGGING_CAMPAIGNS_SQL, PointsQueryService, PointsReportingService, PointsTraceQueryService } from '@huigong/points';
 import { CHUNK_SELECT_SQL } from '../libs/points/src/distribution/distribution-runner.service';
 import { anyPending, FIRST_PENDING_SQL, onCampaignRange, walkCampaignRangeForTransaction } from '../libs/points/src/shared/campaign-range.util';
 import { ActivateMemberService } from '../libs/points/src/roster/activate-member.service';
@@ -434,6 +434,35 @@ describe('distribution and close under crashes and races (e2e)', () => {
     expect(traced).toHaveLength(1);
     await assertCreditedOnce(id, 101, 120);
     await assertConservation(ds, 'upper-case campaign id');
+  });
+
+  it('the job reconciler names the distribution job that exists: members added while approved ride on round 0', async () => {
+    const id = await approvedCampaign('对账轮次', 120, { groups: ['码头'] });
+    const [extra] = await ds.query(
+      `SELECT id FROM members WHERE union_id = $1 AND group_name = '车间' AND status = 'active'
+          AND id NOT IN (SELECT member_id FROM campaign_members WHERE campaign_id = $2) ORDER BY id LIMIT 1`,
+      [unionId, id],
+    );
+    // added before the first distribution ran: a transition of round 1, but no job of its own
+    expect((await t.http.post(`/api/v1/campaigns/${id}/members`).set(bearer(unionAdmin)).send({ memberIds: [extra.id] }).expect(200)).body).toMatchObject({ round: 1 });
+    expect((await ds.query(`SELECT job_id FROM outbox WHERE name = 'distribute' AND payload->>'campaignId' = $1`, [id])).map((r: { job_id: string }) => r.job_id)).toEqual([`distribute.${id}.0`]);
+    const lagging = async () => (await ds.query(LAGGING_CAMPAIGNS_SQL, [10_000])).find((r: { id: string }) => r.id === id);
+    // the first distribution under way (its job lost, say): the reconciler must name that job, round 0
+    await ds.query(`UPDATE campaigns SET status = 'distributing' WHERE id = $1`, [id]);
+    expect(await lagging()).toMatchObject({ kind: 'distribute', round: 0 });
+    // once it is done and the campaign open, a later round's job is the one to name
+    await expect(runner.run(id)).resolves.toMatchObject({ outcome: 'done' });
+    await ds.query(`UPDATE campaigns SET status = 'open' WHERE id = $1`, [id]);
+    const [other] = await ds.query(
+      `SELECT id FROM members WHERE union_id = $1 AND group_name = '车间' AND status = 'active'
+          AND id NOT IN (SELECT member_id FROM campaign_members WHERE campaign_id = $2) ORDER BY id LIMIT 1`,
+      [unionId, id],
+    );
+    expect((await t.http.post(`/api/v1/campaigns/${id}/members`).set(bearer(unionAdmin)).send({ memberIds: [other.id] }).expect(200)).body).toMatchObject({ round: 2 });
+    expect(await lagging()).toMatchObject({ kind: 'distribute', round: 2 });
+    await expect(runner.run(id)).resolves.toMatchObject({ outcome: 'done' });
+    expect(await lagging()).toBeUndefined();
+    await assertConservation(ds, 'reconciler rounds');
   });
 
   it('keeps last_progress_at at or after every credit when two chunks commit out of order, so the credits report sees the later one', async () => {

@@ -127,12 +127,15 @@ describe('fault: Redis restarts empty (e2e, private redis-server)', () => {
   }
 
   it('a campaign whose window jobs Redis lost still opens, closes and settles once each, the ledger conserved', async () => {
-    const id = await approvedCampaign('重启开窗', 6, 12);
+    // a wide margin, so that a slow relay and distribution on a busy machine cannot reach the window first
+    const id = await approvedCampaign('重启开窗', 60, 120);
     await relayedAndDistributed(id);
     const [{ due }] = await ds.query(`SELECT opens_at > now() AS due FROM campaigns WHERE id = $1`, [id]);
     expect(due).toBe(true); // the restart below happens before the window opens: the open job is lost, not run
 
     await restartRedisEmpty();
+    // only now does the window come close: its jobs went with Redis, what is left is the database's times
+    await ds.query(`UPDATE campaigns SET opens_at = now() + interval '2 seconds', closes_at = now() + interval '6 seconds' WHERE id = $1`, [id]);
 
     await eventually(async () => (await status(id)) === 'open', 30_000, 'the campaign to open after Redis lost its open job');
     await eventually(async () => (await status(id)) === 'settled', 40_000, 'the campaign to close and settle after Redis lost its close job');
@@ -172,7 +175,8 @@ describe('fault: Redis restarts empty (e2e, private redis-server)', () => {
     // no reconciler meanwhile: this test watches one job, and nothing else may open the campaign
     await worker.get(JobReconciler).stop();
     try {
-      const id = await approvedCampaign('早到开窗', 5, 600);
+      // a wide margin, so that the early job below is early even on a busy machine
+      const id = await approvedCampaign('早到开窗', 60, 600);
       await relayedAndDistributed(id);
       const window = queues.get(QUEUES.campaignWindow);
       // the relayed open job is replaced by one due at once, as if the clock that scheduled it ran ahead
@@ -190,6 +194,10 @@ describe('fault: Redis restarts empty (e2e, private redis-server)', () => {
       expect(redelayed.failedReason).toBeFalsy();
       expect(await status(id)).toBe('distributing');
 
+      // the window comes close, and the job is run now instead of at its delay's end: a second before
+      // its time it waits again, then opens the campaign once due
+      await ds.query(`UPDATE campaigns SET opens_at = now() + interval '1 second' WHERE id = $1`, [id]);
+      await redelayed.promote();
       const done = await eventually(
         async () => {
           const j = await window.getJob(campaignJobIds.openWindow(id));

@@ -42,7 +42,8 @@ export enum OrderAction {
  * - release_stock: the order's quantities go back to stock
  * - settle_to_payable: escrow → the supplier's payable
  * - record_sales: the catalog's sales counters
- * - unrecord_sales: an approved return takes its quantities off those counters again
+ * - unrecord_sales: an approved return takes its quantities off those counters again (before
+ *   release_stock: products are locked before their SKUs, as a product edit locks them)
  * - schedule_auto_confirm: a delayed job (through the outbox) that completes the order after N days
  *   (the worker's auto-confirm sweep completes it should the job be lost)
  */
@@ -117,7 +118,7 @@ export const ORDER_TRANSITIONS: Record<OrderAction, OrderTransition> = {
   },
   [A.ApproveReturn]: {
     action: A.ApproveReturn, from: [S.ReturnRequested], to: S.Returned, actors: ['supplier'], requires: [], guards: [],
-    effects: ['refund_from_payable', 'release_stock', 'unrecord_sales'], stamps: 'returned_at',
+    effects: ['refund_from_payable', 'unrecord_sales', 'release_stock'], stamps: 'returned_at',
     summary: 'the supplier takes the goods back: its payable refunds the points',
   },
   [A.DeclineReturn]: {

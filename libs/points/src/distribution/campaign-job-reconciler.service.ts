@@ -29,7 +29,7 @@ export interface CampaignReconcileResult {
   failed: number;
 }
 
-/** pg_try_advisory_lock key: one reconciling worker at a time (any bigint nobody else uses). */
+/** pg_try_advisory_xact_lock key: one reconciling worker at a time (any bigint nobody else uses). */
 export const CAMPAIGN_RECONCILE_LOCK = 7_151_120_260_001;
 const MAX_PER_TICK = 500;
 const REDIS_TIMEOUT_MS = 5000;
@@ -63,7 +63,8 @@ export const LAGGING_CAMPAIGNS_SQL = `
   )
   SELECT due.id::text AS id, due.status, due.kind,
          CASE WHEN due.kind = 'distribute' AND due.status <> 'approved'
-              THEN (SELECT count(*)::int FROM campaign_transitions t WHERE t.campaign_id = due.id AND t.action = 'add_members') ELSE 0 END AS round
+              THEN (SELECT coalesce(max((t.details->>'round')::int), 0) FROM campaign_transitions t
+                     WHERE t.campaign_id = due.id AND t.action = 'add_members' AND t.from_status <> 'approved') ELSE 0 END AS round
     FROM due WHERE due.kind IS NOT NULL
    ORDER BY due.id LIMIT $1`;
 
@@ -86,7 +87,7 @@ export const LAGGING_CAMPAIGNS_SQL = `
  * A duplicate run is harmless: every handler locks the campaign row and acts on its status — open
  * skips an open campaign, close skips a settled one and re-sweeps a closed one with a new pass
  * (grants already emptied expire nothing), distribution credits only rows still pending, keyed per
- * member. Only one worker reconciles at a time (session advisory lock, tried, never waited for);
+ * member. Only one worker reconciles at a time (transaction advisory lock, tried, never waited for);
  * were two to, they would add the same ids and at most one of two retries of a finished job succeeds.
  */
 @Injectable()
@@ -105,28 +106,34 @@ export class CampaignJobReconciler {
     const r: CampaignReconcileResult = { ran: false, lagging: 0, enqueued: [], retried: [], present: 0, failed: 0 };
     const qr = this.dataSource.createQueryRunner();
     await qr.connect();
+    // a transaction-level lock: a session lock taken and released through a pooler in transaction
+    // mode (PgBouncer) could land on two server connections and stay held, silently stopping the
+    // backstop. The transaction only reads and writes nothing (no xid), so holding it open over the
+    // Redis calls below keeps back nobody's horizon.
+    await qr.startTransaction();
     try {
-      const [{ locked }] = await qr.query(`SELECT pg_try_advisory_lock($1::bigint) AS locked`, [CAMPAIGN_RECONCILE_LOCK]);
-      if (!locked) return r;
-      try {
-        r.ran = true;
-        const rows: LaggingCampaign[] = await qr.query(LAGGING_CAMPAIGNS_SQL, [MAX_PER_TICK]);
-        r.lagging = rows.length;
-        for (const c of rows) {
-          try {
-            const outcome = await this.ensureJob(c);
-            if (outcome.action === 'enqueued') r.enqueued.push(outcome.jobId);
-            else if (outcome.action === 'retried') r.retried.push(outcome.jobId);
-            else r.present++;
-          } catch (err) {
-            r.failed++;
-            this.logger.warn({ campaignId: c.id, kind: c.kind, err: (err as Error).message }, 'could not reconcile a campaign job');
-          }
+      const [{ locked }] = await qr.query(`SELECT pg_try_advisory_xact_lock($1::bigint) AS locked`, [CAMPAIGN_RECONCILE_LOCK]);
+      if (!locked) {
+        this.logger.debug('another worker is reconciling campaign jobs; this tick skipped');
+        return r;
+      }
+      r.ran = true;
+      const rows: LaggingCampaign[] = await qr.query(LAGGING_CAMPAIGNS_SQL, [MAX_PER_TICK]);
+      r.lagging = rows.length;
+      for (const c of rows) {
+        try {
+          const outcome = await this.ensureJob(c);
+          if (outcome.action === 'enqueued') r.enqueued.push(outcome.jobId);
+          else if (outcome.action === 'retried') r.retried.push(outcome.jobId);
+          else r.present++;
+        } catch (err) {
+          r.failed++;
+          this.logger.warn({ campaignId: c.id, kind: c.kind, err: (err as Error).message }, 'could not reconcile a campaign job');
         }
-      } finally {
-        await qr.query(`SELECT pg_advisory_unlock($1::bigint)`, [CAMPAIGN_RECONCILE_LOCK]);
       }
     } finally {
+      // commit or roll back alike: nothing was written; either ends the lock
+      await qr.rollbackTransaction().catch(() => undefined);
       await qr.release();
     }
     if (r.enqueued.length || r.retried.length) {
@@ -148,7 +155,8 @@ export class CampaignJobReconciler {
     }
     const state = await redis(job.getState());
     if (state === 'failed' || state === 'completed') {
-      await redis(job.retry(state));
+      // attempts start again: a job that had used up its attempts would otherwise fail at its next error, without backoff
+      await redis(job.retry(state, { resetAttemptsMade: true }));
       return { action: 'retried', jobId };
     }
     return { action: 'present', jobId };
