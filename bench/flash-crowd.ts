@@ -1,6 +1,6 @@
 // npm run bench -- flash-crowd [--members 10000] [--seconds 25] [--connections 64] [--hot 5] [--hot-stock 200]
 //                              [--tail 3000] [--products 3000] [--baseline-seconds 20] [--no-baseline] [--same-thread] [--keep]
-//                              [--profile FILE.cpuprofile] [--no-calibrate]
+//                              [--profile FILE.cpuprofile] [--no-calibrate] [--invalid-bodies]
 //
 // The Spring Festival window opens: 10,000 members with points order at once, many of them the
 // same few popular items. A database of its own gets a union, its roster (CSV import) and an open
@@ -14,7 +14,9 @@
 // the same server with the ratio, the CPU split during the load (API thread, load generator, other
 // Node threads, the bench database's PostgreSQL backends; whole machine) and WAL per checkout, a
 // calibration (empty transactions with a checkout's number of round trips, from Node, same pool),
-// the rerun command, and one JSON line.
+// the rerun command, and one JSON line. --invalid-bodies sends every checkout with quantity 0: each is
+// refused 400 by validation after the HTTP parse, the auth guard and the rate limiter, before any
+// checkout work — the API's CPU per request then is the floor any checkout path in it pays.
 import 'reflect-metadata';
 import { CatalogDemoSeeder, StockService, mulberry32 } from '@huigong/catalog';
 import { dropDatabase, loadConfig, migrateDatabase, Role, TransactionRunner, withDatabase } from '@huigong/common';
@@ -59,6 +61,8 @@ interface LoadPlan {
   connections: number;
   seconds: number;
   warmupSeconds: number;
+  /** --invalid-bodies: every line's quantity 0, so each request is refused by validation (the HTTP floor) */
+  invalid: boolean;
 }
 
 /** seeded, so the request mix is the same on every run */
@@ -77,7 +81,7 @@ function basket(r: () => number, plan: LoadPlan): { lines: { skuId: string; quan
     const n = 1 + Math.floor(r() * 3);
     for (let i = 0; i < n; i++) lines.set(plan.tail[Math.floor(r() * plan.tail.length)].id, 1 + Math.floor(r() * 2));
   }
-  return { lines: [...lines].map(([skuId, quantity]) => ({ skuId, quantity })), hot };
+  return { lines: [...lines].map(([skuId, quantity]) => ({ skuId, quantity: plan.invalid ? 0 : quantity })), hot };
 }
 
 function post(agent: http.Agent, port: number, token: string, key: string, body: string): Promise<{ status: number; text: string }> {
@@ -427,7 +431,7 @@ async function main(): Promise<void> {
 
   // ---- measure ----
   const [{ entriesBefore }] = await ds.query(`SELECT count(*)::int AS "entriesBefore" FROM ledger_entries`);
-  const plan: LoadPlan = { port, tokens, hot, tail, connections, seconds, warmupSeconds: 2 };
+  const plan: LoadPlan = { port, tokens, hot, tail, connections, seconds, warmupSeconds: 2, invalid: a['invalid-bodies'] === 'true' };
   const profiling = a.profile ? await startProfile() : null;
   // the load generator's worker thread is started after this snapshot: its ticks are all load (warm-up included)
   const cpu0 = await cpuSnapshot(ds, DB_NAME);
@@ -571,7 +575,7 @@ async function main(): Promise<void> {
     );
   }
   console.log(`aim: ≥ 0.5 × pgbench and p99 < 100 ms — ratio ${ratio ?? 'n/a'} ${ratio !== null && ratio >= 0.5 ? 'met' : 'not met'}, p99 ${all.p99} ms ${all.p99 < 100 ? 'met' : 'not met'}`);
-  console.log(`rerun: ${RERUN}${a.members ? ` --members ${members}` : ''}${a.seconds ? ` --seconds ${seconds}` : ''}${a.connections ? ` --connections ${connections}` : ''}`);
+  console.log(`rerun: ${RERUN}${a.members ? ` --members ${members}` : ''}${a.seconds ? ` --seconds ${seconds}` : ''}${a.connections ? ` --connections ${connections}` : ''}${plan.invalid ? ' --invalid-bodies' : ''}`);
 
   if (a.keep !== 'true') await dropDatabase(url);
   else console.log(`kept database ${DB_NAME}`);
