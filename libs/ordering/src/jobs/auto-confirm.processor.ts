@@ -1,13 +1,13 @@
-import { APP_CONFIG, AppConfig, JobReconciler, JobWorkers, QueueRegistry, QUEUES } from '@huigong/common';
+import { APP_CONFIG, AppConfig, delayUntilDue, JOB_REDELAY_MARGIN_MS, JobReconciler, JobWorkers, QueueRegistry, QUEUES } from '@huigong/common';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { DelayedError, Job } from 'bullmq';
+import { Job } from 'bullmq';
 import { AutoConfirmSweepService } from '../services/auto-confirm-sweep.service';
 import { AUTO_CONFIRM_JOB, OrderTransitionService } from '../services/order-transition.service';
 
 export const AUTO_CONFIRM_SWEEP_JOB = 'auto-confirm-sweep';
 export const AUTO_CONFIRM_SWEEP_SCHEDULER = 'auto-confirm-sweep';
-/** a re-delayed job runs this long after its due time, so that it is due when it runs */
-export const AUTO_CONFIRM_REDELAY_MARGIN_MS = 1000;
+/** a re-delayed job runs this long after its due time (delayUntilDue) */
+export const AUTO_CONFIRM_REDELAY_MARGIN_MS = JOB_REDELAY_MARGIN_MS;
 const RETRY_SCHEDULE_MS = 30_000;
 
 /**
@@ -52,11 +52,7 @@ export class AutoConfirmProcessor implements OnApplicationBootstrap, OnApplicati
         const orderId = job.data.orderId;
         if (!orderId) return { ignored: 'no orderId' };
         const r = await this.transitions.autoConfirm(orderId, 'job');
-        if (r.outcome === 'not_due') {
-          // relative to this process's clock: the remaining time was measured on the database's
-          await job.moveToDelayed(Date.now() + Math.max(r.remainingMs, 0) + AUTO_CONFIRM_REDELAY_MARGIN_MS, token);
-          throw new DelayedError(`order ${orderId} is due for auto-confirm at ${r.dueAt.toISOString()}`);
-        }
+        if (r.outcome === 'not_due') return delayUntilDue(job, token, r.remainingMs, `order ${orderId} is due for auto-confirm at ${r.dueAt.toISOString()}`);
         return { orderId, completed: r.outcome === 'completed' };
       }
       case AUTO_CONFIRM_SWEEP_JOB: {

@@ -1,29 +1,26 @@
-import { JobWorkers, QUEUES } from '@huigong/common';
+import { delayUntilDue, JOB_REDELAY_MARGIN_MS, JobWorkers, QUEUES } from '@huigong/common';
 import { Injectable, Logger } from '@nestjs/common';
-import { DelayedError, Job } from 'bullmq';
+import { Job } from 'bullmq';
 import { CAMPAIGN_JOBS } from '../campaigns/campaign-jobs.outbox';
 import { CampaignWindowService } from './campaign-window.service';
 import { DistributionRunner } from './distribution-runner.service';
 import { CampaignJobReconciler } from './campaign-job-reconciler.service';
 import { NotYetError } from './not-yet.error';
 
-/** a job put back in the delayed set runs this long after its due time, so that it is due when it runs */
-export const CAMPAIGN_JOB_REDELAY_MARGIN_MS = 1000;
+/** a job put back in the delayed set runs this long after its due time (delayUntilDue) */
+export const CAMPAIGN_JOB_REDELAY_MARGIN_MS = JOB_REDELAY_MARGIN_MS;
 
 /**
- * Runs `work`; if it finds the job early by the database clock (NotYetError), moves the job back to
- * the delayed set until it is due and throws DelayedError, which tells BullMQ the job was moved and
- * counts no attempt. Failing instead would exhaust the attempts (8, from 1 s) in about two minutes,
- * and the job — the campaign's only way to open, close or distribute — would be gone for good.
+ * Runs `work`; if it finds the job early by the database clock (NotYetError), the job goes back to
+ * the delayed set until it is due (delayUntilDue) — the campaign's only way to open, close or
+ * distribute must not fail through its attempts.
  */
 export async function runWhenDue<T>(job: Job, token: string | undefined, work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (err) {
     if (!(err instanceof NotYetError)) throw err;
-    // relative to this process's clock: the remaining time was measured on the database's
-    await job.moveToDelayed(Date.now() + Math.max(err.remainingMs, 0) + CAMPAIGN_JOB_REDELAY_MARGIN_MS, token);
-    throw new DelayedError(err.message);
+    return delayUntilDue(job, token, err.remainingMs, err.message);
   }
 }
 
