@@ -1,5 +1,5 @@
 import { QueueRegistry, QUEUES } from '@huigong/common';
-import { AUTO_CONFIRM_REDELAY_MARGIN_MS, AUTO_CONFIRM_SWEEP_JOB, AUTO_CONFIRM_SWEEP_SCHEDULER, AutoConfirmSweepService } from '@huigong/ordering';
+import { AUTO_CONFIRM_REDELAY_MARGIN_MS, AUTO_CONFIRM_SWEEP_JOB, AUTO_CONFIRM_SWEEP_SCHEDULER, AutoConfirmSweepService, OrderTransitionService } from '@huigong/ordering';
 import { INestApplicationContext } from '@nestjs/common';
 import { Job, Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
@@ -162,6 +162,32 @@ describe('ordering: auto-confirm re-delays early jobs, and a sweep is its backst
     expect(await stateOf(notDue)).toBe('delivered');
     expect((await completionTrail(notDue)).history).toEqual([]);
     await assertConservation(ds, 'the sweep');
+  });
+
+  it('orders that keep failing at the front of the sweep do not keep newer due orders waiting', async () => {
+    const sweeps = worker.get(AutoConfirmSweepService);
+    const transitions = worker.get(OrderTransitionService);
+    const [bad, a, b] = [await deliveredOrder(), await deliveredOrder(), await deliveredOrder()];
+    for (const [id, hours] of [[bad, 70], [a, 69], [b, 68]] as const) {
+      await (await jobOf(id)).remove();
+      await deliveredHoursAgo(id, hours);
+    }
+    // the oldest order cannot be completed (say its supplier's payable is unusable): every try fails
+    const real = transitions.autoConfirm.bind(transitions);
+    const spy = jest.spyOn(transitions, 'autoConfirm').mockImplementation((id, trigger) => (id === bad ? Promise.reject(new Error('payable unusable')) : real(id, trigger)));
+    try {
+      expect(await sweeps.sweep({ maxOrders: 1 })).toMatchObject({ examined: 1, failed: 1, more: true });
+      // the next run goes on after it instead of trying it again first
+      expect(await sweeps.sweep({ maxOrders: 1 })).toMatchObject({ examined: 1, completed: 1, completedOrderIds: [a] });
+      expect(await sweeps.sweep({ maxOrders: 1 })).toMatchObject({ examined: 1, completed: 1, completedOrderIds: [b] });
+      // past the newest, the run goes round to the oldest again, which still fails
+      expect(await sweeps.sweep({ maxOrders: 1 })).toMatchObject({ examined: 1, failed: 1 });
+    } finally {
+      spy.mockRestore();
+    }
+    // once it can be completed, the next run (resuming after it, going round) completes it
+    expect(await sweeps.sweep()).toMatchObject({ completed: 1, failed: 0, more: false, completedOrderIds: [bad] });
+    await assertConservation(ds, 'a sweep past failing orders');
   });
 
   it('sweep, a second sweep and the order’s job at the same moment: the order completes once', async () => {

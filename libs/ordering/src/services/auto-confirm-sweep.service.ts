@@ -39,6 +39,8 @@ const MAX_ORDERS_PER_RUN = 1000;
 @Injectable()
 export class AutoConfirmSweepService {
   private readonly logger = new Logger(AutoConfirmSweepService.name);
+  /** where the last run stopped at maxOrders (this process's runs; the schedule runs one at a time) */
+  private resumeAfter: { at: string; id: string } | null = null;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -51,15 +53,21 @@ export class AutoConfirmSweepService {
     const maxOrders = opts.maxOrders ?? MAX_ORDERS_PER_RUN;
     const r: AutoConfirmSweepResult = { examined: 0, completed: 0, alreadyDone: 0, notDue: 0, failed: 0, more: false, completedOrderIds: [] };
     // keyset cursor kept as PostgreSQL's text of delivered_at: a JS Date would drop the microseconds
-    // and read the last order of a page again (forever, were it one that keeps failing)
-    let after: { at: string; id: string } | null = null;
+    // and read the last order of a page again (forever, were it one that keeps failing). A run that
+    // stopped at maxOrders is resumed where it stopped, and wraps round to the oldest once it reaches
+    // the newest: maxOrders orders failing at the front cannot keep every newer due order waiting.
+    const resumedFrom = this.resumeAfter;
+    this.resumeAfter = null;
+    let after = resumedFrom;
+    let upTo: { at: string; id: string } | null = null;
     for (;;) {
       const limit = Math.min(pageSize, maxOrders - r.examined);
       if (limit <= 0) {
         r.more = true;
+        this.resumeAfter = after;
         break;
       }
-      const page = await this.duePage(after, limit);
+      const page = await this.duePage(after, upTo, limit);
       for (const o of page) {
         r.examined++;
         try {
@@ -74,7 +82,15 @@ export class AutoConfirmSweepService {
           this.logger.error({ orderId: o.id, err: (err as Error).message }, 'auto-confirm sweep could not complete an order');
         }
       }
-      if (page.length < limit) break;
+      if (page.length < limit) {
+        // the newest reached: a resumed run goes round once more from the oldest, up to where it began
+        if (resumedFrom && !upTo) {
+          upTo = resumedFrom;
+          after = null;
+          continue;
+        }
+        break;
+      }
       after = { at: page[page.length - 1].at, id: page[page.length - 1].id };
     }
     if (r.completed) {
@@ -84,16 +100,12 @@ export class AutoConfirmSweepService {
     return r;
   }
 
-  private async duePage(after: { at: string; id: string } | null, limit: number): Promise<{ id: string; at: string }[]> {
+  private async duePage(after: { at: string; id: string } | null, upTo: { at: string; id: string } | null, limit: number): Promise<{ id: string; at: string }[]> {
     // `delivered_at <= now() - interval` (not `delivered_at + interval <= now()`) so the partial index's range applies
-    const due = `state = 'delivered' AND delivered_at <= now() - make_interval(days => $1)`;
-    return after
-      ? this.dataSource.query(
-          `SELECT id, delivered_at::text AS at FROM orders
-            WHERE ${due} AND (delivered_at, id) > ($3::timestamptz, $4::uuid)
-            ORDER BY delivered_at, id LIMIT $2`,
-          [this.config.autoConfirmDays, limit, after.at, after.id],
-        )
-      : this.dataSource.query(`SELECT id, delivered_at::text AS at FROM orders WHERE ${due} ORDER BY delivered_at, id LIMIT $2`, [this.config.autoConfirmDays, limit]);
+    const params: unknown[] = [this.config.autoConfirmDays, limit];
+    const where = [`state = 'delivered' AND delivered_at <= now() - make_interval(days => $1)`];
+    if (after) where.push(`(delivered_at, id) > ($${params.push(after.at)}::timestamptz, $${params.push(after.id)}::uuid)`);
+    if (upTo) where.push(`(delivered_at, id) <= ($${params.push(upTo.at)}::timestamptz, $${params.push(upTo.id)}::uuid)`);
+    return this.dataSource.query(`SELECT id, delivered_at::text AS at FROM orders WHERE ${where.join(' AND ')} ORDER BY delivered_at, id LIMIT $2`, params);
   }
 }
