@@ -800,8 +800,10 @@ describe('distribution and close under crashes and races (e2e)', () => {
       t.http.post(`/api/v1/unions/${u}/campaigns`).set(bearer(admin)).send({ name, amountMode: 'flat', pointsPerMemberFen: 1_000, eligibleGroups: ['一队'], opensAt: new Date(opens).toISOString(), closesAt: new Date(closes).toISOString() }).expect(201);
     const c = (await campaign('协议内')).body.id;
     await t.http.post(`/api/v1/campaigns/${c}/approve`).set(bearer(admin)).send({}).expect(200);
-    // the agreement in force is superseded by one whose term starts next year: none covers today
+    // a renewal whose term starts next year leaves GWXY-001 in force; then GWXY-001's term ends
+    // (moved back with SQL: a day passing): no agreement covers today
     await sign('GWXY-002', year + 1);
+    await ds.query(`UPDATE union_agreements SET term_start = $2::date - 400, term_end = $2::date - 1 WHERE number = $1`, ['GWXY-001', today]);
     const budgetBefore = (await t.http.get(`/api/v1/unions/${u}/budget`).set(bearer(admin)).expect(200)).body.balanceFen;
     const refused = await t.http.post(`/api/v1/campaigns/${c}/members`).set(bearer(admin)).send({ memberIds: [later] }).expect(422);
     expect(refused.body.error).toMatchObject({ code: 'NO_AGREEMENT_IN_FORCE', details: { unionId: u } });

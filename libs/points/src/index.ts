@@ -16,3 +16,6 @@ export { PointsDemoSeeder, DEMO_UNION_NAME, DEMO_MEMBERS, DEMO_GRANT_FEN, DEMO_D
 export { PointsReportingService } from './reporting/points-reporting.service';
 export type { UnionCreditFigures } from './reporting/points-reporting.service';
 export { CampaignAuditQueryService, CampaignAuditView, CampaignMemberAuditView } from './audit/campaign-audit-query.service';
+export { AgreementCreditService, AGREEMENT_JOBS, agreementJobIds } from './unions/agreement-credit.service';
+export { AgreementCreditProcessor, AgreementCreditReconciler, CREDIT_RECONCILE_LOCK } from './unions/agreement-credit.processor';
+export type { CreditReconcileResult } from './unions/agreement-credit.processor';

@@ -36,6 +36,7 @@ import { MembersService } from './roster/members.service';
 import { RosterImportService } from './roster/roster-import.service';
 import { UnionAccess } from './shared/union-access.service';
 import { Agreement } from './unions/agreement.entity';
+import { AgreementCreditService } from './unions/agreement-credit.service';
 import { OnboardUnionService } from './unions/onboard-union.service';
 import { SignAgreementService } from './unions/sign-agreement.service';
 import { UnionAccountsService } from './unions/union-accounts.service';
@@ -67,6 +68,7 @@ import { CampaignAuditQueryService } from './audit/campaign-audit-query.service'
     OnboardUnionService,
     UnionDirectoryService,
     SignAgreementService,
+    AgreementCreditService,
     BudgetQueryService,
     RecordDepositService,
     BudgetAdjustmentsService,
@@ -93,6 +95,6 @@ import { CampaignAuditQueryService } from './audit/campaign-audit-query.service'
     PointsDemoSeeder,
     PointsReportingService,
   ],
-  exports: [PointsQueryService, PointsReportingService, CampaignAuditQueryService, PointsTraceQueryService, DistributionRunner, CampaignWindowService, PointsDemoSeeder, ACTIVATION_NOTIFIER],
+  exports: [AgreementCreditService, PointsQueryService, PointsReportingService, CampaignAuditQueryService, PointsTraceQueryService, DistributionRunner, CampaignWindowService, PointsDemoSeeder, ACTIVATION_NOTIFIER],
 })
 export class PointsModule {}

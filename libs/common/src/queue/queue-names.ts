@@ -7,6 +7,7 @@ export const QUEUES = {
   ledgerSeal: 'ledger-seal',
   distribution: 'points-distribution',
   campaignWindow: 'campaign-window',
+  unionCredit: 'union-credit',
   orderTimers: 'order-timers',
   settlement: 'settlement',
   audit: 'audit',

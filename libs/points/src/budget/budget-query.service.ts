@@ -5,8 +5,8 @@ import { DataSource, EntityManager } from 'typeorm';
 import { BudgetSummaryDto } from '../unions/union.dto';
 
 /**
- * A union's budget as its admin sees it: the ledger balance, the credit limit of the agreement in
- * force, what may still be allocated (balance + limit) and what is owed (max(0, −balance)).
+ * A union's budget as its admin sees it: the ledger balance, the credit limit in effect on the budget
+ * account (the agreement in force's, see AgreementCreditService), what may still be allocated (balance + limit) and what is owed (max(0, −balance)).
  */
 @Injectable()
 export class BudgetQueryService {
@@ -19,18 +19,19 @@ export class BudgetQueryService {
     const out = new Map<string, BudgetSummaryDto>();
     if (!unions.length) return out;
     const ids = unions.map((u) => u.organizationId);
-    const balances = await this.ledgerQuery.balances(unions.map((u) => u.budgetAccountId), em);
-    const rows: { union_id: string; credit: string | null; deposited: string | null }[] = await em.query(
+    const accounts = new Map((await this.ledgerQuery.accountsByIds(unions.map((u) => u.budgetAccountId), em)).map((a) => [a.id, a]));
+    const rows: { union_id: string; deposited: string | null }[] = await em.query(
       `SELECT u.id AS union_id,
-              (SELECT credit_limit_fen FROM union_agreements a WHERE a.union_id = u.id AND a.status = 'active') AS credit,
               (SELECT sum(amount_fen) FROM union_deposits d WHERE d.union_id = u.id) AS deposited
          FROM unnest($1::uuid[]) AS u(id)`,
       [ids],
     );
     const byId = new Map(rows.map((r) => [r.union_id, r]));
     for (const u of unions) {
-      const balance = toSafeNumber(balances.get(u.budgetAccountId) ?? 0);
-      const creditLimit = toSafeNumber(byId.get(u.organizationId)?.credit ?? 0);
+      const account = accounts.get(String(u.budgetAccountId));
+      const balance = toSafeNumber(account?.balance ?? 0);
+      // the limit the ledger enforces: the agreement in force's (AgreementCreditService), never below what is owed
+      const creditLimit = toSafeNumber(account?.overdraftLimit ?? 0);
       out.set(u.organizationId, {
         budgetAccountId: u.budgetAccountId,
         balanceFen: balance,

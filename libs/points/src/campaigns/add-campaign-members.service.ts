@@ -5,6 +5,7 @@ import { idempotent } from '../shared/idempotent.util';
 import { ENTRY_KINDS, LEDGER_KEYS, REFERENCES } from '../shared/ledger-keys.constants';
 import { UnionAccess } from '../shared/union-access.service';
 import { WelfareCapService } from '../welfare/welfare-cap.service';
+import { AgreementCreditService } from '../unions/agreement-credit.service';
 import { assertAgreementInForce, assertBudgetCovers, mapInsufficientFunds } from './budget-check.util';
 import { Campaign } from './campaign.entity';
 import { CampaignStatus } from './campaign.lifecycle';
@@ -27,6 +28,7 @@ export class AddCampaignMembersService {
     private readonly caps: WelfareCapService,
     private readonly outbox: OutboxService,
     private readonly idempotency: IdempotencyService,
+    private readonly credit: AgreementCreditService,
   ) {}
 
   async add(actor: AuthUser, campaignId: string, dto: { memberIds?: string[]; amountFen?: number }, idempotencyKey?: string): Promise<{ added: number; reservedFen: number; round: number }> {
@@ -53,6 +55,8 @@ export class AddCampaignMembersService {
         // a new reservation from the budget (and its credit limit): the agreement must be in force, as for approval
         await assertAgreementInForce(em, campaign.unionId);
         const union = await this.access.profile(campaign.unionId, em, 'update');
+        // the limit of the agreement in force today, even if its switch job has not run yet
+        await this.credit.apply(em, union);
         if (memberIds) {
           const found: { id: string }[] = await em.query(`SELECT id FROM members WHERE id = ANY($1::uuid[]) AND union_id = $2 AND status = 'active'`, [memberIds, campaign.unionId]);
           const ok = new Set(found.map((f) => f.id));

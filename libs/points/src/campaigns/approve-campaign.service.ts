@@ -6,6 +6,7 @@ import { idempotent } from '../shared/idempotent.util';
 import { ENTRY_KINDS, LEDGER_KEYS, OWNER_TYPES, REFERENCES } from '../shared/ledger-keys.constants';
 import { UnionAccess } from '../shared/union-access.service';
 import { WelfareCapService } from '../welfare/welfare-cap.service';
+import { AgreementCreditService } from '../unions/agreement-credit.service';
 import { assertAgreementInForce, assertBudgetCovers, mapInsufficientFunds } from './budget-check.util';
 import { Campaign } from './campaign.entity';
 import { CampaignDto } from './campaign.dto';
@@ -30,6 +31,7 @@ export class ApproveCampaignService {
     private readonly caps: WelfareCapService,
     private readonly outbox: OutboxService,
     private readonly idempotency: IdempotencyService,
+    private readonly credit: AgreementCreditService,
     private readonly query: CampaignQueryService,
   ) {}
 
@@ -48,6 +50,8 @@ export class ApproveCampaignService {
         await assertAgreementInForce(em, campaign.unionId);
         // campaign row, then union row: the order every budget-debiting use case takes them in
         const union = await this.access.profile(campaign.unionId, em, 'update');
+        // the limit of the agreement in force today, even if its switch job has not run yet
+        await this.credit.apply(em, union);
 
         if (campaign.amountMode === 'flat') {
           // in member order, the order distribution credits them in: each chunk then reads and

@@ -1,18 +1,16 @@
 import { AppError } from '@huigong/common';
 import { InsufficientFundsError, LedgerQueryService } from '@huigong/ledger';
 import { EntityManager } from 'typeorm';
+import { AGREEMENT_IN_FORCE_SQL } from '../unions/agreement-terms';
 
 /**
  * Every allocation from the union budget (approval, members added later) needs a welfare purchase
- * agreement whose term covers today, Beijing time, by the database clock: the budget's credit limit
- * comes from it. Refused with NO_AGREEMENT_IN_FORCE.
+ * agreement whose term covers today, Beijing time, by the database clock (the latest-signed such one
+ * is in force, agreement-terms.ts; a renewal signed ahead of time does not end the current one): the
+ * budget's credit limit comes from it. Refused with NO_AGREEMENT_IN_FORCE.
  */
 export async function assertAgreementInForce(em: EntityManager, unionId: string): Promise<void> {
-  const [agreement] = await em.query(
-    `SELECT id FROM union_agreements WHERE union_id = $1 AND status = 'active'
-        AND (now() AT TIME ZONE 'Asia/Shanghai')::date BETWEEN term_start AND term_end`,
-    [unionId],
-  );
+  const [agreement] = await em.query(AGREEMENT_IN_FORCE_SQL, [unionId]);
   if (!agreement) throw AppError.unprocessable('NO_AGREEMENT_IN_FORCE', 'The union has no welfare purchase agreement in force today', { unionId });
 }
 

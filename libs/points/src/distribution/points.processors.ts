@@ -1,28 +1,15 @@
-import { delayUntilDue, JOB_REDELAY_MARGIN_MS, JobWorkers, QUEUES } from '@huigong/common';
+import { JobWorkers, QUEUES } from '@huigong/common';
 import { Injectable, Logger } from '@nestjs/common';
 import { Job } from 'bullmq';
 import { CAMPAIGN_JOBS } from '../campaigns/campaign-jobs.outbox';
 import { CampaignWindowService } from './campaign-window.service';
 import { DistributionRunner } from './distribution-runner.service';
+import { AgreementCreditProcessor, AgreementCreditReconciler } from '../unions/agreement-credit.processor';
 import { CampaignJobReconciler } from './campaign-job-reconciler.service';
 import { NotYetError } from './not-yet.error';
+import { runWhenDue } from './run-when-due';
 
-/** a job put back in the delayed set runs this long after its due time (delayUntilDue) */
-export const CAMPAIGN_JOB_REDELAY_MARGIN_MS = JOB_REDELAY_MARGIN_MS;
-
-/**
- * Runs `work`; if it finds the job early by the database clock (NotYetError), the job goes back to
- * the delayed set until it is due (delayUntilDue) — the campaign's only way to open, close or
- * distribute must not fail through its attempts.
- */
-export async function runWhenDue<T>(job: Job, token: string | undefined, work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (err) {
-    if (!(err instanceof NotYetError)) throw err;
-    return delayUntilDue(job, token, err.remainingMs, err.message);
-  }
-}
+export { CAMPAIGN_JOB_REDELAY_MARGIN_MS, runWhenDue } from './run-when-due';
 
 /**
  * The points context's job handlers, registered with the worker process's JobWorkers (add these
@@ -82,6 +69,7 @@ export class CampaignWindowProcessor {
 
 /**
  * Add to the worker module's providers (they need JobWorkers and JobReconciler, which only the
- * worker process has): the job handlers, and the reconciliation that re-enqueues lost campaign jobs.
+ * worker process has): the job handlers, the reconciliation that re-enqueues lost campaign jobs, and
+ * the credit-limit switch at agreement boundaries with its reconciler.
  */
-export const POINTS_PROCESSORS = [DistributionProcessor, CampaignWindowProcessor, CampaignJobReconciler];
+export const POINTS_PROCESSORS = [DistributionProcessor, CampaignWindowProcessor, CampaignJobReconciler, AgreementCreditProcessor, AgreementCreditReconciler];

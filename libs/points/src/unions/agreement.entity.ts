@@ -1,7 +1,10 @@
 import { bigintNumber } from '@huigong/common';
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
-/** The welfare purchase agreement (采购意向书) a union signs with the platform. */
+/**
+ * The welfare purchase agreement (采购意向书) a union signs with the platform. It has no stored status:
+ * which one is in force is computed from the terms (agreement-terms.ts).
+ */
 @Entity('union_agreements')
 export class Agreement {
   @PrimaryGeneratedColumn('uuid') id: string;
@@ -15,7 +18,6 @@ export class Agreement {
   /** how far the union may allocate beyond its deposits; 0 = prepaid only */
   @Column({ name: 'credit_limit_fen', type: 'bigint', transformer: bigintNumber }) creditLimitFen: number;
   @Column({ name: 'document_ref', type: 'text', nullable: true }) documentRef: string | null;
-  @Column({ type: 'text' }) status: 'active' | 'superseded';
   @Column({ name: 'created_by', type: 'uuid', nullable: true }) createdBy: string | null;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
 }

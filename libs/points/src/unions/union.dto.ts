@@ -37,7 +37,7 @@ export class OnboardUnionDto {
 export class BudgetSummaryDto {
   @ApiProperty({ description: 'ledger account id of the union budget' }) budgetAccountId: string;
   @ApiProperty({ description: 'fen; negative when the union allocated on credit' }) balanceFen: number;
-  @ApiProperty({ description: 'fen; the agreement’s credit limit (0 = prepaid only)' }) creditLimitFen: number;
+  @ApiProperty({ description: 'fen; the credit limit in effect: the agreement in force’s (0 = prepaid only, or no agreement in force); while the union owes more than that, what it owes (nothing more can be allocated on credit)' }) creditLimitFen: number;
   @ApiProperty({ description: 'fen; what the union may still allocate: balance + credit limit' }) availableFen: number;
   @ApiProperty({ description: 'fen; what the union owes the platform: max(0, −balance)' }) owedFen: number;
   @ApiProperty({ description: 'fen; all deposits recorded' }) depositedFen: number;
@@ -94,7 +94,13 @@ export class AgreementDto {
   @ApiProperty() expectedAmountFen: number;
   @ApiProperty() creditLimitFen: number;
   @ApiProperty({ nullable: true, type: String }) documentRef: string | null;
-  @ApiProperty({ enum: ['active', 'superseded'] }) status: string;
+  @ApiProperty({
+    enum: ['active', 'upcoming', 'superseded', 'expired'],
+    description:
+      'today (Beijing time, by the database clock): active = in force (the latest-signed agreement whose term covers today; its credit limit governs the budget); upcoming = its term has not started (a renewal signed ahead of time: the current agreement stays in force until then); superseded = a later-signed agreement overlapping its term has taken over; expired = its term ended and none took over',
+  })
+  status: string;
+  @ApiProperty({ description: 'true when status = active: approvals and added members are allowed under this agreement today' }) inForce: boolean;
   @ApiProperty({ nullable: true, type: String }) createdBy: string | null;
   @ApiProperty() createdAt: Date;
 }

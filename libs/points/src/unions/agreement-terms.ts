@@ -1,0 +1,35 @@
+/**
+ * Which agreement is in force is computed from the terms, never from a status flipped at signing:
+ * on a given day (Beijing date, by the database clock) it is the latest-signed (recorded) agreement
+ * of the union whose term covers that day. A renewal signed ahead of time therefore leaves the
+ * current agreement in force until its own term starts; an agreement whose term ended with no
+ * successor leaves none in force.
+ */
+export const BEIJING_TODAY = `(now() AT TIME ZONE 'Asia/Shanghai')::date`;
+
+/** SQL: the id and credit limit of the agreement in force today for union $1 (no row: none). */
+export const AGREEMENT_IN_FORCE_SQL = `
+  SELECT id, credit_limit_fen FROM union_agreements
+   WHERE union_id = $1 AND ${BEIJING_TODAY} BETWEEN term_start AND term_end
+   ORDER BY created_at DESC, id DESC LIMIT 1`;
+
+/**
+ * SQL select item: an agreement's state today, for a row `a` of union_agreements:
+ * - `active`: in force today (AGREEMENT_IN_FORCE_SQL picks it);
+ * - `upcoming`: its term has not started;
+ * - `superseded`: a later-signed agreement took over from it: its term has started and overlaps this
+ *   one's or begins the day after it ends;
+ * - `expired`: its term ended and no later agreement took over from it.
+ */
+export const AGREEMENT_STATE_SQL = (a: string): string => `
+  CASE WHEN ${a}.id = (SELECT f.id FROM union_agreements f
+                        WHERE f.union_id = ${a}.union_id AND ${BEIJING_TODAY} BETWEEN f.term_start AND f.term_end
+                        ORDER BY f.created_at DESC, f.id DESC LIMIT 1) THEN 'active'
+       WHEN ${a}.term_start > ${BEIJING_TODAY} THEN 'upcoming'
+       WHEN EXISTS (SELECT 1 FROM union_agreements l
+                     WHERE l.union_id = ${a}.union_id AND (l.created_at, l.id) > (${a}.created_at, ${a}.id)
+                       AND l.term_start <= ${BEIJING_TODAY} AND l.term_start <= ${a}.term_end + 1 AND l.term_end >= ${a}.term_start) THEN 'superseded'
+       ELSE 'expired' END`;
+
+export type AgreementState = 'active' | 'upcoming' | 'superseded' | 'expired';
+export const AGREEMENT_STATES: AgreementState[] = ['active', 'upcoming', 'superseded', 'expired'];
