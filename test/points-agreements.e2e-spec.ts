@@ -17,14 +17,13 @@ describe('agreements in force by their terms, and the credit limit switch (e2e)'
   let t: TestApp;
   let ds: DataSource;
   let admin: string;
-  let credit: AgreementCreditService;
   const noop = { register: () => undefined } as never;
+  const credit = () => t.app.get(AgreementCreditService);
 
   beforeAll(async () => {
     t = await startTestApp();
     ds = t.dataSource;
     admin = await t.login('admin');
-    credit = t.app.get(AgreementCreditService);
     // the amounts here are about budgets and credit, not the annual welfare caps of the demo data
     await ds.query(`DELETE FROM welfare_rules`);
   });
@@ -64,7 +63,7 @@ describe('agreements in force by their terms, and the credit limit switch (e2e)'
 
   /** The switch job as the worker runs it; `moved` is set when it found itself early and waited again. */
   async function runSwitch(unionId: string, on: string): Promise<{ moved: boolean; result?: unknown }> {
-    const processor = new AgreementCreditProcessor(credit, noop);
+    const processor = new AgreementCreditProcessor(credit(), noop);
     const job = { name: 'credit-switch', data: { unionId, on }, moveToDelayed: jest.fn().mockResolvedValue(undefined) };
     try {
       return { moved: false, result: await processor.process(job as never, 'token') };
@@ -73,7 +72,7 @@ describe('agreements in force by their terms, and the credit limit switch (e2e)'
       throw err;
     }
   }
-  const reconciler = () => new AgreementCreditReconciler(ds, credit, t.app.get(LedgerQueryService), noop);
+  const reconciler = () => new AgreementCreditReconciler(ds, credit(), t.app.get(LedgerQueryService), noop);
 
   it('keeps the current agreement in force, and its credit limit, when a renewal is signed ahead of time', async () => {
     const u = await union('1');
