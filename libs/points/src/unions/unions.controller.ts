@@ -55,7 +55,11 @@ export class UnionsController {
 
   @Post(':unionId/agreements')
   @Roles(Role.PlatformAdmin)
-  @ApiOperation({ summary: 'Record a signed welfare purchase agreement (采购意向书); it supersedes the one in force and sets the credit limit' })
+  @ApiOperation({
+    summary: 'Record a signed welfare purchase agreement (采购意向书)',
+    description:
+      'The agreement in force on a day is the latest-signed one whose term covers it (Beijing time). A renewal whose term starts later is `upcoming`: the current agreement, and its credit limit, stay in force until the renewal starts; its credit limit becomes the budget’s then (at once when its term already covers today). CREDIT_LIMIT_BELOW_OWED only for an agreement that takes effect at once.',
+  })
   @ApiCreatedResponse({ type: AgreementDto })
   @ApiConflictResponse({ description: 'ALREADY_EXISTS (agreement number)', type: ErrorBodyDto })
   @ApiUnprocessableEntityResponse({ description: 'INVALID_TERM, CREDIT_LIMIT_BELOW_OWED', type: ErrorBodyDto })
@@ -65,7 +69,7 @@ export class UnionsController {
 
   @Get(':unionId/agreements')
   @Roles(...READERS)
-  @ApiOperation({ summary: 'The union’s agreements, newest first' })
+  @ApiOperation({ summary: 'The union’s agreements, newest first, each with its status today (active = in force, upcoming, superseded, expired) and inForce' })
   @ApiOkResponse({ type: AgreementListDto })
   async listAgreements(@CurrentUser() user: AuthUser, @Param('unionId', ParseUUIDPipe) unionId: string): Promise<AgreementListDto> {
     return { items: await this.agreements.list(user, unionId) };
