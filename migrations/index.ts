@@ -17,6 +17,7 @@ import { DistributionOverlap1765750000000 } from './1765750000000-distribution-o
 import { IdempotencyLockAndLookup1765850000000 } from './1765850000000-idempotency-lock-and-lookup';
 import { DistributionHotMark1765900000000 } from './1765900000000-distribution-hot-mark';
 import { AutoConfirmDueIndex1765960000000 } from './1765960000000-auto-confirm-due-index';
+import { WelfareRuleSetter1765980000000 } from './1765980000000-welfare-rule-setter';
 import { AgreementsInForceByTerm1766000000000 } from './1766000000000-agreements-in-force-by-term';
 
-export const MIGRATIONS = [Foundation1764100000000, Ledger1764200000000, Catalog1764300000000, Points1764400000000, Ordering1764500000000, Settlement1764600000000, Audit1764700000000, Reports1764800000000, LedgerPerformance1765000000000, AppRoleGrants1765100000000, DistributionPerformance1765300000000, DistributionHolderIndex1765600000000, CheckoutPerformance1765650000000, CacheVersions1765700000000, DistributionOverlap1765750000000, IdempotencyLockAndLookup1765850000000, DistributionHotMark1765900000000, AutoConfirmDueIndex1765960000000, AgreementsInForceByTerm1766000000000];
+export const MIGRATIONS = [Foundation1764100000000, Ledger1764200000000, Catalog1764300000000, Points1764400000000, Ordering1764500000000, Settlement1764600000000, Audit1764700000000, Reports1764800000000, LedgerPerformance1765000000000, AppRoleGrants1765100000000, DistributionPerformance1765300000000, DistributionHolderIndex1765600000000, CheckoutPerformance1765650000000, CacheVersions1765700000000, DistributionOverlap1765750000000, IdempotencyLockAndLookup1765850000000, DistributionHotMark1765900000000, AutoConfirmDueIndex1765960000000, WelfareRuleSetter1765980000000, AgreementsInForceByTerm1766000000000];

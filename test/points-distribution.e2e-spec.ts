@@ -375,7 +375,7 @@ describe('distribution and close under crashes and races (e2e)', () => {
       expect(chunkPlan).not.toMatch(/Seq Scan|Bitmap|Sort/);
       // the welfare cap's read of the campaign's pending rows, as WelfareCapService runs it: its plan is
       // taken on the way (same transaction, same settings); the same statement unguarded is the control
-      await qr.query(`INSERT INTO welfare_rules (scope, union_id, annual_cap_fen) VALUES ('union', $1, 100000000) ON CONFLICT (union_id) WHERE scope = 'union' DO NOTHING`, [unionId]);
+      await qr.query(`INSERT INTO welfare_rules (scope, union_id, set_by_organization_id, annual_cap_fen) VALUES ('union', $1, $1, 100000000) ON CONFLICT (union_id, set_by_organization_id) WHERE scope = 'union' DO NOTHING`, [unionId]);
       const capRuns: { plan: string; params: unknown[] }[] = [];
       const spying = new Proxy(qr.manager, {
         get: (target, prop, receiver) =>

@@ -52,7 +52,7 @@ export class WelfareCapService {
         annualCapFen: cap.annualCapFen,
         year: rows[0].year,
         violations: rows[0].violations,
-        rules: cap.rules.map((r) => ({ id: r.id, scope: r.scope, regionPrefix: r.regionPrefix, unionId: r.unionId, annualCapFen: r.annualCapFen })),
+        rules: cap.rules.map((r) => ({ id: r.id, scope: r.scope, regionPrefix: r.regionPrefix, unionId: r.unionId, setByOrganizationId: r.setByOrganizationId, annualCapFen: r.annualCapFen })),
         examples: rows.map((r) => ({ memberId: r.member_id, employeeNo: r.employee_no, alreadyFen: Number(r.already), thisCampaignFen: Number(r.amount) })),
       });
     }

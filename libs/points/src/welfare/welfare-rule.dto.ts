@@ -15,7 +15,11 @@ export class SetPlatformRuleDto {
 }
 
 export class SetUnionRuleDto {
-  @ApiProperty({ example: 120_000, description: 'fen per member per calendar year; applies to this union and the unions below it' })
+  @ApiProperty({
+    example: 120_000,
+    description:
+      'fen per member per calendar year; applies to this union and the unions below it. It is your own union’s rule for this union: it may not exceed a cap set for it by a union above yours (403 WELFARE_RULE_SET_ABOVE)',
+  })
   @IsInt()
   @Min(1)
   @Max(Number.MAX_SAFE_INTEGER)
@@ -31,7 +35,13 @@ export class WelfareRuleDto {
   @ApiProperty() id: string;
   @ApiProperty({ enum: ['platform', 'union'] }) scope: string;
   @ApiProperty({ nullable: true, type: String }) regionPrefix: string | null;
-  @ApiProperty({ nullable: true, type: String }) unionId: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'union rules: the union it applies to (and the unions below it)' }) unionId: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: 'union rules: the organization that set it (the union itself, a union above it, or the platform); only it and those above it change or remove the rule. null for platform rules',
+  })
+  setByOrganizationId: string | null;
   @ApiProperty() annualCapFen: number;
   @ApiProperty({ nullable: true, type: String }) note: string | null;
   @ApiProperty({ nullable: true, type: String }) updatedBy: string | null;

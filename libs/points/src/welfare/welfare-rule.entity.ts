@@ -10,6 +10,11 @@ export class WelfareRule {
   @Column({ name: 'region_prefix', type: 'text', nullable: true }) regionPrefix: string | null;
   /** union rules: the union (they apply to the unions below it too) */
   @Column({ name: 'union_id', type: 'uuid', nullable: true }) unionId: string | null;
+  /**
+   * union rules: the organization that set it (the union itself, a union above it, or the platform);
+   * one rule per (union, setter), and only that setter or those above it change or remove it
+   */
+  @Column({ name: 'set_by_organization_id', type: 'uuid', nullable: true }) setByOrganizationId: string | null;
   @Column({ name: 'annual_cap_fen', type: 'bigint', transformer: bigintNumber }) annualCapFen: number;
   @Column({ type: 'text', nullable: true }) note: string | null;
   @Column({ name: 'updated_by', type: 'uuid', nullable: true }) updatedBy: string | null;
