@@ -265,6 +265,70 @@ describe('points allocation: union → agreement → deposit → roster → camp
     await conserved('refused approvals');
   });
 
+  it('binds a child union to a cap its parent set: the child may add a stricter one, not raise or remove the parent’s', async () => {
+    const [federation] = await ds.query(`SELECT id FROM organizations WHERE name = '青岛市总工会'`);
+    await t.http
+      .post('/api/v1/users')
+      .set(bearer(admin))
+      .send({ organizationId: federation.id, username: 'federation-admin', displayName: '市总工会管理员', password: PW, roles: [Role.UnionAdmin] })
+      .expect(201);
+    const fedAdmin = await t.login('federation-admin', PW);
+    const capOf = async () => (await t.http.get(`/api/v1/unions/${unionId}/welfare-cap`).set(bearer(unionAdmin)).expect(200)).body;
+    const unionRows = () => ds.query(`SELECT id, set_by_organization_id, annual_cap_fen::int AS fen, note FROM welfare_rules WHERE scope = 'union' ORDER BY id`);
+
+    // the child's own 60,000 stands; the federation sets 50,000 for it: a rule of its own beside the child's
+    const set = await t.http.put(`/api/v1/unions/${unionId}/welfare-rule`).set(bearer(fedAdmin)).send({ annualCapFen: 50_000, note: '市总：每人每年 500 元' }).expect(200);
+    expect(set.body).toMatchObject({ scope: 'union', unionId, setByOrganizationId: federation.id, annualCapFen: 50_000 });
+    const fedRuleId = set.body.id;
+    let cap = await capOf();
+    expect(cap.annualCapFen).toBe(50_000);
+    const ownRule = cap.rules.find((r: { setByOrganizationId: string | null }) => r.setByOrganizationId === unionId);
+    expect(ownRule).toMatchObject({ scope: 'union', unionId, annualCapFen: 60_000 });
+    expect(cap.rules.find((r: { id: string }) => r.id === fedRuleId)).toMatchObject({ setByOrganizationId: federation.id, annualCapFen: 50_000 });
+    const before = await unionRows();
+
+    // the child's admin can neither raise it nor remove it, and nothing is written
+    const raised = await t.http.put(`/api/v1/unions/${unionId}/welfare-rule`).set(bearer(unionAdmin)).send({ annualCapFen: 500_000 }).expect(403);
+    expect(raised.body.error).toMatchObject({ code: 'WELFARE_RULE_SET_ABOVE', details: { ruleId: fedRuleId, setByOrganizationId: federation.id, annualCapFen: 50_000, requestedFen: 500_000 } });
+    const removed = await t.http.delete(`/api/v1/welfare-rules/${fedRuleId}`).set(bearer(unionAdmin)).expect(403);
+    expect(removed.body.error).toMatchObject({ code: 'WELFARE_RULE_SET_ABOVE', details: { ruleId: fedRuleId, setByOrganizationId: federation.id } });
+    expect(await unionRows()).toEqual(before);
+    expect((await capOf()).annualCapFen).toBe(50_000);
+    // a sibling union's admin is outside the scope altogether
+    expect((await t.http.delete(`/api/v1/welfare-rules/${fedRuleId}`).set(bearer(demoUnionAdmin)).expect(403)).body.error.code).toBe('OUT_OF_SCOPE');
+
+    // approval sees the lowest cap: the federation's 50,000, below the child's own 60,000
+    const [{ opens, closes }] = await ds.query(`SELECT now() AS opens, now() + interval '2 hours' AS closes`);
+    const window = { opensAt: new Date(opens).toISOString(), closesAt: new Date(closes).toISOString() };
+    const overFed = await t.http.post(`/api/v1/unions/${unionId}/campaigns`).set(bearer(unionAdmin)).send({ name: '超过市总上限', amountMode: 'flat', pointsPerMemberFen: 50_001, eligibleGroups: ['一车间'], ...window }).expect(201);
+    const refused = await t.http.post(`/api/v1/campaigns/${overFed.body.id}/approve`).set(bearer(unionAdmin)).send({}).expect(422);
+    expect(refused.body.error).toMatchObject({ code: 'WELFARE_CAP_EXCEEDED', details: { annualCapFen: 50_000, violations: 200 } });
+    expect(refused.body.error.details.examples[0]).toMatchObject({ alreadyFen: 0, thisCampaignFen: 50_001 });
+    await t.http.post(`/api/v1/campaigns/${overFed.body.id}/cancel`).set(bearer(unionAdmin)).send({ reason: '超过年度上限' }).expect(200);
+
+    // the child may set a stricter cap of its own (its own rule, the federation's untouched), and it wins
+    const stricter = await t.http.put(`/api/v1/unions/${unionId}/welfare-rule`).set(bearer(unionAdmin)).send({ annualCapFen: 40_000 }).expect(200);
+    expect(stricter.body).toMatchObject({ id: ownRule.id, setByOrganizationId: unionId, annualCapFen: 40_000 });
+    cap = await capOf();
+    expect(cap.annualCapFen).toBe(40_000);
+    expect(cap.rules.find((r: { id: string }) => r.id === fedRuleId)).toMatchObject({ annualCapFen: 50_000 });
+    const overOwn = await t.http.post(`/api/v1/unions/${unionId}/campaigns`).set(bearer(unionAdmin)).send({ name: '超过本单位上限', amountMode: 'flat', pointsPerMemberFen: 40_001, eligibleGroups: ['一车间'], ...window }).expect(201);
+    const refusedOwn = await t.http.post(`/api/v1/campaigns/${overOwn.body.id}/approve`).set(bearer(unionAdmin)).send({}).expect(422);
+    expect(refusedOwn.body.error).toMatchObject({ code: 'WELFARE_CAP_EXCEEDED', details: { annualCapFen: 40_000 } });
+    await t.http.post(`/api/v1/campaigns/${overOwn.body.id}/cancel`).set(bearer(unionAdmin)).send({ reason: '超过年度上限' }).expect(200);
+
+    // the federation changes its own rule (same row) and removes it; then the child may go back to 60,000
+    const changed = await t.http.put(`/api/v1/unions/${unionId}/welfare-rule`).set(bearer(fedAdmin)).send({ annualCapFen: 45_000 }).expect(200);
+    expect(changed.body).toMatchObject({ id: fedRuleId, setByOrganizationId: federation.id, annualCapFen: 45_000 });
+    expect((await capOf()).annualCapFen).toBe(40_000);
+    await t.http.delete(`/api/v1/welfare-rules/${fedRuleId}`).set(bearer(fedAdmin)).expect(204);
+    await t.http.put(`/api/v1/unions/${unionId}/welfare-rule`).set(bearer(unionAdmin)).send({ annualCapFen: 60_000, note: '本单位每人每年 600 元' }).expect(200);
+    cap = await capOf();
+    expect(cap.annualCapFen).toBe(60_000);
+    expect(cap.rules.filter((r: { scope: string }) => r.scope === 'union').map((r: { id: string; setByOrganizationId: string }) => [r.id, r.setByOrganizationId])).toEqual([[ownRule.id, unionId]]);
+    await conserved('welfare caps set above');
+  });
+
   it('approves a campaign once (idempotently), and the worker distributes it and opens the window', async () => {
     const [{ opens, closes }] = await ds.query(`SELECT now() + interval '1 second' AS opens, now() + interval '2 hours' AS closes`);
     const created = await t.http
