@@ -13,12 +13,14 @@ describe('migration: welfare rules record who set them (e2e)', () => {
   const url = testConfig().databaseUrl;
   let ds: DataSource;
   const migrate = (n: number) => ds.runMigrations({ transaction: 'each' }).then(() => expect(ds.migrations.length).toBe(n));
+  // the migrations up to this one (later ones may follow it in MIGRATIONS)
+  const upTo = MIGRATIONS.findIndex((m) => m.name === 'WelfareRuleSetter1765980000000') + 1;
 
   beforeAll(async () => {
     await ensureDatabase(url);
-    ds = new DataSource({ type: 'postgres', url, migrations: MIGRATIONS.slice(0, -1), migrationsTransactionMode: 'each', logging: false });
+    ds = new DataSource({ type: 'postgres', url, migrations: MIGRATIONS.slice(0, upTo - 1), migrationsTransactionMode: 'each', logging: false });
     await ds.initialize();
-    await migrate(MIGRATIONS.length - 1);
+    await migrate(upTo - 1);
   });
 
   afterAll(async () => {
@@ -27,7 +29,7 @@ describe('migration: welfare rules record who set them (e2e)', () => {
   });
 
   it('attributes each existing union rule to its last writer’s organization (or the union), then keys them by setter', async () => {
-    expect(MIGRATIONS[MIGRATIONS.length - 1].name).toBe('WelfareRuleSetter1765980000000');
+    expect(upTo).toBeGreaterThan(0);
     const org = async (type: string, name: string, parent?: { id: string; path: string }) => {
       const [o] = await ds.query(
         `INSERT INTO organizations (id, type, name, parent_id, path) SELECT id, $1, $2, $3::uuid, coalesce($4, '/') || id || '/' FROM (SELECT gen_random_uuid() AS id) g RETURNING id, path`,
@@ -58,9 +60,9 @@ describe('migration: welfare rules record who set them (e2e)', () => {
     await ds.query(`INSERT INTO welfare_rules (scope, region_prefix, annual_cap_fen) VALUES ('platform', NULL, 200000)`);
 
     await ds.destroy();
-    ds = new DataSource({ type: 'postgres', url, migrations: MIGRATIONS, migrationsTransactionMode: 'each', logging: false });
+    ds = new DataSource({ type: 'postgres', url, migrations: MIGRATIONS.slice(0, upTo), migrationsTransactionMode: 'each', logging: false });
     await ds.initialize();
-    await migrate(MIGRATIONS.length);
+    await migrate(upTo);
 
     const setters = Object.fromEntries(
       (await ds.query(`SELECT id, set_by_organization_id FROM welfare_rules WHERE scope = 'union'`)).map((r: { id: string; set_by_organization_id: string }) => [r.id, r.set_by_organization_id]),
