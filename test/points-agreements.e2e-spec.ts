@@ -150,14 +150,18 @@ describe('agreements in force by their terms, and the credit limit switch (e2e)'
     expect(refused.body.error?.code).toBe('NO_AGREEMENT_IN_FORCE');
     // the end job: the limit falls to what is owed (the guard keeps holding), so nothing more is available on credit
     expect((await runSwitch(u.id, await day(0))).result).toMatchObject({ targetFen: 0, owedFen: 200_000, limitFen: 200_000, changed: true });
-    expect(await budget(u.id)).toMatchObject({ balanceFen: -200_000, creditLimitFen: 200_000, availableFen: 0, owedFen: 200_000 });
+    // the budget as the admin reads it: no agreement, no credit; the ledger's limit holds what is owed
+    expect(await budget(u.id)).toMatchObject({ balanceFen: -200_000, creditLimitFen: 0, availableFen: -200_000, owedFen: 200_000 });
+    expect(await ledgerLimit(u.budgetAccountId)).toBe(200_000);
     // a deposit pays part of the debt: the reconciler lowers the limit with it, then removes it
     await deposit(u.id, 150_000, 'XY5-DEP-1');
     expect((await reconciler().reconcile()).corrected).toContain(u.id);
-    expect(await budget(u.id)).toMatchObject({ balanceFen: -50_000, creditLimitFen: 50_000, availableFen: 0 });
+    expect(await budget(u.id)).toMatchObject({ balanceFen: -50_000, creditLimitFen: 0, availableFen: -50_000 });
+    expect(await ledgerLimit(u.budgetAccountId)).toBe(50_000);
     await deposit(u.id, 100_000, 'XY5-DEP-2');
     await reconciler().reconcile();
     expect(await budget(u.id)).toMatchObject({ balanceFen: 50_000, creditLimitFen: 0, availableFen: 50_000 });
+    expect(await ledgerLimit(u.budgetAccountId)).toBe(0);
     // signing now with a limit below what is owed is refused when it takes effect at once
     const v = await union('6');
     await sign(v.id, 'XY6-A', await day(-10), await day(10), 300_000).expect(201);
@@ -167,7 +171,12 @@ describe('agreements in force by their terms, and the credit limit switch (e2e)'
     await sign(v.id, 'XY6-C', await day(11), await day(60), 100_000).expect(201);
     for (let i = 0; i < 11; i++) await nextDay(v.id);
     expect((await runSwitch(v.id, await day(0))).result).toMatchObject({ targetFen: 100_000, limitFen: 300_000 });
-    expect(await budget(v.id)).toMatchObject({ creditLimitFen: 300_000, availableFen: 0 });
+    expect(await budget(v.id)).toMatchObject({ creditLimitFen: 100_000, availableFen: -200_000 });
+    expect(await ledgerLimit(v.budgetAccountId)).toBe(300_000);
+    // what approval counts is the agreement's credit, not the ledger's limit held at what is owed
+    const short = await approve(v.id, '超额', 1);
+    expect(short.status).toBe(422);
+    expect(short.body.error).toMatchObject({ code: 'INSUFFICIENT_BUDGET', details: { availableFen: -200_000, creditLimitFen: 100_000 } });
     await assertConservation(ds, 'term ended');
   });
 

@@ -2,11 +2,14 @@ import { toSafeNumber } from '@huigong/common';
 import { LedgerQueryService } from '@huigong/ledger';
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import { BEIJING_TODAY } from '../unions/agreement-terms';
 import { BudgetSummaryDto } from '../unions/union.dto';
 
 /**
- * A union's budget as its admin sees it: the ledger balance, the credit limit in effect on the budget
- * account (the agreement in force's, see AgreementCreditService), what may still be allocated (balance + limit) and what is owed (max(0, −balance)).
+ * A union's budget as its admin sees it: the ledger balance, the credit limit of the agreement in
+ * force today (read from the agreements, so it is right before the switch job or the reconciler has
+ * set it on the budget account), what may still be allocated (balance + limit, as approval counts
+ * it) and what is owed (max(0, −balance)).
  */
 @Injectable()
 export class BudgetQueryService {
@@ -20,9 +23,12 @@ export class BudgetQueryService {
     if (!unions.length) return out;
     const ids = unions.map((u) => u.organizationId);
     const accounts = new Map((await this.ledgerQuery.accountsByIds(unions.map((u) => u.budgetAccountId), em)).map((a) => [a.id, a]));
-    const rows: { union_id: string; deposited: string | null }[] = await em.query(
+    const rows: { union_id: string; deposited: string | null; credit_limit: string | null }[] = await em.query(
       `SELECT u.id AS union_id,
-              (SELECT sum(amount_fen) FROM union_deposits d WHERE d.union_id = u.id) AS deposited
+              (SELECT sum(amount_fen) FROM union_deposits d WHERE d.union_id = u.id) AS deposited,
+              (SELECT a.credit_limit_fen FROM union_agreements a
+                WHERE a.union_id = u.id AND ${BEIJING_TODAY} BETWEEN a.term_start AND a.term_end
+                ORDER BY a.created_at DESC, a.id DESC LIMIT 1) AS credit_limit
          FROM unnest($1::uuid[]) AS u(id)`,
       [ids],
     );
@@ -30,8 +36,8 @@ export class BudgetQueryService {
     for (const u of unions) {
       const account = accounts.get(String(u.budgetAccountId));
       const balance = toSafeNumber(account?.balance ?? 0);
-      // the limit the ledger enforces: the agreement in force's (AgreementCreditService), never below what is owed
-      const creditLimit = toSafeNumber(account?.overdraftLimit ?? 0);
+      // the agreement in force's (AGREEMENT_IN_FORCE_SQL's order), 0 with none: what approval counts
+      const creditLimit = toSafeNumber(byId.get(u.organizationId)?.credit_limit ?? 0);
       out.set(u.organizationId, {
         budgetAccountId: u.budgetAccountId,
         balanceFen: balance,

@@ -55,8 +55,6 @@ export class AddCampaignMembersService {
         // a new reservation from the budget (and its credit limit): the agreement must be in force, as for approval
         await assertAgreementInForce(em, campaign.unionId);
         const union = await this.access.profile(campaign.unionId, em, 'update');
-        // the limit of the agreement in force today, even if its switch job has not run yet
-        await this.credit.apply(em, union);
         if (memberIds) {
           const found: { id: string }[] = await em.query(`SELECT id FROM members WHERE id = ANY($1::uuid[]) AND union_id = $2 AND status = 'active'`, [memberIds, campaign.unionId]);
           const ok = new Set(found.map((f) => f.id));
@@ -81,7 +79,9 @@ export class AddCampaignMembersService {
         const ids = inserted.map((r) => r.member_id);
         const reservedFen = amount * ids.length;
         await this.caps.assertWithinCap(em, campaign, ids);
-        await assertBudgetCovers(em, this.ledgerQuery, union.budgetAccountId, reservedFen);
+        // the limit of the agreement in force today, even if its switch job has not run yet (see approval)
+        const credit = await this.credit.apply(em, union);
+        await assertBudgetCovers(em, this.ledgerQuery, union.budgetAccountId, reservedFen, credit.targetFen);
         // the progress row before the pool (the top-up credits it): a distribution chunk in flight
         // takes them in that order too
         await em.query(`SELECT 1 FROM campaign_distributions WHERE campaign_id = $1 FOR UPDATE`, [campaign.id]);

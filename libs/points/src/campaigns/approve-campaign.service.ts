@@ -50,8 +50,6 @@ export class ApproveCampaignService {
         await assertAgreementInForce(em, campaign.unionId);
         // campaign row, then union row: the order every budget-debiting use case takes them in
         const union = await this.access.profile(campaign.unionId, em, 'update');
-        // the limit of the agreement in force today, even if its switch job has not run yet
-        await this.credit.apply(em, union);
 
         if (campaign.amountMode === 'flat') {
           // in member order, the order distribution credits them in: each chunk then reads and
@@ -77,7 +75,10 @@ export class ApproveCampaignService {
         const totalFen = Number(total);
         if (members === 0) throw AppError.unprocessable('NO_ELIGIBLE_MEMBERS', 'No active member is eligible for this campaign', { eligibleGroups: campaign.eligibleGroups });
         await this.caps.assertWithinCap(em, campaign);
-        await assertBudgetCovers(em, this.ledgerQuery, union.budgetAccountId, totalFen);
+        // the limit of the agreement in force today, even if its switch job has not run yet; set just
+        // before the check, so the budget's ledger row (locked when it changes) is held for the post only
+        const credit = await this.credit.apply(em, union);
+        await assertBudgetCovers(em, this.ledgerQuery, union.budgetAccountId, totalFen, credit.targetFen);
 
         const pool = await this.ledger.openAccount(em, { type: AccountType.CampaignPool, ownerType: OWNER_TYPES.campaign, ownerId: campaign.id, organizationId: campaign.unionId });
         try {

@@ -16,13 +16,16 @@ export async function assertAgreementInForce(em: EntityManager, unionId: string)
 
 /**
  * May the union allocate `requiredFen` more? Read under the union row lock (every budget debit of
- * the points context takes it), so the answer holds until the commit. Refused with
- * INSUFFICIENT_BUDGET and the shortfall.
+ * the points context takes it), so the answer holds until the commit (money paid back into the
+ * budget meanwhile only adds to it). Refused with INSUFFICIENT_BUDGET and the shortfall.
+ * `creditLimitFen`: the agreement in force's credit limit. The account's stored limit can be higher
+ * (held at what is owed while the union owes more than its agreement grants); credit beyond the
+ * agreement's is never for new allocations.
  */
-export async function assertBudgetCovers(em: EntityManager, ledgerQuery: LedgerQueryService, budgetAccountId: string, requiredFen: number): Promise<void> {
+export async function assertBudgetCovers(em: EntityManager, ledgerQuery: LedgerQueryService, budgetAccountId: string, requiredFen: number, creditLimitFen?: number): Promise<void> {
   const account = await ledgerQuery.account(budgetAccountId, em);
   const balance = Number(account?.balance ?? 0);
-  const creditLimit = Number(account?.overdraftLimit ?? 0);
+  const creditLimit = creditLimitFen ?? Number(account?.overdraftLimit ?? 0);
   if (balance + creditLimit < requiredFen) throw insufficientBudget(requiredFen, balance, creditLimit);
 }
 

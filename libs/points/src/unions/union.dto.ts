@@ -37,8 +37,8 @@ export class OnboardUnionDto {
 export class BudgetSummaryDto {
   @ApiProperty({ description: 'ledger account id of the union budget' }) budgetAccountId: string;
   @ApiProperty({ description: 'fen; negative when the union allocated on credit' }) balanceFen: number;
-  @ApiProperty({ description: 'fen; the credit limit in effect: the agreement in force’s (0 = prepaid only, or no agreement in force); while the union owes more than that, what it owes (nothing more can be allocated on credit)' }) creditLimitFen: number;
-  @ApiProperty({ description: 'fen; what the union may still allocate: balance + credit limit' }) availableFen: number;
+  @ApiProperty({ description: 'fen; the credit limit of the agreement in force today (0 = prepaid only, or no agreement in force)' }) creditLimitFen: number;
+  @ApiProperty({ description: 'fen; what the union may still allocate: balance + credit limit (negative while it owes more than its agreement’s credit limit)' }) availableFen: number;
   @ApiProperty({ description: 'fen; what the union owes the platform: max(0, −balance)' }) owedFen: number;
   @ApiProperty({ description: 'fen; all deposits recorded' }) depositedFen: number;
 }
