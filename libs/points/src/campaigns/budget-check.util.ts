@@ -5,7 +5,7 @@ import { AGREEMENT_IN_FORCE_SQL } from '../unions/agreement-terms';
 
 /**
  * Every allocation from the union budget (approval, members added later) needs a welfare purchase
- * agreement whose term covers today, Beijing time, by the database clock (the latest-signed such one
+ * agreement whose term covers today, Beijing time, by the database clock (the most recently recorded such one
  * is in force, agreement-terms.ts; a renewal signed ahead of time does not end the current one): the
  * budget's credit limit comes from it. Refused with NO_AGREEMENT_IN_FORCE.
  */

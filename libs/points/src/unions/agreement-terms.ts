@@ -1,6 +1,6 @@
 /**
  * Which agreement is in force is computed from the terms, never from a status flipped at signing:
- * on a given day (Beijing date, by the database clock) it is the latest-signed (recorded) agreement
+ * on a given day (Beijing date, by the database clock) it is the most recently recorded agreement (the order of recording, not signedOn)
  * of the union whose term covers that day. A renewal signed ahead of time therefore leaves the
  * current agreement in force until its own term starts; an agreement whose term ended with no
  * successor leaves none in force.

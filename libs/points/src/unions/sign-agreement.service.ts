@@ -12,7 +12,7 @@ export type AgreementView = Agreement & { status: AgreementState; inForce: boole
 
 /**
  * Records a signed welfare purchase agreement. Which agreement is in force is computed from the
- * terms (agreement-terms.ts): the latest-signed one whose term covers today, Beijing time. So a
+ * terms (agreement-terms.ts): the most recently recorded one whose term covers today, Beijing time. So a
  * renewal signed ahead of time leaves the current agreement in force, and its credit limit on the
  * budget, until the renewal's term starts; AgreementCreditService switches the limit then (a
  * delayed job, with the reconciler as backstop), and at once when the new term already covers today.

@@ -97,7 +97,7 @@ export class AgreementDto {
   @ApiProperty({
     enum: ['active', 'upcoming', 'superseded', 'expired'],
     description:
-      'today (Beijing time, by the database clock): active = in force (the latest-signed agreement whose term covers today; its credit limit governs the budget); upcoming = its term has not started (a renewal signed ahead of time: the current agreement stays in force until then); superseded = a later-signed agreement overlapping its term has taken over; expired = its term ended and none took over',
+      'today (Beijing time, by the database clock): active = in force (the most recently recorded agreement whose term covers today; its credit limit governs the budget); upcoming = its term has not started (a renewal signed ahead of time: the current agreement stays in force until then); superseded = an agreement recorded later, overlapping its term, has taken over; expired = its term ended and none took over',
   })
   status: string;
   @ApiProperty({ description: 'true when status = active: approvals and added members are allowed under this agreement today' }) inForce: boolean;

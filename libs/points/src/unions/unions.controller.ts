@@ -58,7 +58,7 @@ export class UnionsController {
   @ApiOperation({
     summary: 'Record a signed welfare purchase agreement (采购意向书)',
     description:
-      'The agreement in force on a day is the latest-signed one whose term covers it (Beijing time). A renewal whose term starts later is `upcoming`: the current agreement, and its credit limit, stay in force until the renewal starts; its credit limit becomes the budget’s then (at once when its term already covers today). CREDIT_LIMIT_BELOW_OWED only for an agreement that takes effect at once.',
+      'The agreement in force on a day is the most recently recorded one whose term covers it (Beijing time; the order of recording, not the signedOn date). A renewal whose term starts later is `upcoming`: the current agreement, and its credit limit, stay in force until the renewal starts; its credit limit becomes the budget’s then (at once when its term already covers today). CREDIT_LIMIT_BELOW_OWED only for an agreement that takes effect at once.',
   })
   @ApiCreatedResponse({ type: AgreementDto })
   @ApiConflictResponse({ description: 'ALREADY_EXISTS (agreement number)', type: ErrorBodyDto })
