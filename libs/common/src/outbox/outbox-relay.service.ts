@@ -1,6 +1,7 @@
 import { Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { PollingLoop } from '../background/polling-loop';
+import { withTimeout } from '../background/with-timeout';
 import { QueueRegistry } from '../queue/queue-registry';
 
 interface Row {
@@ -15,14 +16,6 @@ interface Row {
 
 const ADD_TIMEOUT_MS = 3000;
 
-function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(message)), ms);
-  });
-  p.catch(() => undefined);
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
-}
 
 /**
  * Moves outbox rows to BullMQ. Rows are claimed with SKIP LOCKED so several worker processes can

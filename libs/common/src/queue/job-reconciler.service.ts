@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { PollingLoop } from '../background/polling-loop';
+import { withTimeout } from '../background/with-timeout';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 
 /** One reconciliation: puts back into Redis what PostgreSQL (or the code) says must be there. */
@@ -7,16 +8,6 @@ export type ReconcileTask = () => Promise<unknown>;
 
 /** A task that has not finished within this long is abandoned for this tick (BullMQ waits for Redis forever). */
 export const RECONCILE_TASK_TIMEOUT_MS = 30_000;
-
-/** Rejects with `message` if `p` has not settled within `ms`; `p` itself is left to settle on its own. */
-export function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(message)), ms);
-  });
-  p.catch(() => undefined);
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
-}
 
 /**
  * The worker's reconciliation timer (worker process only, like JobWorkers). Redis here keeps nothing
