@@ -1,6 +1,6 @@
 import { Transform, Type } from 'class-transformer';
 import { IsDate, IsInt, IsOptional, IsString, Min, ValidateNested } from 'class-validator';
-import { createValidationPipe, hostileFields, RememberValidQueries } from './validation';
+import { createValidationPipe, hostileFields, lowerCaseIds, RememberValidQueries } from './validation';
 
 describe('hostileFields', () => {
   it('names prototype keys and Object.prototype method names at any depth', () => {
@@ -101,5 +101,23 @@ describe('the validation pipe on queries', () => {
     const third = (await pipe.transform(query, meta2)) as WithObjects;
     expect(third.since!.getUTCFullYear()).toBe(2026);
     expect(third.since).not.toBe(second.since);
+  });
+});
+
+describe('lowerCaseIds', () => {
+  const U = 'A1B2C3D4-E5F6-47A8-99B0-C1D2E3F4A5B6';
+  const l = U.toLowerCase();
+
+  it('lower-cases a UUID path parameter, and UUIDs in id fields of a body at any depth', () => {
+    expect(lowerCaseIds(U, 'param')).toBe(l);
+    const body = { lines: [{ skuId: U, quantity: 1 }], addressId: U, memberIds: [U, 'not-a-uuid'], id: U, note: U, reason: 'ABC' };
+    expect(lowerCaseIds(body, 'body')).toEqual({ lines: [{ skuId: l, quantity: 1 }], addressId: l, memberIds: [l, 'not-a-uuid'], id: l, note: U, reason: 'ABC' });
+  });
+
+  it('leaves other strings alone: non-UUID ids, free text that looks like one, custom parameters', () => {
+    expect(lowerCaseIds('SKU-CODE', 'param')).toBe('SKU-CODE');
+    expect(lowerCaseIds({ q: U, supplierId: 'ABC', bankReference: U }, 'query')).toEqual({ q: U, supplierId: 'ABC', bankReference: U });
+    expect(lowerCaseIds(U, 'custom')).toBe(U);
+    expect(lowerCaseIds('text,csv', 'body')).toBe('text,csv');
   });
 });

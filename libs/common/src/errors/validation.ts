@@ -95,6 +95,44 @@ function queryKey(value: unknown): string | undefined {
   return JSON.stringify(value);
 }
 
+const UUID_TEXT = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** `id`, `unionId`, `memberIds`, …: the fields that carry ids */
+const ID_KEY = /^ids?$|[a-z]Ids?$/;
+
+const lowerUuid = (v: unknown): unknown => (typeof v === 'string' && UUID_TEXT.test(v) ? v.toLowerCase() : Array.isArray(v) ? v.map(lowerUuid) : v);
+
+/** Id fields of a parsed body or query, at any depth (a checkout's lines[].skuId): UUIDs lower-cased in place. */
+function lowerIdFields(value: unknown, depth = 0): void {
+  if (value === null || typeof value !== 'object' || depth > 8) return;
+  if (Array.isArray(value)) {
+    for (const item of value) lowerIdFields(item, depth + 1);
+    return;
+  }
+  const obj = value as Record<string, unknown>;
+  for (const key of Object.keys(obj)) {
+    const v = obj[key];
+    if (ID_KEY.test(key)) obj[key] = lowerUuid(v);
+    else lowerIdFields(v, depth + 1);
+  }
+}
+
+/**
+ * UUIDs arrive in any letter case (ParseUUIDPipe and @IsUUID accept upper case) and PostgreSQL
+ * answers them in lower case. Compared in JavaScript, hashed into an idempotency request or echoed
+ * back, the client's spelling caused a long line of bugs (a guard skipped, a replay refused, a
+ * lookup missed). So every path parameter that is a UUID, and every id field (`id`, `…Id`, `…Ids`)
+ * of a query or body that is one, reaches the controller in lower case — the one spelling stored.
+ */
+export function lowerCaseIds(value: unknown, type: ArgumentMetadata['type']): unknown {
+  if (type === 'param') {
+    if (typeof value === 'string') return lowerUuid(value);
+    lowerIdFields(value);
+    return value;
+  }
+  if (type === 'query' || type === 'body') lowerIdFields(value);
+  return value;
+}
+
 class StrictValidationPipe extends ValidationPipe {
   /**
    * Valid query DTOs by class and query values. Transforming and validating a query is a pure
@@ -107,6 +145,7 @@ class StrictValidationPipe extends ValidationPipe {
   private remembered = 0;
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    value = lowerCaseIds(value, metadata.type);
     const key = metadata.type === 'query' && metadata.metatype && REMEMBERED_QUERY_DTOS.has(metadata.metatype) ? queryKey(value) : undefined;
     if (key !== undefined) {
       const dto = this.validQueries.get(metadata.metatype)?.get(key);
