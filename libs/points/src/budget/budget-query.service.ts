@@ -2,7 +2,7 @@ import { toSafeNumber } from '@huigong/common';
 import { LedgerQueryService } from '@huigong/ledger';
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import { BEIJING_TODAY } from '../unions/agreement-terms';
+import { agreementInForceSql } from '../unions/agreement-terms';
 import { BudgetSummaryDto } from '../unions/union.dto';
 
 /**
@@ -26,9 +26,7 @@ export class BudgetQueryService {
     const rows: { union_id: string; deposited: string | null; credit_limit: string | null }[] = await em.query(
       `SELECT u.id AS union_id,
               (SELECT sum(amount_fen) FROM union_deposits d WHERE d.union_id = u.id) AS deposited,
-              (SELECT a.credit_limit_fen FROM union_agreements a
-                WHERE a.union_id = u.id AND ${BEIJING_TODAY} BETWEEN a.term_start AND a.term_end
-                ORDER BY a.created_at DESC, a.id DESC LIMIT 1) AS credit_limit
+              (${agreementInForceSql('u.id', 'f.credit_limit_fen')}) AS credit_limit
          FROM unnest($1::uuid[]) AS u(id)`,
       [ids],
     );
@@ -36,7 +34,7 @@ export class BudgetQueryService {
     for (const u of unions) {
       const account = accounts.get(String(u.budgetAccountId));
       const balance = toSafeNumber(account?.balance ?? 0);
-      // the agreement in force's (AGREEMENT_IN_FORCE_SQL's order), 0 with none: what approval counts
+      // the agreement in force's, 0 with none: what approval counts
       const creditLimit = toSafeNumber(byId.get(u.organizationId)?.credit_limit ?? 0);
       out.set(u.organizationId, {
         budgetAccountId: u.budgetAccountId,

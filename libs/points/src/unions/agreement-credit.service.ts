@@ -1,7 +1,7 @@
-import { OutboxService, QUEUES, toSafeNumber } from '@huigong/common';
+import { OutboxService, QUEUES, toSafeNumber, TransactionRunner } from '@huigong/common';
 import { LedgerQueryService, LedgerService } from '@huigong/ledger';
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
+import { EntityManager } from 'typeorm';
 import { NotYetError } from '../distribution/not-yet.error';
 import { UnionAccess } from '../shared/union-access.service';
 import { AGREEMENT_IN_FORCE_SQL, BEIJING_TODAY } from './agreement-terms';
@@ -52,7 +52,7 @@ export class AgreementCreditService {
     private readonly ledgerQuery: LedgerQueryService,
     private readonly access: UnionAccess,
     private readonly outbox: OutboxService,
-    private readonly dataSource: DataSource,
+    private readonly tx: TransactionRunner,
   ) {}
 
   /** Under the caller's union row lock: sets the budget's limit to max(in-force limit, owed). */
@@ -71,7 +71,8 @@ export class AgreementCreditService {
 
   /** The switch job's and the reconciler's work: one transaction, the union row locked first. */
   async sync(unionId: string, due?: string): Promise<CreditApplied & { unionId: string }> {
-    return this.dataSource.transaction(async (em) => {
+    // through the runner, as every use case: retried on deadlock or serialization failure
+    return this.tx.run(async (em) => {
       if (due) {
         const [r] = await em.query(
           `SELECT $1::date > ${BEIJING_TODAY} AS early,

@@ -7,11 +7,17 @@
  */
 export const BEIJING_TODAY = `(now() AT TIME ZONE 'Asia/Shanghai')::date`;
 
+/**
+ * SQL: the agreement in force today for the union `unionId` (an SQL expression), selecting `cols`
+ * of it as `f` — the one statement of the rule, for every place that needs it.
+ */
+export const agreementInForceSql = (unionId: string, cols: string): string =>
+  `SELECT ${cols} FROM union_agreements f
+    WHERE f.union_id = ${unionId} AND ${BEIJING_TODAY} BETWEEN f.term_start AND f.term_end
+    ORDER BY f.created_at DESC, f.id DESC LIMIT 1`;
+
 /** SQL: the id and credit limit of the agreement in force today for union $1 (no row: none). */
-export const AGREEMENT_IN_FORCE_SQL = `
-  SELECT id, credit_limit_fen FROM union_agreements
-   WHERE union_id = $1 AND ${BEIJING_TODAY} BETWEEN term_start AND term_end
-   ORDER BY created_at DESC, id DESC LIMIT 1`;
+export const AGREEMENT_IN_FORCE_SQL = agreementInForceSql('$1', 'f.id, f.credit_limit_fen');
 
 /**
  * SQL select item: an agreement's state today, for a row `a` of union_agreements:
@@ -22,9 +28,7 @@ export const AGREEMENT_IN_FORCE_SQL = `
  * - `expired`: its term ended and no later agreement took over from it.
  */
 export const AGREEMENT_STATE_SQL = (a: string): string => `
-  CASE WHEN ${a}.id = (SELECT f.id FROM union_agreements f
-                        WHERE f.union_id = ${a}.union_id AND ${BEIJING_TODAY} BETWEEN f.term_start AND f.term_end
-                        ORDER BY f.created_at DESC, f.id DESC LIMIT 1) THEN 'active'
+  CASE WHEN ${a}.id = (${agreementInForceSql(`${a}.union_id`, 'f.id')}) THEN 'active'
        WHEN ${a}.term_start > ${BEIJING_TODAY} THEN 'upcoming'
        WHEN EXISTS (SELECT 1 FROM union_agreements l
                      WHERE l.union_id = ${a}.union_id AND (l.created_at, l.id) > (${a}.created_at, ${a}.id)
