@@ -1,5 +1,5 @@
-import { QueueRegistry, QUEUES } from '@huigong/common';
-import { AUTO_CONFIRM_REDELAY_MARGIN_MS, AUTO_CONFIRM_SWEEP_JOB, AUTO_CONFIRM_SWEEP_SCHEDULER, AutoConfirmSweepService, OrderTransitionService } from '@huigong/ordering';
+import { JOB_REDELAY_MARGIN_MS, QueueRegistry, QUEUES } from '@huigong/common';
+import { AUTO_CONFIRM_SWEEP_JOB, AUTO_CONFIRM_SWEEP_SCHEDULER, AutoConfirmSweepService, OrderTransitionService } from '@huigong/ordering';
 import { INestApplicationContext } from '@nestjs/common';
 import { Job, Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
@@ -119,7 +119,7 @@ describe('ordering: auto-confirm re-delays early jobs, and a sweep is its backst
     expect(redelayed.failedReason).toBeFalsy();
     // delayed until the database's due time (+ the margin), measured from when it ran
     const runsAt = redelayed.processedOn! + redelayed.delay;
-    expect(Math.abs(runsAt - (new Date(due_at).getTime() + AUTO_CONFIRM_REDELAY_MARGIN_MS))).toBeLessThan(5_000);
+    expect(Math.abs(runsAt - (new Date(due_at).getTime() + JOB_REDELAY_MARGIN_MS))).toBeLessThan(5_000);
     expect(await stateOf(id)).toBe('delivered');
     expect((await completionTrail(id)).history).toEqual([]);
 

@@ -4,7 +4,7 @@ export type { Allocation, AllocationGrant, AllocationLine, AllocationResult } fr
 export { actionsFrom, ORDER_STATES, ORDER_TRANSITIONS, OrderAction, OrderState, RELEASED_STATES, TERMINAL_STATES } from './domain/order-state-machine';
 export type { OrderActorKind, OrderEffect, OrderTransition } from './domain/order-state-machine';
 export type { OrderAddress, OrderDetailView, OrderLineView, OrderPaymentView, OrderSummaryView } from './domain/order-views';
-export { AUTO_CONFIRM_REDELAY_MARGIN_MS, AUTO_CONFIRM_SWEEP_JOB, AUTO_CONFIRM_SWEEP_SCHEDULER, AutoConfirmProcessor } from './jobs/auto-confirm.processor';
+export { AUTO_CONFIRM_SWEEP_JOB, AUTO_CONFIRM_SWEEP_SCHEDULER, AutoConfirmProcessor } from './jobs/auto-confirm.processor';
 export { AutoConfirmSweepService } from './services/auto-confirm-sweep.service';
 export type { AutoConfirmSweepOptions, AutoConfirmSweepResult } from './services/auto-confirm-sweep.service';
 export { OrderingModule } from './ordering.module';

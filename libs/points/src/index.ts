@@ -4,7 +4,7 @@ export { PointsModule } from './points.module';
 export { CheckoutMember, PointsQueryService, RefundTarget, SpendableGrant } from './me/points-query.service';
 export { PointsTraceQueryService } from './trace/points-trace-query.service';
 export type { GrantProvenance, GrantEntryIds, DepositTrace, MemberIdentity } from './trace/points-trace-query.service';
-export { POINTS_PROCESSORS, DistributionProcessor, CampaignWindowProcessor, CAMPAIGN_JOB_REDELAY_MARGIN_MS, runWhenDue } from './distribution/points.processors';
+export { POINTS_PROCESSORS, DistributionProcessor, CampaignWindowProcessor, runWhenDue } from './distribution/points.processors';
 export { CampaignJobReconciler, CampaignReconcileResult, CAMPAIGN_RECONCILE_LOCK, LAGGING_CAMPAIGNS_SQL } from './distribution/campaign-job-reconciler.service';
 export { NotYetError } from './distribution/not-yet.error';
 export { DistributionRunner, DistributionOptions, DistributionResult, DEFAULT_CHUNK_SIZE, DEFAULT_PARALLEL_CHUNKS } from './distribution/distribution-runner.service';

@@ -1,4 +1,4 @@
-import { APP_CONFIG, AppConfig, delayUntilDue, JOB_REDELAY_MARGIN_MS, JobReconciler, JobWorkers, QueueRegistry, QUEUES } from '@huigong/common';
+import { APP_CONFIG, AppConfig, delayUntilDue, JobReconciler, JobWorkers, QueueRegistry, QUEUES } from '@huigong/common';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Job } from 'bullmq';
 import { AutoConfirmSweepService } from '../services/auto-confirm-sweep.service';
@@ -6,8 +6,6 @@ import { AUTO_CONFIRM_JOB, OrderTransitionService } from '../services/order-tran
 
 export const AUTO_CONFIRM_SWEEP_JOB = 'auto-confirm-sweep';
 export const AUTO_CONFIRM_SWEEP_SCHEDULER = 'auto-confirm-sweep';
-/** a re-delayed job runs this long after its due time (delayUntilDue) */
-export const AUTO_CONFIRM_REDELAY_MARGIN_MS = JOB_REDELAY_MARGIN_MS;
 const RETRY_SCHEDULE_MS = 30_000;
 
 /**

@@ -9,7 +9,7 @@ import { CampaignJobReconciler } from './campaign-job-reconciler.service';
 import { NotYetError } from './not-yet.error';
 import { runWhenDue } from './run-when-due';
 
-export { CAMPAIGN_JOB_REDELAY_MARGIN_MS, runWhenDue } from './run-when-due';
+export { runWhenDue } from './run-when-due';
 
 /**
  * The points context's job handlers, registered with the worker process's JobWorkers (add these

@@ -1,9 +1,6 @@
-import { delayUntilDue, JOB_REDELAY_MARGIN_MS } from '@huigong/common';
+import { delayUntilDue } from '@huigong/common';
 import { Job } from 'bullmq';
 import { NotYetError } from './not-yet.error';
-
-/** a job put back in the delayed set runs this long after its due time (delayUntilDue) */
-export const CAMPAIGN_JOB_REDELAY_MARGIN_MS = JOB_REDELAY_MARGIN_MS;
 
 /**
  * Runs `work`; if it finds the job early by the database clock (NotYetError), the job goes back to
